@@ -1,0 +1,86 @@
+"""Settings read from the environment, with embedded defaults for a bare machine."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+TIMEZONE_NAME = "Europe/Stockholm"
+TIMEZONE = ZoneInfo(TIMEZONE_NAME)
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(var_dir: Path, production: bool) -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if production:
+        raise ConfigError("SECRET_KEY must be set when ENV=production")
+    # Dev: generate once and keep it, so sessions survive restarts.
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    base_url: str
+    demo: bool
+    production: bool
+    var_dir: Path
+    smtp_url: str | None = None
+    graphiql: bool = False
+    sign_in_link_minutes: int = 15
+    session_max_age: int = 60 * 60 * 12
+    max_page_size: int = 100
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+
+def load_settings() -> Settings:
+    var_dir = Path(os.environ.get("PRAO_VAR_DIR", "var")).resolve()
+    production = os.environ.get("ENV", "").lower() == "production"
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite://{var_dir / 'prao.sqlite3'}"
+    if database_url.startswith("sqlite://"):
+        var_dir.mkdir(parents=True, exist_ok=True)
+    if database_url.startswith("postgresql://"):
+        database_url = "postgres://" + database_url.removeprefix("postgresql://")
+    demo = _flag(os.environ.get("DEMO"))
+    if production and demo:
+        raise ConfigError("DEMO=1 is not allowed when ENV=production")
+    return Settings(
+        database_url=database_url,
+        redis_url=os.environ.get("REDIS_URL") or None,
+        secret_key=_secret_key(var_dir, production),
+        base_url=os.environ.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        demo=demo,
+        production=production,
+        var_dir=var_dir,
+        smtp_url=os.environ.get("SMTP_URL") or None,
+        graphiql=demo,
+    )

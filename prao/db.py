@@ -1,0 +1,42 @@
+"""Tortoise configuration and lifecycle, shared by the web app, workers, CLI and tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate as tortoise_migrate
+
+from prao.config import TIMEZONE_NAME, Settings
+
+MODELS_MODULE = "prao.models"
+MIGRATIONS_MODULE = "prao.migrations"
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    return {
+        "connections": {"default": database_url},
+        "apps": {
+            "models": {
+                "models": [MODELS_MODULE],
+                "default_connection": "default",
+                "migrations": MIGRATIONS_MODULE,
+            }
+        },
+        "use_tz": True,
+        "timezone": TIMEZONE_NAME,
+    }
+
+
+async def init_db(settings: Settings) -> None:
+    # Global fallback: the ASGI lifespan runs in another task than the requests.
+    await Tortoise.init(config=tortoise_config(settings.database_url), _enable_global_fallback=True)
+
+
+async def close_db() -> None:
+    await Tortoise.close_connections()
+
+
+async def migrate(settings: Settings) -> None:
+    await tortoise_migrate(config=tortoise_config(settings.database_url))
+    await Tortoise.close_connections()

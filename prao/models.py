@@ -1,0 +1,352 @@
+"""Tortoise models: the persistent shape of the domain (see DESIGN.md §1 for the words)."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Role(StrEnum):
+    PUPIL = "pupil"
+    EMPLOYER = "employer"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+class PeriodMode(StrEnum):
+    FIRST_COME = "first_come"
+    ALLOCATION = "allocation"
+
+
+class SlotStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+
+
+class BookingStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+
+
+ACTIVE_BOOKING_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+
+
+class BookingOrigin(StrEnum):
+    PUPIL = "pupil"
+    STAFF = "staff"
+    API = "api"
+    SELF_FOUND = "self_found"
+    ALLOCATION = "allocation"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Organiser(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=200, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "organiser"
+
+
+class School(Model):
+    id = fields.IntField(primary_key=True)
+    organiser: fields.ForeignKeyRelation[Organiser] = fields.ForeignKeyField(
+        "models.Organiser", related_name="schools", on_delete=fields.RESTRICT
+    )
+    organiser_id: int
+    name = fields.CharField(max_length=200)
+    contact_email = fields.CharField(max_length=254, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "school"
+        unique_together = (("organiser", "name"),)
+
+
+class Pupil(Model):
+    id = fields.IntField(primary_key=True)
+    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
+        "models.School", related_name="pupils", on_delete=fields.RESTRICT
+    )
+    school_id: int
+    first_name = fields.CharField(max_length=100)
+    last_name = fields.CharField(max_length=100)
+    year_group = fields.SmallIntField()
+    class_name = fields.CharField(max_length=20, default="")
+    email = fields.CharField(max_length=254, null=True)
+    birth_date = fields.DateField(null=True)
+    security_marking = fields.BooleanField(default=False)
+    external_id = fields.CharField(max_length=100, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        table = "pupil"
+        unique_together = (("school", "external_id"),)
+
+    def age_on(self, day: date) -> int:
+        """Age in whole years. Without a birth date, the youngest age usual for the year group."""
+        if self.birth_date is None:
+            # Swedish pupils start year 1 the autumn they turn 7: year N is at least N + 5.
+            return self.year_group + 5
+        born = self.birth_date
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class Guardian(Model):
+    id = fields.IntField(primary_key=True)
+    pupil: fields.ForeignKeyRelation[Pupil] = fields.ForeignKeyField(
+        "models.Pupil", related_name="guardians", on_delete=fields.CASCADE
+    )
+    pupil_id: int
+    name = fields.CharField(max_length=200, default="")
+    email = fields.CharField(max_length=254, null=True)
+
+    class Meta:
+        table = "guardian"
+
+
+class Employer(Model):
+    id = fields.IntField(primary_key=True)
+    organiser: fields.ForeignKeyRelation[Organiser] = fields.ForeignKeyField(
+        "models.Organiser", related_name="employers", on_delete=fields.RESTRICT
+    )
+    organiser_id: int
+    name = fields.CharField(max_length=200)
+    org_number = fields.CharField(max_length=20, null=True)
+    contact_email = fields.CharField(max_length=254, null=True)
+    address = fields.CharField(max_length=200, default="")
+    city = fields.CharField(max_length=100, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "employer"
+
+
+class User(Model):
+    id = fields.IntField(primary_key=True)
+    email = fields.CharField(max_length=254, unique=True)
+    name = fields.CharField(max_length=200, default="")
+    role = fields.CharEnumField(Role, max_length=20)
+    pupil: fields.ForeignKeyNullableRelation[Pupil] = fields.ForeignKeyField(
+        "models.Pupil", related_name="users", null=True, on_delete=fields.CASCADE
+    )
+    pupil_id: int | None
+    employer: fields.ForeignKeyNullableRelation[Employer] = fields.ForeignKeyField(
+        "models.Employer", related_name="users", null=True, on_delete=fields.CASCADE
+    )
+    employer_id: int | None
+    school: fields.ForeignKeyNullableRelation[School] = fields.ForeignKeyField(
+        "models.School", related_name="staff", null=True, on_delete=fields.CASCADE
+    )
+    school_id: int | None
+    organiser: fields.ForeignKeyNullableRelation[Organiser] = fields.ForeignKeyField(
+        "models.Organiser", related_name="admins", null=True, on_delete=fields.CASCADE
+    )
+    organiser_id: int | None
+    is_active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "app_user"
+
+
+class SignInToken(Model):
+    """A one-time sign-in link. Only the SHA-256 of the token is stored."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="sign_in_tokens", on_delete=fields.CASCADE
+    )
+    user_id: int
+    token_hash = fields.CharField(max_length=64, unique=True)
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "sign_in_token"
+
+
+class ApiToken(Model):
+    """A bearer token for a school system, scoped to one school or one organiser."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=200)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    school: fields.ForeignKeyNullableRelation[School] = fields.ForeignKeyField(
+        "models.School", related_name="api_tokens", null=True, on_delete=fields.CASCADE
+    )
+    school_id: int | None
+    organiser: fields.ForeignKeyNullableRelation[Organiser] = fields.ForeignKeyField(
+        "models.Organiser", related_name="api_tokens", null=True, on_delete=fields.CASCADE
+    )
+    organiser_id: int | None
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField(null=True)
+    last_used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_token"
+
+
+class Period(Model):
+    id = fields.IntField(primary_key=True)
+    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
+        "models.School", related_name="periods", on_delete=fields.RESTRICT
+    )
+    school_id: int
+    name = fields.CharField(max_length=200)
+    year_group = fields.SmallIntField()
+    start_date = fields.DateField()
+    end_date = fields.DateField()
+    booking_opens_at = fields.DatetimeField()
+    booking_closes_at = fields.DatetimeField()
+    cancel_deadline = fields.DatetimeField()
+    mode = fields.CharEnumField(PeriodMode, max_length=20, default=PeriodMode.FIRST_COME)
+    max_wishes = fields.SmallIntField(default=5)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "period"
+
+
+class Slot(Model):
+    id = fields.IntField(primary_key=True)
+    employer: fields.ForeignKeyRelation[Employer] = fields.ForeignKeyField(
+        "models.Employer", related_name="slots", on_delete=fields.RESTRICT
+    )
+    employer_id: int
+    title = fields.CharField(max_length=200)
+    description = fields.TextField(default="")
+    tasks = fields.TextField(default="")
+    address = fields.CharField(max_length=200, default="")
+    city = fields.CharField(max_length=100, default="", db_index=True)
+    trade = fields.CharField(max_length=100, default="", db_index=True)
+    start_date = fields.DateField()
+    end_date = fields.DateField()
+    day_starts_at = fields.TimeField()
+    day_ends_at = fields.TimeField()
+    break_minutes = fields.SmallIntField(default=30)
+    capacity = fields.IntField()
+    # Pending + confirmed bookings; changed only by conditional UPDATEs in prao.services.booking.
+    taken = fields.IntField(default=0)
+    min_age = fields.SmallIntField(default=0)
+    visible_to_all = fields.BooleanField(default=True)
+    status = fields.CharEnumField(SlotStatus, max_length=20, default=SlotStatus.DRAFT)
+    requires_approval = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        table = "slot"
+
+    @property
+    def places_left(self) -> int:
+        return max(self.capacity - self.taken, 0)
+
+
+class SlotVisibility(Model):
+    """A school that may see a slot whose `visible_to_all` is false."""
+
+    id = fields.IntField(primary_key=True)
+    slot: fields.ForeignKeyRelation[Slot] = fields.ForeignKeyField(
+        "models.Slot", related_name="visibility", on_delete=fields.CASCADE
+    )
+    slot_id: int
+    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
+        "models.School", related_name="visible_slots", on_delete=fields.CASCADE
+    )
+    school_id: int
+
+    class Meta:
+        table = "slot_visibility"
+        unique_together = (("slot", "school"),)
+
+
+class Booking(Model):
+    id = fields.IntField(primary_key=True)
+    pupil: fields.ForeignKeyRelation[Pupil] = fields.ForeignKeyField(
+        "models.Pupil", related_name="bookings", on_delete=fields.RESTRICT
+    )
+    pupil_id: int
+    slot: fields.ForeignKeyRelation[Slot] = fields.ForeignKeyField(
+        "models.Slot", related_name="bookings", on_delete=fields.RESTRICT
+    )
+    slot_id: int
+    period: fields.ForeignKeyRelation[Period] = fields.ForeignKeyField(
+        "models.Period", related_name="bookings", on_delete=fields.RESTRICT
+    )
+    period_id: int
+    status = fields.CharEnumField(BookingStatus, max_length=20)
+    origin = fields.CharEnumField(BookingOrigin, max_length=20)
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="bookings_created", null=True, on_delete=fields.SET_NULL
+    )
+    created_by_id: int | None
+    decided_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="bookings_decided", null=True, on_delete=fields.SET_NULL
+    )
+    decided_by_id: int | None
+    reason = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True, db_index=True)
+    decided_at = fields.DatetimeField(null=True)
+    cancelled_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "booking"
+        # "One active booking per pupil per period" is a partial unique index created in
+        # migration 0002 (Tortoise cannot declare partial indexes portably).
+
+
+class OutboxMessage(Model):
+    """An e-mail to send, written in the same transaction as the change it reports."""
+
+    id = fields.IntField(primary_key=True)
+    kind = fields.CharField(max_length=50)
+    to_address = fields.CharField(max_length=254, null=True)
+    subject = fields.CharField(max_length=300)
+    body = fields.TextField()
+    booking: fields.ForeignKeyNullableRelation[Booking] = fields.ForeignKeyField(
+        "models.Booking", related_name="messages", null=True, on_delete=fields.SET_NULL
+    )
+    booking_id: int | None
+    status = fields.CharEnumField(OutboxStatus, max_length=20, default=OutboxStatus.PENDING)
+    attempts = fields.IntField(default=0)
+    last_error = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "outbox_message"
+
+
+class AuditEvent(Model):
+    """Who read or changed what. Every read of pupil data by staff or API clients lands here."""
+
+    id = fields.BigIntField(primary_key=True)
+    actor = fields.CharField(max_length=100)
+    action = fields.CharField(max_length=100)
+    object_type = fields.CharField(max_length=50)
+    object_count = fields.IntField(default=0)
+    detail = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        table = "audit_event"
