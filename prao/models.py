@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from enum import StrEnum
 
 from tortoise import fields
@@ -240,8 +240,9 @@ class Slot(Model):
     trade = fields.CharField(max_length=100, default="", db_index=True)
     start_date = fields.DateField()
     end_date = fields.DateField()
-    day_starts_at = fields.TimeField()
-    day_ends_at = fields.TimeField()
+    # Wall-clock working hours as minutes after midnight (no time zone applies to them).
+    starts_minute = fields.SmallIntField()
+    ends_minute = fields.SmallIntField()
     break_minutes = fields.SmallIntField(default=30)
     capacity = fields.IntField()
     # Pending + confirmed bookings; changed only by conditional UPDATEs in prao.services.booking.
@@ -255,6 +256,14 @@ class Slot(Model):
 
     class Meta:
         table = "slot"
+
+    @property
+    def day_starts_at(self) -> time:
+        return time(self.starts_minute // 60, self.starts_minute % 60)
+
+    @property
+    def day_ends_at(self) -> time:
+        return time(self.ends_minute // 60, self.ends_minute % 60)
 
     @property
     def places_left(self) -> int:

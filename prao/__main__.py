@@ -1,0 +1,3 @@
+from prao.cli import main
+
+main()

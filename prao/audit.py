@@ -1,0 +1,34 @@
+"""Audit trail of reads of pupil data and of changes (DESIGN.md §7)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from prao.actor import Actor
+from prao.models import AuditEvent
+
+
+async def record(
+    actor: Actor,
+    action: str,
+    object_type: str,
+    count: int = 1,
+    connection: BaseDBAsyncClient | None = None,
+    **detail: Any,
+) -> None:
+    await AuditEvent.create(
+        actor=actor.label,
+        action=action,
+        object_type=object_type,
+        object_count=count,
+        detail=detail,
+        using_db=connection,
+    )
+
+
+async def pupils_read(actor: Actor, count: int, **detail: Any) -> None:
+    """Staff and API reads of pupil data; a pupil reading herself is not audited."""
+    if count and (actor.is_school_staff or actor.role is not None and not actor.is_pupil):
+        await record(actor, "read", "pupil", count, **detail)

@@ -1,0 +1,125 @@
+"""The `prao` command: serve, worker, migrate, seed-demo, token create, export-schema."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+
+from prao.config import Settings, load_settings
+from prao.db import close_db, init_db
+from prao.db import migrate as run_migrations
+
+T = TypeVar("T")
+
+
+def _with_db(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
+    async def run() -> T:
+        await init_db(settings)
+        try:
+            return await work()
+        finally:
+            await close_db()
+
+    return asyncio.run(run())
+
+
+@click.group()
+def main() -> None:
+    """Prao: booking of school work placements."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the web app and the GraphQL API."""
+    import uvicorn
+
+    load_settings()  # fail fast on bad settings, before forking workers
+    uvicorn.run("prao.asgi:app", host=host, port=port, workers=workers, proxy_headers=True,
+                log_level="info")
+
+
+@main.command()
+def worker() -> None:
+    """Run the arq worker (needs REDIS_URL)."""
+    from arq.worker import run_worker
+
+    from workers.settings import WorkerSettings
+
+    if not load_settings().redis_url:
+        raise click.ClickException("REDIS_URL är inte satt: jobben körs i webbprocessen.")
+    run_worker(WorkerSettings)  # type: ignore[arg-type]
+
+
+@main.command()
+def migrate() -> None:
+    """Apply database migrations."""
+    asyncio.run(run_migrations(load_settings()))
+    click.echo("Databasen är uppdaterad.")
+
+
+@main.command("seed-demo")
+@click.option("--pupils-per-school", default=100, show_default=True, type=int)
+def seed_demo(pupils_per_school: int) -> None:
+    """Create demo data (idempotent)."""
+    from prao.demo import seed_demo as seed
+
+    created = _with_db(load_settings(), lambda: seed(pupils_per_school))
+    click.echo("Demodata skapad." if created else "Demodata finns redan.")
+
+
+@main.group()
+def token() -> None:
+    """API tokens for school systems."""
+
+
+@token.command("create")
+@click.option("--school", help="school name")
+@click.option("--organiser", help="organiser (huvudman) name")
+@click.option("--name", default="", help="what the token is for")
+def token_create(school: str | None, organiser: str | None, name: str) -> None:
+    """Print a new bearer token once; only its hash is stored."""
+    from prao.auth import create_api_token
+    from prao.models import Organiser, School
+
+    if bool(school) == bool(organiser):
+        raise click.UsageError("Ange precis en av --school och --organiser.")
+
+    async def work() -> str:
+        if school:
+            found_school = await School.get_or_none(name=school)
+            if found_school is None:
+                raise click.ClickException(f"Skolan {school!r} finns inte.")
+            _, raw = await create_api_token(name or f"API {school}", school=found_school)
+        else:
+            found_org = await Organiser.get_or_none(name=organiser)
+            if found_org is None:
+                raise click.ClickException(f"Huvudmannen {organiser!r} finns inte.")
+            _, raw = await create_api_token(name or f"API {organiser}", organiser=found_org)
+        return raw
+
+    raw = _with_db(load_settings(), work)
+    click.echo(raw)
+    click.echo("Spara token nu: den visas inte igen.", err=True)
+
+
+@main.command("export-schema")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None)
+def export_schema(output: Path | None) -> None:
+    """Print the GraphQL SDL (or write it to a file)."""
+    from api.schema import schema
+
+    sdl = schema.as_str() + "\n"
+    if output is None:
+        sys.stdout.write(sdl)
+    else:
+        output.write_text(sdl)
+
+

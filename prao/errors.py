@@ -1,0 +1,77 @@
+"""Expected outcomes of domain operations, returned as data (never raised to adapters)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+
+class ErrorCode(StrEnum):
+    SLOT_FULL = "SLOT_FULL"
+    ALREADY_BOOKED = "ALREADY_BOOKED"
+    BOOKING_CLOSED = "BOOKING_CLOSED"
+    DATES_DO_NOT_MATCH = "DATES_DO_NOT_MATCH"
+    NOT_PUBLISHED = "NOT_PUBLISHED"
+    NOT_VISIBLE = "NOT_VISIBLE"
+    TOO_YOUNG = "TOO_YOUNG"
+    CANCEL_DEADLINE_PASSED = "CANCEL_DEADLINE_PASSED"
+    NOT_ACTIVE = "NOT_ACTIVE"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    INVALID = "INVALID"
+
+
+# Swedish first: these texts reach pupils unchanged, in the web pages and the API payloads.
+MESSAGES: dict[ErrorCode, str] = {
+    ErrorCode.SLOT_FULL: "Platsen är fullbokad.",
+    ErrorCode.ALREADY_BOOKED: "Du har redan en bokning under den här praoperioden.",
+    ErrorCode.BOOKING_CLOSED: "Bokningen är inte öppen för din praoperiod just nu.",
+    ErrorCode.DATES_DO_NOT_MATCH: "Platsens datum passar inte din praoperiod.",
+    ErrorCode.NOT_PUBLISHED: "Platsen är inte publicerad.",
+    ErrorCode.NOT_VISIBLE: "Platsen är inte öppen för din skola.",
+    ErrorCode.TOO_YOUNG: "Du är för ung för den här platsen.",
+    ErrorCode.CANCEL_DEADLINE_PASSED: "Sista dag för avbokning har passerat.",
+    ErrorCode.NOT_ACTIVE: "Bokningen är redan avbokad eller avslutad.",
+    ErrorCode.FORBIDDEN: "Du har inte behörighet att göra det.",
+    ErrorCode.NOT_FOUND: "Hittades inte.",
+    ErrorCode.INVALID: "Ogiltig uppgift.",
+}
+
+
+@dataclass(frozen=True)
+class DomainError:
+    code: ErrorCode
+    message: str
+    field: str | None = None
+
+    @classmethod
+    def of(cls, code: ErrorCode, field: str | None = None, message: str | None = None) -> DomainError:
+        return cls(code=code, message=message or MESSAGES[code], field=field)
+
+
+T = TypeVar("T")
+
+
+@dataclass
+class Outcome(Generic[T]):
+    """The result of a domain command: the value, or the errors that explain why not."""
+
+    value: T | None = None
+    errors: list[DomainError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @classmethod
+    def fail(cls, code: ErrorCode, field: str | None = None, message: str | None = None) -> Outcome[T]:
+        return cls(errors=[DomainError.of(code, field, message)])
+
+
+class Refused(Exception):
+    """Raised inside a transaction to roll it back; turned into an Outcome by the caller."""
+
+    def __init__(self, error: DomainError) -> None:
+        super().__init__(error.message)
+        self.error = error

@@ -1,0 +1,93 @@
+"""Who may see what: every list and lookup in every adapter goes through these scopes."""
+
+from __future__ import annotations
+
+from tortoise.expressions import Q, Subquery
+from tortoise.queryset import QuerySet
+
+from prao.actor import Actor
+from prao.models import Booking, Employer, Period, Pupil, Role, School, Slot, SlotStatus, SlotVisibility
+
+NOTHING = Q(id__lt=0)  # primary keys are positive: matches no row
+
+
+def visible_to_school_q(school_id: int, organiser_id: int) -> Q:
+    """Slots a school may see: open to the whole organiser, or listed for the school."""
+    listed = SlotVisibility.filter(school_id=school_id).values("slot_id")
+    return Q(employer__organiser_id=organiser_id) & (
+        Q(visible_to_all=True) | Q(id__in=Subquery(listed))
+    )
+
+
+def slots_q(actor: Actor) -> Q:
+    if actor.employer_id is not None and actor.role is Role.EMPLOYER:
+        return Q(employer_id=actor.employer_id)
+    if actor.organiser_id is None:
+        return NOTHING
+    if actor.school_id is not None:
+        q = visible_to_school_q(actor.school_id, actor.organiser_id)
+        # Pupils see only what they can book; staff also see closed slots they may still hold.
+        if actor.is_pupil:
+            return q & Q(status=SlotStatus.PUBLISHED)
+        return q & ~Q(status=SlotStatus.DRAFT)
+    if actor.is_school_staff:  # organiser-wide token or admin
+        return Q(employer__organiser_id=actor.organiser_id)
+    return NOTHING
+
+
+def slots(actor: Actor) -> QuerySet[Slot]:
+    return Slot.filter(slots_q(actor))
+
+
+def bookings(actor: Actor) -> QuerySet[Booking]:
+    if actor.is_pupil and actor.pupil_id is not None:
+        return Booking.filter(pupil_id=actor.pupil_id)
+    if actor.role is Role.EMPLOYER and actor.employer_id is not None:
+        return Booking.filter(slot__employer_id=actor.employer_id)
+    if actor.is_school_staff and actor.school_id is not None:
+        return Booking.filter(pupil__school_id=actor.school_id)
+    if actor.is_school_staff and actor.organiser_id is not None:
+        return Booking.filter(pupil__school__organiser_id=actor.organiser_id)
+    return Booking.filter(NOTHING)
+
+
+def pupils(actor: Actor) -> QuerySet[Pupil]:
+    """Pupil records: school staff and tokens only (a pupil reads herself via her bookings)."""
+    if actor.is_school_staff and actor.school_id is not None:
+        return Pupil.filter(school_id=actor.school_id)
+    if actor.is_school_staff and actor.organiser_id is not None:
+        return Pupil.filter(school__organiser_id=actor.organiser_id)
+    if actor.is_pupil and actor.pupil_id is not None:
+        return Pupil.filter(id=actor.pupil_id)
+    return Pupil.filter(NOTHING)
+
+
+def schools(actor: Actor) -> QuerySet[School]:
+    if actor.school_id is not None:
+        return School.filter(id=actor.school_id)
+    if actor.organiser_id is not None and not actor.is_anonymous:
+        return School.filter(organiser_id=actor.organiser_id)
+    return School.filter(NOTHING)
+
+
+def periods(actor: Actor) -> QuerySet[Period]:
+    if actor.is_pupil and actor.school_id is not None:
+        return Period.filter(school_id=actor.school_id)
+    if actor.is_school_staff and actor.school_id is not None:
+        return Period.filter(school_id=actor.school_id)
+    if actor.is_school_staff and actor.organiser_id is not None:
+        return Period.filter(school__organiser_id=actor.organiser_id)
+    return Period.filter(NOTHING)
+
+
+def employers(actor: Actor) -> QuerySet[Employer]:
+    if actor.role is Role.EMPLOYER and actor.employer_id is not None:
+        return Employer.filter(id=actor.employer_id)
+    if actor.organiser_id is not None and not actor.is_anonymous:
+        return Employer.filter(organiser_id=actor.organiser_id)
+    return Employer.filter(NOTHING)
+
+
+def sees_full_pupil(actor: Actor, pupil: Pupil) -> bool:
+    """Employers see protected-identity pupils by first name only (DESIGN.md §7)."""
+    return not (actor.role is Role.EMPLOYER and pupil.security_marking)

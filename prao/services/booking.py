@@ -1,0 +1,187 @@
+"""First-come booking and cancellation, with capacity enforced atomically in the database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from prao import clock, outbox, policy
+from prao.actor import Actor
+from prao.errors import DomainError, ErrorCode, Outcome, Refused
+from prao.jobs import jobs
+from prao.models import (
+    ACTIVE_BOOKING_STATUSES,
+    Booking,
+    BookingOrigin,
+    BookingStatus,
+    Employer,
+    Guardian,
+    Period,
+    PeriodMode,
+    Pupil,
+    School,
+    Slot,
+    SlotStatus,
+    SlotVisibility,
+    User,
+)
+
+MAX_REASON_LENGTH = 1000
+
+
+async def _resolve_pupil(actor: Actor, pupil_id: int | None) -> Pupil | DomainError:
+    if actor.is_pupil:
+        if pupil_id is not None and pupil_id != actor.pupil_id:
+            return DomainError.of(ErrorCode.FORBIDDEN, "pupilId")
+        pupil_id = actor.pupil_id
+    elif not actor.is_school_staff:
+        return DomainError.of(ErrorCode.FORBIDDEN)
+    elif pupil_id is None:
+        return DomainError.of(ErrorCode.INVALID, "pupilId", "Ange vilken elev som ska bokas.")
+    pupil = await policy.pupils(actor).get_or_none(id=pupil_id)
+    if pupil is None:
+        return DomainError.of(ErrorCode.NOT_FOUND, "pupilId", "Eleven finns inte.")
+    return pupil
+
+
+async def is_visible_to(slot: Slot, school: School) -> bool:
+    employer = await Employer.get(id=slot.employer_id)
+    if employer.organiser_id != school.organiser_id:
+        return False
+    if slot.visible_to_all:
+        return True
+    return await SlotVisibility.exists(slot_id=slot.id, school_id=school.id)
+
+
+async def _choose_period(pupil: Pupil, slot: Slot, now: datetime) -> Period | DomainError:
+    periods = await Period.filter(
+        school_id=pupil.school_id, year_group=pupil.year_group, mode=PeriodMode.FIRST_COME
+    ).order_by("start_date", "id")
+    overlapping = [
+        p for p in periods if p.start_date <= slot.end_date and slot.start_date <= p.end_date
+    ]
+    if periods and not overlapping:
+        return DomainError.of(ErrorCode.DATES_DO_NOT_MATCH, "slotId")
+    for period in overlapping:
+        if period.booking_opens_at <= now < period.booking_closes_at:
+            return period
+    return DomainError.of(ErrorCode.BOOKING_CLOSED, "slotId")
+
+
+async def check_booking(pupil: Pupil, slot: Slot, now: datetime) -> Period | DomainError:
+    """Every rule that can be checked before reserving a place, in the order a pupil cares."""
+    school = await School.get(id=pupil.school_id)
+    if not await is_visible_to(slot, school):
+        return DomainError.of(ErrorCode.NOT_VISIBLE, "slotId")
+    if slot.status != SlotStatus.PUBLISHED:
+        return DomainError.of(ErrorCode.NOT_PUBLISHED, "slotId")
+    period = await _choose_period(pupil, slot, now)
+    if isinstance(period, DomainError):
+        return period
+    if pupil.age_on(slot.start_date) < slot.min_age:
+        return DomainError.of(
+            ErrorCode.TOO_YOUNG, "slotId", f"Platsen kräver att du har fyllt {slot.min_age} år."
+        )
+    if await Booking.exists(
+        pupil_id=pupil.id, period_id=period.id, status__in=list(ACTIVE_BOOKING_STATUSES)
+    ):
+        return DomainError.of(ErrorCode.ALREADY_BOOKED, "slotId")
+    if slot.taken >= slot.capacity:
+        return DomainError.of(ErrorCode.SLOT_FULL, "slotId")
+    return period
+
+
+async def _recipients(pupil: Pupil) -> list[str | None]:
+    users = await User.filter(pupil_id=pupil.id).values_list("email", flat=True)
+    guardians = await Guardian.filter(pupil_id=pupil.id).values_list("email", flat=True)
+    return [pupil.email, *users, *guardians]  # type: ignore[list-item]
+
+
+def _origin(actor: Actor) -> BookingOrigin:
+    if actor.is_token:
+        return BookingOrigin.API
+    return BookingOrigin.PUPIL if actor.is_pupil else BookingOrigin.STAFF
+
+
+async def book_slot(actor: Actor, slot_id: int, pupil_id: int | None = None) -> Outcome[Booking]:
+    pupil = await _resolve_pupil(actor, pupil_id)
+    if isinstance(pupil, DomainError):
+        return Outcome(errors=[pupil])
+    slot = await Slot.get_or_none(id=slot_id)
+    if slot is None:
+        return Outcome.fail(ErrorCode.NOT_FOUND, "slotId", "Platsen finns inte.")
+    now = clock.now()
+    period = await check_booking(pupil, slot, now)
+    if isinstance(period, DomainError):
+        return Outcome(errors=[period])
+    recipients = await _recipients(pupil)
+    status = BookingStatus.PENDING if slot.requires_approval else BookingStatus.CONFIRMED
+    try:
+        async with in_transaction() as conn:
+            # The place is reserved by one conditional UPDATE: no read-check-write race.
+            reserved = await Slot.filter(
+                id=slot.id, status=SlotStatus.PUBLISHED, taken__lt=F("capacity")
+            ).using_db(conn).update(taken=F("taken") + 1, updated_at=now)
+            if not reserved:
+                raise Refused(DomainError.of(ErrorCode.SLOT_FULL, "slotId"))
+            try:
+                booking = await Booking.create(
+                    pupil_id=pupil.id, slot_id=slot.id, period_id=period.id, status=status,
+                    origin=_origin(actor), created_by_id=actor.user_id, using_db=conn,
+                )
+            except IntegrityError as exc:  # the partial unique index: one active per period
+                raise Refused(DomainError.of(ErrorCode.ALREADY_BOOKED, "slotId")) from exc
+            slot.taken += 1
+            messages = await outbox.booking_changed(
+                kind="booking_created", booking=booking, pupil=pupil, slot=slot,
+                recipients=recipients, connection=conn,
+            )
+    except Refused as refused:
+        return Outcome(errors=[refused.error])
+    await jobs.deliver([m.id for m in messages])
+    return Outcome(value=booking)
+
+
+async def cancel_booking(actor: Actor, booking_id: int, reason: str = "") -> Outcome[Booking]:
+    if len(reason) > MAX_REASON_LENGTH:
+        return Outcome.fail(ErrorCode.INVALID, "reason", "Anledningen är för lång (högst 1000 tecken).")
+    if not (actor.is_pupil or actor.is_school_staff):
+        return Outcome.fail(ErrorCode.FORBIDDEN, "bookingId")
+    booking = await policy.bookings(actor).get_or_none(id=booking_id)
+    if booking is None:
+        return Outcome.fail(ErrorCode.NOT_FOUND, "bookingId", "Bokningen finns inte.")
+    if booking.status not in ACTIVE_BOOKING_STATUSES:
+        return Outcome.fail(ErrorCode.NOT_ACTIVE, "bookingId")
+    now = clock.now()
+    period = await Period.get(id=booking.period_id)
+    # Coordinators handle late cancellations themselves; pupils are held to the deadline.
+    if actor.is_pupil and now >= period.cancel_deadline:
+        return Outcome.fail(ErrorCode.CANCEL_DEADLINE_PASSED, "bookingId")
+    pupil = await Pupil.get(id=booking.pupil_id)
+    recipients = await _recipients(pupil)
+    try:
+        async with in_transaction() as conn:
+            changed = await Booking.filter(
+                id=booking.id, status__in=list(ACTIVE_BOOKING_STATUSES)
+            ).using_db(conn).update(
+                status=BookingStatus.CANCELLED, cancelled_at=now, updated_at=now,
+                reason=reason.strip(), decided_by_id=actor.user_id,
+            )
+            if not changed:  # someone else cancelled it a moment ago
+                raise Refused(DomainError.of(ErrorCode.NOT_ACTIVE, "bookingId"))
+            await Slot.filter(id=booking.slot_id).using_db(conn).update(
+                taken=F("taken") - 1, updated_at=now
+            )
+            booking = await Booking.get(id=booking.id).using_db(conn)
+            slot = await Slot.get(id=booking.slot_id).using_db(conn)
+            messages = await outbox.booking_changed(
+                kind="booking_cancelled", booking=booking, pupil=pupil, slot=slot,
+                recipients=recipients, connection=conn,
+            )
+    except Refused as refused:
+        return Outcome(errors=[refused.error])
+    await jobs.deliver([m.id for m in messages])
+    return Outcome(value=booking)

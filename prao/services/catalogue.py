@@ -1,0 +1,64 @@
+"""The slot catalogue: what an actor may see, filtered the way pupils search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from tortoise.expressions import F, Q
+from tortoise.queryset import QuerySet
+
+from prao import policy
+from prao.actor import Actor
+from prao.models import Slot
+from prao.pagination import Page, paginate
+
+MAX_TEXT_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class SlotFilter:
+    text: str = ""
+    trade: str = ""
+    city: str = ""
+    date_from: date | None = None  # slot still running on or after this day
+    date_to: date | None = None  # slot starting on or before this day
+    available_only: bool = False
+
+
+def filtered_slots(actor: Actor, flt: SlotFilter) -> QuerySet[Slot]:
+    qs = policy.slots(actor)
+    text = flt.text.strip()[:MAX_TEXT_LENGTH]
+    if text:
+        qs = qs.filter(
+            Q(title__icontains=text)
+            | Q(description__icontains=text)
+            | Q(tasks__icontains=text)
+            | Q(trade__icontains=text)
+            | Q(city__icontains=text)
+            | Q(employer__name__icontains=text)
+        )
+    if flt.trade:
+        qs = qs.filter(trade=flt.trade)
+    if flt.city:
+        qs = qs.filter(city=flt.city)
+    if flt.date_from:
+        qs = qs.filter(end_date__gte=flt.date_from)
+    if flt.date_to:
+        qs = qs.filter(start_date__lte=flt.date_to)
+    if flt.available_only:
+        qs = qs.filter(taken__lt=F("capacity"))
+    return qs
+
+
+async def list_slots(
+    actor: Actor, flt: SlotFilter, first: int | None = None, after_id: int | None = None
+) -> Page[Slot]:
+    return await paginate(filtered_slots(actor, flt), first, after_id)
+
+
+async def facets(actor: Actor) -> tuple[list[str], list[str]]:
+    """The trades and cities the actor can filter by."""
+    trades = await policy.slots(actor).distinct().order_by("trade").values_list("trade", flat=True)
+    cities = await policy.slots(actor).distinct().order_by("city").values_list("city", flat=True)
+    return [t for t in trades if t], [c for c in cities if c]  # type: ignore[misc]

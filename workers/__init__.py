@@ -1,0 +1,1 @@
+"""arq adapter: job functions are thin wrappers around prao.services."""
