@@ -1,0 +1,122 @@
+"""Shared fixtures: one database per run (SQLite file, or PostgreSQL with TEST_DATABASE_URL),
+emptied before each test; the ASGI app; signed-in clients through the real sign-in link."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from tortoise import Tortoise
+
+from prao.app import create_app
+from prao.auth import issue_sign_in_token
+from prao.config import Settings
+from prao.db import close_db, init_db
+from prao.db import migrate as run_migrations
+from prao.jobs import jobs
+from prao.models import User
+from tests import factories
+from tests.db import (
+    create_postgres_database,
+    drop_postgres_database,
+    is_postgres,
+    postgres_server_url,
+    sqlite_url,
+    truncate_all,
+)
+
+CSRF_RE = re.compile(r'name="csrf_token"\s+value="([^"]+)"')
+
+
+def make_settings(database_url: str, tmp: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "redis_url": None,
+        "secret_key": "test-secret-key-not-for-production",
+        "base_url": "http://testserver",
+        "demo": True,
+        "production": False,
+        "var_dir": tmp,
+        "graphiql": True,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    server = postgres_server_url()
+    if server:
+        url = await create_postgres_database(server)
+    else:
+        url = sqlite_url(tmp_path_factory.mktemp("db"))
+    settings = make_settings(url, tmp_path_factory.mktemp("var"))
+    await run_migrations(settings)
+    await init_db(settings)
+    yield url
+    await close_db()
+    if server:
+        await drop_postgres_database(server, url)
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return make_settings(database_url, tmp_path_factory.mktemp("var"))
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[None]:
+    assert Tortoise._inited
+    await truncate_all()
+    yield
+    await jobs.drain()
+
+
+@pytest.fixture
+def postgres(db: None) -> None:
+    """For tests whose point is a race that only PostgreSQL shows (SQLite serialises writers)."""
+    if not is_postgres():
+        pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL=postgres://…")
+
+
+@pytest.fixture
+async def world(db: None) -> factories.World:
+    return await factories.world()
+
+
+@pytest.fixture
+async def app(settings: Settings, db: None) -> AsyncIterator[object]:
+    application = create_app(settings, manage_db=False)
+    await jobs.start(settings)
+    yield application
+    await jobs.stop()
+
+
+@pytest.fixture
+async def client(app: object) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+async def sign_in(client: httpx.AsyncClient, user: User, settings: Settings) -> None:
+    """Sign in the way a person does: open the e-mailed link, press the button."""
+    raw = await issue_sign_in_token(user, settings)
+    page = await client.get(f"/logga-in/{raw}")
+    assert page.status_code == 200, page.text
+    done = await client.post(f"/logga-in/{raw}", data={"csrf_token": csrf_from(page.text)})
+    assert done.status_code == 303, done.text
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
