@@ -77,7 +77,8 @@ async def db(database_url: str) -> AsyncIterator[None]:
 
 @pytest.fixture
 def postgres(db: None) -> None:
-    """For tests whose point is a race that only PostgreSQL shows (SQLite serialises writers)."""
+    """For tests whose point is a race that only PostgreSQL shows (SQLite serialises writers).
+    Mark such tests `postgres` too, so a SQLite run can deselect them instead of skipping."""
     if not is_postgres():
         pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL=postgres://…")
 

@@ -1,0 +1,59 @@
+# One command to run, one to test. Everything installs into ./.venv from the lock files.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+
+.PHONY: run test lint typecheck bench schema install install-dev browser-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.lock pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## make run: migrate, seed demo data and serve on http://127.0.0.1:$(PORT) with demo sign-in
+run: install
+	DEMO=1 $(BIN)/prao migrate
+	DEMO=1 $(BIN)/prao seed-demo
+	DEMO=1 $(BIN)/prao serve --port $(PORT)
+
+## Chromium from Debian and axe-core from npm, for the browser tests
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@test -d tests/browser/node_modules/axe-core || npm ci --silent --prefix tests/browser
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check prao api web workers
+
+typecheck: install-dev
+	$(BIN)/mypy prao api web workers
+
+## make test: lint, types, then every test on SQLite; with TEST_DATABASE_URL=postgres://… the
+## database tests run again on PostgreSQL (race tests only there).
+test: install-dev browser-deps lint typecheck
+	env -u TEST_DATABASE_URL $(BIN)/pytest -m "not postgres" -p no:cacheprovider
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		$(BIN)/pytest -m "not browser" -p no:cacheprovider; \
+	else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
+
+schema: install
+	$(BIN)/prao export-schema -o schema.graphql
+
+## make bench: benchmarks against a server on PostgreSQL (BENCH_DATABASE_URL)
+bench: install-dev
+	$(BIN)/python bench/booking_rush.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache test-artifacts
