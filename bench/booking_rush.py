@@ -21,7 +21,14 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Server, create_database, describe_latency, drop_database, global_id, server_url  # noqa: E402
+from bench.common import (
+    Server,
+    create_database,
+    describe_latency,
+    drop_database,
+    global_id,
+    server_url,
+)  # noqa: E402
 from prao import clock  # noqa: E402
 from prao.auth import create_api_token  # noqa: E402
 from prao.config import load_settings  # noqa: E402
@@ -33,7 +40,9 @@ BOOK = """mutation Book($input: BookSlotInput!) {
 }"""
 
 
-async def seed(database_url: str, pupils: int, capacity_ratio: float) -> tuple[str, list[int], list[int]]:
+async def seed(
+    database_url: str, pupils: int, capacity_ratio: float
+) -> tuple[str, list[int], list[int]]:
     import dataclasses
 
     settings = dataclasses.replace(load_settings(), database_url=database_url)
@@ -45,14 +54,27 @@ async def seed(database_url: str, pupils: int, capacity_ratio: float) -> tuple[s
         employer = await Employer.create(organiser_id=org.id, name="Bench AB", city="Varberg")
         start = clock.today() + timedelta(weeks=6)
         await Period.create(
-            school_id=school.id, name="Prao", year_group=8, start_date=start,
-            end_date=start + timedelta(days=11), booking_opens_at=clock.now() - timedelta(days=1),
+            school_id=school.id,
+            name="Prao",
+            year_group=8,
+            start_date=start,
+            end_date=start + timedelta(days=11),
+            booking_opens_at=clock.now() - timedelta(days=1),
             booking_closes_at=clock.now() + timedelta(days=10),
             cancel_deadline=clock.now() + timedelta(days=5),
         )
         await Pupil.bulk_create(
-            [Pupil(school_id=school.id, first_name=f"Elev{i}", last_name="Bench", year_group=8,
-                   class_name="8A", external_id=f"b{i}") for i in range(pupils)],
+            [
+                Pupil(
+                    school_id=school.id,
+                    first_name=f"Elev{i}",
+                    last_name="Bench",
+                    year_group=8,
+                    class_name="8A",
+                    external_id=f"b{i}",
+                )
+                for i in range(pupils)
+            ],
             batch_size=1000,
         )
         places = int(pupils * capacity_ratio)
@@ -60,9 +82,19 @@ async def seed(database_url: str, pupils: int, capacity_ratio: float) -> tuple[s
         while sum(capacities) < places:
             capacities.append(min(random.randint(1, 10), places - sum(capacities)))
         await Slot.bulk_create(
-            [Slot(employer_id=employer.id, title=f"Plats {i}", start_date=start,
-                  end_date=start + timedelta(days=11), starts_minute=480, ends_minute=840,
-                  capacity=c, status=SlotStatus.PUBLISHED) for i, c in enumerate(capacities)],
+            [
+                Slot(
+                    employer_id=employer.id,
+                    title=f"Plats {i}",
+                    start_date=start,
+                    end_date=start + timedelta(days=11),
+                    starts_minute=480,
+                    ends_minute=840,
+                    capacity=c,
+                    status=SlotStatus.PUBLISHED,
+                )
+                for i, c in enumerate(capacities)
+            ],
             batch_size=1000,
         )
         _, raw = await create_api_token("bench", school=school)
@@ -73,8 +105,9 @@ async def seed(database_url: str, pupils: int, capacity_ratio: float) -> tuple[s
         await close_db()
 
 
-async def rush(url: str, token: str, pupil_ids: list[int], slot_ids: list[int], concurrency: int
-               ) -> tuple[list[float], Counter[str], float]:
+async def rush(
+    url: str, token: str, pupil_ids: list[int], slot_ids: list[int], concurrency: int
+) -> tuple[list[float], Counter[str], float]:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     headers = {"Authorization": f"Bearer {token}"}
     latencies: list[float] = []
@@ -85,10 +118,20 @@ async def rush(url: str, token: str, pupil_ids: list[int], slot_ids: list[int], 
     weights = [1 / (i + 1) ** 0.8 for i in range(len(slot_ids))]
     choices = rng.choices(slot_ids, weights=weights, k=len(pupil_ids))
 
-    async with httpx.AsyncClient(base_url=url, limits=limits, headers=headers, timeout=120) as client:
+    async with httpx.AsyncClient(
+        base_url=url, limits=limits, headers=headers, timeout=120
+    ) as client:
+
         async def one(pupil_id: int, slot_id: int) -> None:
-            body = {"query": BOOK, "variables": {"input": {
-                "slotId": global_id("Slot", slot_id), "pupilId": global_id("Pupil", pupil_id)}}}
+            body = {
+                "query": BOOK,
+                "variables": {
+                    "input": {
+                        "slotId": global_id("Slot", slot_id),
+                        "pupilId": global_id("Pupil", pupil_id),
+                    }
+                },
+            }
             async with gate:
                 started = time.perf_counter()
                 response = await client.post("/graphql", json=body)
@@ -110,14 +153,17 @@ async def overbooking(database_url: str) -> tuple[int, int, int, int]:
     conn = await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
     try:
         over = await conn.fetchval(
-            "SELECT count(*) FROM slot s WHERE (SELECT count(*) FROM booking b WHERE b.slot_id = s.id"
-            " AND b.status IN ('pending','confirmed')) > s.capacity")
+            "SELECT count(*) FROM slot s WHERE (SELECT count(*) FROM booking b"
+            " WHERE b.slot_id = s.id AND b.status IN ('pending','confirmed')) > s.capacity"
+        )
         drift = await conn.fetchval(
             "SELECT count(*) FROM slot s WHERE s.taken <> (SELECT count(*) FROM booking b WHERE"
-            " b.slot_id = s.id AND b.status IN ('pending','confirmed'))")
+            " b.slot_id = s.id AND b.status IN ('pending','confirmed'))"
+        )
         doubles = await conn.fetchval(
             "SELECT count(*) FROM (SELECT pupil_id FROM booking WHERE status IN"
-            " ('pending','confirmed') GROUP BY pupil_id, period_id HAVING count(*) > 1) d")
+            " ('pending','confirmed') GROUP BY pupil_id, period_id HAVING count(*) > 1) d"
+        )
         capacity = await conn.fetchval("SELECT sum(capacity) FROM slot")
         return int(over), int(drift), int(doubles), int(capacity)
     finally:
@@ -138,15 +184,18 @@ async def main() -> None:
         token, pupil_ids, slot_ids = await seed(database_url, args.pupils, args.capacity_ratio)
         async with Server(database_url, workers=args.workers) as srv:
             latencies, outcomes, elapsed = await rush(
-                srv.url, token, pupil_ids, slot_ids, args.concurrency)
+                srv.url, token, pupil_ids, slot_ids, args.concurrency
+            )
             peak = srv.peak_rss
         over, drift, doubles, capacity = await overbooking(database_url)
     finally:
         await drop_database(server, database_url)
 
     booked = outcomes["BOOKED"]
-    print(f"booking rush: {len(pupil_ids)} pupils, {len(slot_ids)} slots, {capacity} places, "
-          f"concurrency {args.concurrency}, {args.workers} server worker(s), PostgreSQL")
+    print(
+        f"booking rush: {len(pupil_ids)} pupils, {len(slot_ids)} slots, {capacity} places, "
+        f"concurrency {args.concurrency}, {args.workers} server worker(s), PostgreSQL"
+    )
     print(f"  requests/s        {len(latencies) / elapsed:8.1f}")
     print(f"  bookings/s        {booked / elapsed:8.1f}  ({booked} booked in {elapsed:.1f} s)")
     print(f"  latency           {describe_latency(latencies)}")

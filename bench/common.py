@@ -58,12 +58,28 @@ class Server:
     def __init__(self, database_url: str, workers: int = 1) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "DATABASE_URL": database_url, "PRAO_VAR_DIR": str(ROOT / "var" / "bench")}
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "PRAO_VAR_DIR": str(ROOT / "var" / "bench"),
+        }
         env.pop("REDIS_URL", None)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "prao.asgi:app", "--port", str(self.port),
-             "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
-            cwd=ROOT, env=env,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "prao.asgi:app",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            cwd=ROOT,
+            env=env,
         )
         self.peak_rss = 0
         self._stop = threading.Event()
@@ -105,6 +121,7 @@ def percentile(values: list[float], pct: float) -> float:
 
 def describe_latency(latencies: list[float]) -> str:
     return (
-        f"p50 {percentile(latencies, 50) * 1000:.1f} ms, p99 {percentile(latencies, 99) * 1000:.1f} ms,"
+        f"p50 {percentile(latencies, 50) * 1000:.1f} ms,"
+        f" p99 {percentile(latencies, 99) * 1000:.1f} ms,"
         f" mean {statistics.fmean(latencies) * 1000:.1f} ms"
     )

@@ -57,9 +57,7 @@ class Actor:
 
     @classmethod
     def for_token(cls, token: ApiToken, organiser_id: int) -> Actor:
-        return cls(
-            kind="token", id=token.id, school_id=token.school_id, organiser_id=organiser_id
-        )
+        return cls(kind="token", id=token.id, school_id=token.school_id, organiser_id=organiser_id)
 
 
 ANONYMOUS = Actor(kind="anonymous")

@@ -33,8 +33,13 @@ async def actor_for_user(user: User) -> Actor:
     if school_id is not None and organiser_id is None:
         organiser_id = (await School.get(id=school_id)).organiser_id
     return Actor(
-        kind="user", id=user.id, role=Role(user.role), pupil_id=user.pupil_id,
-        employer_id=user.employer_id, school_id=school_id, organiser_id=organiser_id,
+        kind="user",
+        id=user.id,
+        role=Role(user.role),
+        pupil_id=user.pupil_id,
+        employer_id=user.employer_id,
+        school_id=school_id,
+        organiser_id=organiser_id,
     )
 
 
@@ -61,7 +66,9 @@ async def request_sign_in_link(email: str, settings: Settings) -> None:
     if user is None:
         return
     raw = await issue_sign_in_token(user, settings)
-    message = await outbox.sign_in_link(email=user.email, url=f"{settings.base_url}{SIGN_IN_PATH}{raw}")
+    message = await outbox.sign_in_link(
+        email=user.email, url=f"{settings.base_url}{SIGN_IN_PATH}{raw}"
+    )
     from prao.jobs import jobs  # late: jobs imports services that import this module's users
 
     await jobs.deliver([message.id])

@@ -42,8 +42,9 @@ def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     load_settings()  # fail fast on bad settings, before forking workers
-    uvicorn.run("prao.asgi:app", host=host, port=port, workers=workers, proxy_headers=True,
-                log_level="info")
+    uvicorn.run(
+        "prao.asgi:app", host=host, port=port, workers=workers, proxy_headers=True, log_level="info"
+    )
 
 
 @main.command()
@@ -121,5 +122,3 @@ def export_schema(output: Path | None) -> None:
         sys.stdout.write(sdl)
     else:
         output.write_text(sdl)
-
-

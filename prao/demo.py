@@ -27,32 +27,149 @@ from prao.models import (
 ORGANISER = "Varbergs kommun"
 SCHOOLS = ["Håstensskolan", "Lindbergsskolan", "Påskbergsskolan"]
 FIRST_NAMES = [
-    "Alva", "Elsa", "Maja", "Wilma", "Ebba", "Saga", "Alice", "Ella", "Agnes", "Astrid",
-    "Vera", "Freja", "Selma", "Stella", "Nova", "Ines", "Lilly", "Signe", "Ellen", "Tuva",
-    "Lucas", "Hugo", "Oscar", "William", "Liam", "Elias", "Noah", "Adam", "Alexander", "Viktor",
-    "Nils", "Leo", "Isak", "Charlie", "Theo", "Melvin", "Axel", "Ludvig", "Emil", "Olle",
+    "Alva",
+    "Elsa",
+    "Maja",
+    "Wilma",
+    "Ebba",
+    "Saga",
+    "Alice",
+    "Ella",
+    "Agnes",
+    "Astrid",
+    "Vera",
+    "Freja",
+    "Selma",
+    "Stella",
+    "Nova",
+    "Ines",
+    "Lilly",
+    "Signe",
+    "Ellen",
+    "Tuva",
+    "Lucas",
+    "Hugo",
+    "Oscar",
+    "William",
+    "Liam",
+    "Elias",
+    "Noah",
+    "Adam",
+    "Alexander",
+    "Viktor",
+    "Nils",
+    "Leo",
+    "Isak",
+    "Charlie",
+    "Theo",
+    "Melvin",
+    "Axel",
+    "Ludvig",
+    "Emil",
+    "Olle",
 ]
 LAST_NAMES = [
-    "Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson",
-    "Persson", "Svensson", "Gustafsson", "Pettersson", "Jonsson", "Jansson", "Hansson",
-    "Bengtsson", "Jönsson", "Lindberg", "Jakobsson", "Magnusson", "Lindström", "Olofsson",
-    "Lindqvist", "Lindgren", "Berg", "Axelsson", "Bergström", "Lundberg", "Lundgren",
+    "Andersson",
+    "Johansson",
+    "Karlsson",
+    "Nilsson",
+    "Eriksson",
+    "Larsson",
+    "Olsson",
+    "Persson",
+    "Svensson",
+    "Gustafsson",
+    "Pettersson",
+    "Jonsson",
+    "Jansson",
+    "Hansson",
+    "Bengtsson",
+    "Jönsson",
+    "Lindberg",
+    "Jakobsson",
+    "Magnusson",
+    "Lindström",
+    "Olofsson",
+    "Lindqvist",
+    "Lindgren",
+    "Berg",
+    "Axelsson",
+    "Bergström",
+    "Lundberg",
+    "Lundgren",
 ]
 # (trade, employer name pattern, slot titles, tasks)
 TRADES: list[tuple[str, list[str], list[str], str]] = [
-    ("Vård och omsorg", ["Vårdcentralen {}", "Äldreboendet {}"], ["Undersköterska", "Vårdbiträde", "Receptionist"], "Följa med i det dagliga arbetet, hjälpa till vid måltider och samtal med boende."),
-    ("Förskola och skola", ["Förskolan {}", "Fritidshemmet {}"], ["Barnskötare", "Fritidspedagog"], "Leka och läsa med barnen, hjälpa till vid lunch och utevistelse."),
-    ("Handel", ["ICA Nära {}", "Coop {}", "Intersport {}"], ["Butiksmedarbetare", "Lagerarbetare"], "Fylla på varor, hjälpa kunder, prismärka och städa butiken."),
-    ("Restaurang och café", ["Café {}", "Restaurang {}"], ["Kock", "Servitör", "Bagare"], "Förbereda mat, diska, duka och servera gäster."),
-    ("Bygg och anläggning", ["{} Bygg AB", "{} Måleri"], ["Snickare", "Målare"], "Följa med hantverkare på arbetsplatser, bära material och städa."),
-    ("Fordon och transport", ["{} Bilverkstad", "{} Åkeri"], ["Bilmekaniker", "Lagerarbetare"], "Hjälpa till i verkstaden, byta däck, hålla ordning på verktyg."),
-    ("IT och media", ["{} Webbyrå", "Hallands Nyheter {}"], ["Webbutvecklare", "Journalist"], "Prova på programmering, skriva texter och följa med på intervjuer."),
-    ("Natur och djur", ["{} Djurklinik", "{} Gård"], ["Djurskötare", "Trädgårdsarbetare"], "Mata och sköta djur, rensa i rabatter, hjälpa till i stallet."),
-    ("Kultur och fritid", ["{} Bibliotek", "{} Simhall"], ["Biblioteksassistent", "Badvärd"], "Ställa upp böcker, hjälpa besökare, följa med i verksamheten."),
-    ("Offentlig förvaltning", ["Varbergs kommun, {}", "Räddningstjänsten {}"], ["Kontorsassistent", "Brandman"], "Följa med i det dagliga arbetet och prova på olika uppgifter."),
+    (
+        "Vård och omsorg",
+        ["Vårdcentralen {}", "Äldreboendet {}"],
+        ["Undersköterska", "Vårdbiträde", "Receptionist"],
+        "Följa med i det dagliga arbetet, hjälpa till vid måltider och samtal med boende.",
+    ),
+    (
+        "Förskola och skola",
+        ["Förskolan {}", "Fritidshemmet {}"],
+        ["Barnskötare", "Fritidspedagog"],
+        "Leka och läsa med barnen, hjälpa till vid lunch och utevistelse.",
+    ),
+    (
+        "Handel",
+        ["ICA Nära {}", "Coop {}", "Intersport {}"],
+        ["Butiksmedarbetare", "Lagerarbetare"],
+        "Fylla på varor, hjälpa kunder, prismärka och städa butiken.",
+    ),
+    (
+        "Restaurang och café",
+        ["Café {}", "Restaurang {}"],
+        ["Kock", "Servitör", "Bagare"],
+        "Förbereda mat, diska, duka och servera gäster.",
+    ),
+    (
+        "Bygg och anläggning",
+        ["{} Bygg AB", "{} Måleri"],
+        ["Snickare", "Målare"],
+        "Följa med hantverkare på arbetsplatser, bära material och städa.",
+    ),
+    (
+        "Fordon och transport",
+        ["{} Bilverkstad", "{} Åkeri"],
+        ["Bilmekaniker", "Lagerarbetare"],
+        "Hjälpa till i verkstaden, byta däck, hålla ordning på verktyg.",
+    ),
+    (
+        "IT och media",
+        ["{} Webbyrå", "Hallands Nyheter {}"],
+        ["Webbutvecklare", "Journalist"],
+        "Prova på programmering, skriva texter och följa med på intervjuer.",
+    ),
+    (
+        "Natur och djur",
+        ["{} Djurklinik", "{} Gård"],
+        ["Djurskötare", "Trädgårdsarbetare"],
+        "Mata och sköta djur, rensa i rabatter, hjälpa till i stallet.",
+    ),
+    (
+        "Kultur och fritid",
+        ["{} Bibliotek", "{} Simhall"],
+        ["Biblioteksassistent", "Badvärd"],
+        "Ställa upp böcker, hjälpa besökare, följa med i verksamheten.",
+    ),
+    (
+        "Offentlig förvaltning",
+        ["Varbergs kommun, {}", "Räddningstjänsten {}"],
+        ["Kontorsassistent", "Brandman"],
+        "Följa med i det dagliga arbetet och prova på olika uppgifter.",
+    ),
 ]
 PLACES = ["Centrum", "Träslövsläge", "Tvååker", "Veddige", "Himle", "Kungsäter", "Bua", "Väröbacka"]
-STREETS = ["Kungsgatan", "Drottninggatan", "Västra vägen", "Östra Långgatan", "Engelbrektsgatan", "Torggatan"]
+STREETS = [
+    "Kungsgatan",
+    "Drottninggatan",
+    "Västra vägen",
+    "Östra Långgatan",
+    "Engelbrektsgatan",
+    "Torggatan",
+]
 
 DEMO_PEOPLE_PER_SCHOOL = 3
 
@@ -82,18 +199,27 @@ async def seed_demo(pupils_per_school: int = 100, rng_seed: int = 8) -> bool:
     start, end = period_dates(today)
     async with in_transaction():
         organiser = await Organiser.create(name=ORGANISER)
-        await User.create(email="admin@varberg.se", name="Karin Admin", role=Role.ADMIN,
-                          organiser_id=organiser.id)
+        await User.create(
+            email="admin@varberg.se", name="Karin Admin", role=Role.ADMIN, organiser_id=organiser.id
+        )
         schools = []
         for i, name in enumerate(SCHOOLS):
-            school = await School.create(organiser_id=organiser.id, name=name,
-                                         contact_email=f"syv{i + 1}@varberg.se")
+            school = await School.create(
+                organiser_id=organiser.id, name=name, contact_email=f"syv{i + 1}@varberg.se"
+            )
             schools.append(school)
-            await User.create(email=f"syv{i + 1}@varberg.se", name=f"SYV {name}",
-                              role=Role.COORDINATOR, school_id=school.id)
+            await User.create(
+                email=f"syv{i + 1}@varberg.se",
+                name=f"SYV {name}",
+                role=Role.COORDINATOR,
+                school_id=school.id,
+            )
             await Period.create(
-                school_id=school.id, name=f"Prao åk 8 vecka {start.isocalendar().week}–{end.isocalendar().week}",
-                year_group=8, start_date=start, end_date=end,
+                school_id=school.id,
+                name=f"Prao åk 8 vecka {start.isocalendar().week}–{end.isocalendar().week}",
+                year_group=8,
+                start_date=start,
+                end_date=end,
                 booking_opens_at=_at(today - timedelta(days=1), 8),
                 booking_closes_at=_at(start - timedelta(days=7), 23),
                 cancel_deadline=_at(start - timedelta(days=10), 23),
@@ -109,14 +235,26 @@ async def _seed_pupils(rng: random.Random, school: School, index: int, count: in
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         born = date(clock.today().year - 14, rng.randint(1, 12), rng.randint(1, 28))
         pupil = await Pupil.create(
-            school_id=school.id, first_name=first, last_name=last, year_group=8,
-            class_name=f"8{'ABC'[n % 3]}", birth_date=born,
-            security_marking=(n % 97 == 13), external_id=f"S{index + 1}-{n + 1:04d}",
+            school_id=school.id,
+            first_name=first,
+            last_name=last,
+            year_group=8,
+            class_name=f"8{'ABC'[n % 3]}",
+            birth_date=born,
+            security_marking=(n % 97 == 13),
+            external_id=f"S{index + 1}-{n + 1:04d}",
         )
-        await Guardian.create(pupil_id=pupil.id, name=f"Vårdnadshavare {last}",
-                              email=_email("vh", last, "example.se", pupil.id))
-        await User.create(email=_email(first, last, "elev.varberg.se", pupil.id),
-                          name=f"{first} {last}", role=Role.PUPIL, pupil_id=pupil.id)
+        await Guardian.create(
+            pupil_id=pupil.id,
+            name=f"Vårdnadshavare {last}",
+            email=_email("vh", last, "example.se", pupil.id),
+        )
+        await User.create(
+            email=_email(first, last, "elev.varberg.se", pupil.id),
+            name=f"{first} {last}",
+            role=Role.PUPIL,
+            pupil_id=pupil.id,
+        )
 
 
 async def _seed_employers(
@@ -126,24 +264,38 @@ async def _seed_employers(
         trade, names, titles, tasks = TRADES[n % len(TRADES)]
         place = PLACES[n % len(PLACES)]
         employer = await Employer.create(
-            organiser_id=organiser.id, name=rng.choice(names).format(place),
-            org_number=None, contact_email=f"kontakt{n + 1}@foretag.example.se",
-            address=f"{rng.choice(STREETS)} {rng.randint(1, 60)}", city=f"Varberg {place}".replace("Varberg Centrum", "Varberg"),
+            organiser_id=organiser.id,
+            name=rng.choice(names).format(place),
+            org_number=None,
+            contact_email=f"kontakt{n + 1}@foretag.example.se",
+            address=f"{rng.choice(STREETS)} {rng.randint(1, 60)}",
+            city=f"Varberg {place}".replace("Varberg Centrum", "Varberg"),
         )
-        await User.create(email=f"handledare{n + 1}@foretag.example.se",
-                          name=f"Handledare {employer.name}", role=Role.EMPLOYER,
-                          employer_id=employer.id)
+        await User.create(
+            email=f"handledare{n + 1}@foretag.example.se",
+            name=f"Handledare {employer.name}",
+            role=Role.EMPLOYER,
+            employer_id=employer.id,
+        )
         for k in range(3):
             title = titles[k % len(titles)]
             slot = await Slot.create(
-                employer_id=employer.id, title=title,
+                employer_id=employer.id,
+                title=title,
                 description=f"{title} hos {employer.name}. Vi tar gärna emot praoelever!",
-                tasks=tasks, address=employer.address, city=employer.city, trade=trade,
-                start_date=start, end_date=end if k != 2 else start + timedelta(days=4),
-                starts_minute=(8 + k % 2) * 60, ends_minute=(14 + k % 2) * 60,
-                break_minutes=30, capacity=rng.randint(1, 4),
+                tasks=tasks,
+                address=employer.address,
+                city=employer.city,
+                trade=trade,
+                start_date=start,
+                end_date=end if k != 2 else start + timedelta(days=4),
+                starts_minute=(8 + k % 2) * 60,
+                ends_minute=(14 + k % 2) * 60,
+                break_minutes=30,
+                capacity=rng.randint(1, 4),
                 min_age=16 if trade == "Bygg och anläggning" and k == 1 else 0,
-                visible_to_all=(n % 7 != 3), requires_approval=(n % 5 == 0),
+                visible_to_all=(n % 7 != 3),
+                requires_approval=(n % 5 == 0),
                 status=SlotStatus.DRAFT if (n % 13 == 12 and k == 2) else SlotStatus.PUBLISHED,
             )
             if not slot.visible_to_all:
@@ -156,8 +308,10 @@ async def demo_people() -> list[User]:
     people += await User.filter(role=Role.ADMIN).order_by("id").limit(1)
     people += await User.filter(role=Role.COORDINATOR).order_by("id").limit(3)
     for school in await School.all().order_by("id"):
-        people += await User.filter(role=Role.PUPIL, pupil__school_id=school.id).order_by("id").limit(
-            DEMO_PEOPLE_PER_SCHOOL
+        people += (
+            await User.filter(role=Role.PUPIL, pupil__school_id=school.id)
+            .order_by("id")
+            .limit(DEMO_PEOPLE_PER_SCHOOL)
         )
     people += await User.filter(role=Role.EMPLOYER).order_by("id").limit(3)
     return people

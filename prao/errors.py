@@ -46,7 +46,9 @@ class DomainError:
     field: str | None = None
 
     @classmethod
-    def of(cls, code: ErrorCode, field: str | None = None, message: str | None = None) -> DomainError:
+    def of(
+        cls, code: ErrorCode, field: str | None = None, message: str | None = None
+    ) -> DomainError:
         return cls(code=code, message=message or MESSAGES[code], field=field)
 
 
@@ -65,7 +67,9 @@ class Outcome(Generic[T]):
         return not self.errors
 
     @classmethod
-    def fail(cls, code: ErrorCode, field: str | None = None, message: str | None = None) -> Outcome[T]:
+    def fail(
+        cls, code: ErrorCode, field: str | None = None, message: str | None = None
+    ) -> Outcome[T]:
         return cls(errors=[DomainError.of(code, field, message)])
 
 

@@ -1,10 +1,10 @@
-"""The jobs interface: arq on Redis when REDIS_URL is set, otherwise the same functions in-process."""
+"""The jobs interface: arq on Redis when REDIS_URL is set, else the same functions in-process."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from prao.config import Settings
@@ -48,8 +48,8 @@ class Jobs:
             else:
                 self._spawn(deliver_message, message_id, self.settings.smtp_url)
 
-    def _spawn(self, func: Callable[..., Awaitable[Any]], *args: Any) -> None:
-        task = asyncio.get_running_loop().create_task(func(*args))
+    def _spawn(self, func: Callable[..., Coroutine[Any, Any, Any]], *args: Any) -> None:
+        task: asyncio.Task[Any] = asyncio.get_running_loop().create_task(func(*args))
         self._tasks.add(task)
         task.add_done_callback(self._done)
 

@@ -354,7 +354,7 @@ class AuditEvent(Model):
     action = fields.CharField(max_length=100)
     object_type = fields.CharField(max_length=50)
     object_count = fields.IntField(default=0)
-    detail = fields.JSONField(default=dict)
+    detail: dict[str, object] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
 
     class Meta:

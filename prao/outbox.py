@@ -1,4 +1,4 @@
-"""Messages to send, written in the caller's transaction so a change and its e-mail share one fate."""
+"""Messages to send, written in the caller's transaction: a change and its e-mail share one fate."""
 
 from __future__ import annotations
 
@@ -54,7 +54,8 @@ async def booking_changed(
     }
     subject = subjects.get(kind, f"Praoplats: {slot.title}")
     body = _booking_body(pupil, slot, booking, headlines.get(kind, "Din bokning har ändrats."))
-    addresses = sorted({a.strip().lower() for a in recipients if a and a.strip()}) or [None]
+    known = sorted({a.strip().lower() for a in recipients if a and a.strip()})
+    addresses: list[str | None] = [*known] or [None]
     return [
         await OutboxMessage.create(
             kind=kind,
@@ -68,12 +69,17 @@ async def booking_changed(
     ]
 
 
-async def sign_in_link(*, email: str, url: str, connection: BaseDBAsyncClient | None = None) -> OutboxMessage:
+async def sign_in_link(
+    *, email: str, url: str, connection: BaseDBAsyncClient | None = None
+) -> OutboxMessage:
     body = (
         "Hej!\n\nKlicka på länken för att logga in i Prao. Länken fungerar en gång och "
         f"i 15 minuter.\n\n{url}\n\nHar du inte bett om länken kan du bortse från det här mejlet."
     )
     return await OutboxMessage.create(
-        kind="sign_in_link", to_address=email, subject="Din inloggningslänk till Prao", body=body,
+        kind="sign_in_link",
+        to_address=email,
+        subject="Din inloggningslänk till Prao",
+        body=body,
         using_db=connection,
     )

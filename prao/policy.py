@@ -6,7 +6,17 @@ from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
 from prao.actor import Actor
-from prao.models import Booking, Employer, Period, Pupil, Role, School, Slot, SlotStatus, SlotVisibility
+from prao.models import (
+    Booking,
+    Employer,
+    Period,
+    Pupil,
+    Role,
+    School,
+    Slot,
+    SlotStatus,
+    SlotVisibility,
+)
 
 NOTHING = Q(id__lt=0)  # primary keys are positive: matches no row
 

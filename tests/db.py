@@ -15,8 +15,19 @@ from tortoise.connection import get_connection
 from prao.db import migrate, tortoise_config  # noqa: F401 (re-exported for tests)
 
 TABLES = [
-    "audit_event", "outbox_message", "booking", "slot_visibility", "slot", "period",
-    "api_token", "sign_in_token", "app_user", "employer", "guardian", "pupil", "school",
+    "audit_event",
+    "outbox_message",
+    "booking",
+    "slot_visibility",
+    "slot",
+    "period",
+    "api_token",
+    "sign_in_token",
+    "app_user",
+    "employer",
+    "guardian",
+    "pupil",
+    "school",
     "organiser",
 ]
 

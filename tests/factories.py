@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from prao import clock
-from prao.auth import actor_for_user
 from prao.actor import Actor
+from prao.auth import actor_for_user
 from prao.models import (
     Employer,
     Guardian,
@@ -43,8 +43,12 @@ async def school(org: Organiser, **kw: Any) -> School:
 async def pupil(sch: School, *, guardian_email: str | None = None, **kw: Any) -> Pupil:
     i = n()
     fields: dict[str, Any] = {
-        "school_id": sch.id, "first_name": f"Elev{i}", "last_name": f"Efternamn{i}",
-        "year_group": 8, "class_name": "8A", "birth_date": date(clock.today().year - 14, 3, 1),
+        "school_id": sch.id,
+        "first_name": f"Elev{i}",
+        "last_name": f"Efternamn{i}",
+        "year_group": 8,
+        "class_name": "8A",
+        "birth_date": date(clock.today().year - 14, 3, 1),
         "external_id": f"ext-{i}",
     }
     p = await Pupil.create(**{**fields, **kw})
@@ -55,8 +59,13 @@ async def pupil(sch: School, *, guardian_email: str | None = None, **kw: Any) ->
 
 async def employer(org: Organiser, **kw: Any) -> Employer:
     i = n()
-    fields = {"organiser_id": org.id, "name": f"Arbetsplats {i}",
-              "contact_email": f"kontakt{i}@example.se", "address": "Storgatan 1", "city": "Varberg"}
+    fields = {
+        "organiser_id": org.id,
+        "name": f"Arbetsplats {i}",
+        "contact_email": f"kontakt{i}@example.se",
+        "address": "Storgatan 1",
+        "city": "Varberg",
+    }
     return await Employer.create(**{**fields, **kw})
 
 
@@ -71,10 +80,15 @@ async def period(sch: School, *, open_now: bool = True, **kw: Any) -> Period:
     now = clock.now()
     opens = now - timedelta(days=1) if open_now else now + timedelta(days=5)
     fields: dict[str, Any] = {
-        "school_id": sch.id, "name": f"Prao {n()}", "year_group": 8,
-        "start_date": start, "end_date": end,
-        "booking_opens_at": opens, "booking_closes_at": now + timedelta(days=20),
-        "cancel_deadline": now + timedelta(days=10), "mode": PeriodMode.FIRST_COME,
+        "school_id": sch.id,
+        "name": f"Prao {n()}",
+        "year_group": 8,
+        "start_date": start,
+        "end_date": end,
+        "booking_opens_at": opens,
+        "booking_closes_at": now + timedelta(days=20),
+        "cancel_deadline": now + timedelta(days=10),
+        "mode": PeriodMode.FIRST_COME,
     }
     return await Period.create(**{**fields, **kw})
 
@@ -82,10 +96,20 @@ async def period(sch: School, *, open_now: bool = True, **kw: Any) -> Period:
 async def slot(emp: Employer, *, schools: list[School] | None = None, **kw: Any) -> Slot:
     start, end = prao_weeks()
     fields: dict[str, Any] = {
-        "employer_id": emp.id, "title": f"Praoplats {n()}", "description": "Beskrivning",
-        "tasks": "Uppgifter", "address": emp.address, "city": emp.city, "trade": "Handel",
-        "start_date": start, "end_date": end, "starts_minute": 8 * 60, "ends_minute": 14 * 60,
-        "capacity": 3, "status": SlotStatus.PUBLISHED, "visible_to_all": schools is None,
+        "employer_id": emp.id,
+        "title": f"Praoplats {n()}",
+        "description": "Beskrivning",
+        "tasks": "Uppgifter",
+        "address": emp.address,
+        "city": emp.city,
+        "trade": "Handel",
+        "start_date": start,
+        "end_date": end,
+        "starts_minute": 8 * 60,
+        "ends_minute": 14 * 60,
+        "capacity": 3,
+        "status": SlotStatus.PUBLISHED,
+        "visible_to_all": schools is None,
     }
     s = await Slot.create(**{**fields, **kw})
     for sch in schools or []:
@@ -95,8 +119,9 @@ async def slot(emp: Employer, *, schools: list[School] | None = None, **kw: Any)
 
 async def user(role: Role, **kw: Any) -> User:
     i = n()
-    return await User.create(**{"email": f"person{i}@example.se", "name": f"Person {i}",
-                                "role": role, **kw})
+    return await User.create(
+        **{"email": f"person{i}@example.se", "name": f"Person {i}", "role": role, **kw}
+    )
 
 
 async def pupil_user(p: Pupil, **kw: Any) -> User:
@@ -142,18 +167,32 @@ async def world() -> World:
     x = await school(other, name="Skola X")
     emp = await employer(org, name="Café Solen")
     other_emp = await employer(other, name="Falkenbergs Bygg")
-    p_a = await pupil(a, first_name="Alva", last_name="Andersson", email="alva@example.se",
-                      guardian_email="vh.alva@example.se")
+    p_a = await pupil(
+        a,
+        first_name="Alva",
+        last_name="Andersson",
+        email="alva@example.se",
+        guardian_email="vh.alva@example.se",
+    )
     p_a2 = await pupil(a, first_name="Hugo", last_name="Holm")
     p_b = await pupil(b, first_name="Bea", last_name="Berg")
     p_x = await pupil(x, first_name="Xena", last_name="Xu")
     return World(
-        organiser=org, school_a=a, school_b=b, other_organiser=other, school_x=x,
-        period_a=await period(a), period_b=await period(b),
-        employer=emp, other_employer=other_emp,
+        organiser=org,
+        school_a=a,
+        school_b=b,
+        other_organiser=other,
+        school_x=x,
+        period_a=await period(a),
+        period_b=await period(b),
+        employer=emp,
+        other_employer=other_emp,
         slot=await slot(emp, title="Bagare", trade="Restaurang och café", capacity=2),
         slot_b_only=await slot(emp, title="Barista", schools=[b]),
-        pupil_a=p_a, pupil_a2=p_a2, pupil_b=p_b, pupil_x=p_x,
+        pupil_a=p_a,
+        pupil_a2=p_a2,
+        pupil_b=p_b,
+        pupil_x=p_x,
         pupil_a_user=await pupil_user(p_a, email="alva.user@example.se"),
         pupil_b_user=await pupil_user(p_b),
         coordinator_a=await user(Role.COORDINATOR, school_id=a.id),

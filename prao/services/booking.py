@@ -122,22 +122,33 @@ async def book_slot(actor: Actor, slot_id: int, pupil_id: int | None = None) -> 
     try:
         async with in_transaction() as conn:
             # The place is reserved by one conditional UPDATE: no read-check-write race.
-            reserved = await Slot.filter(
-                id=slot.id, status=SlotStatus.PUBLISHED, taken__lt=F("capacity")
-            ).using_db(conn).update(taken=F("taken") + 1, updated_at=now)
+            reserved = (
+                await Slot.filter(id=slot.id, status=SlotStatus.PUBLISHED, taken__lt=F("capacity"))
+                .using_db(conn)
+                .update(taken=F("taken") + 1, updated_at=now)
+            )
             if not reserved:
                 raise Refused(DomainError.of(ErrorCode.SLOT_FULL, "slotId"))
             try:
                 booking = await Booking.create(
-                    pupil_id=pupil.id, slot_id=slot.id, period_id=period.id, status=status,
-                    origin=_origin(actor), created_by_id=actor.user_id, using_db=conn,
+                    pupil_id=pupil.id,
+                    slot_id=slot.id,
+                    period_id=period.id,
+                    status=status,
+                    origin=_origin(actor),
+                    created_by_id=actor.user_id,
+                    using_db=conn,
                 )
             except IntegrityError as exc:  # the partial unique index: one active per period
                 raise Refused(DomainError.of(ErrorCode.ALREADY_BOOKED, "slotId")) from exc
             slot.taken += 1
             messages = await outbox.booking_changed(
-                kind="booking_created", booking=booking, pupil=pupil, slot=slot,
-                recipients=recipients, connection=conn,
+                kind="booking_created",
+                booking=booking,
+                pupil=pupil,
+                slot=slot,
+                recipients=recipients,
+                connection=conn,
             )
     except Refused as refused:
         return Outcome(errors=[refused.error])
@@ -147,7 +158,9 @@ async def book_slot(actor: Actor, slot_id: int, pupil_id: int | None = None) -> 
 
 async def cancel_booking(actor: Actor, booking_id: int, reason: str = "") -> Outcome[Booking]:
     if len(reason) > MAX_REASON_LENGTH:
-        return Outcome.fail(ErrorCode.INVALID, "reason", "Anledningen är för lång (högst 1000 tecken).")
+        return Outcome.fail(
+            ErrorCode.INVALID, "reason", "Anledningen är för lång (högst 1000 tecken)."
+        )
     if not (actor.is_pupil or actor.is_school_staff):
         return Outcome.fail(ErrorCode.FORBIDDEN, "bookingId")
     booking = await policy.bookings(actor).get_or_none(id=booking_id)
@@ -164,22 +177,33 @@ async def cancel_booking(actor: Actor, booking_id: int, reason: str = "") -> Out
     recipients = await _recipients(pupil)
     try:
         async with in_transaction() as conn:
-            changed = await Booking.filter(
-                id=booking.id, status__in=list(ACTIVE_BOOKING_STATUSES)
-            ).using_db(conn).update(
-                status=BookingStatus.CANCELLED, cancelled_at=now, updated_at=now,
-                reason=reason.strip(), decided_by_id=actor.user_id,
+            changed = (
+                await Booking.filter(id=booking.id, status__in=list(ACTIVE_BOOKING_STATUSES))
+                .using_db(conn)
+                .update(
+                    status=BookingStatus.CANCELLED,
+                    cancelled_at=now,
+                    updated_at=now,
+                    reason=reason.strip(),
+                    decided_by_id=actor.user_id,
+                )
             )
             if not changed:  # someone else cancelled it a moment ago
                 raise Refused(DomainError.of(ErrorCode.NOT_ACTIVE, "bookingId"))
-            await Slot.filter(id=booking.slot_id).using_db(conn).update(
-                taken=F("taken") - 1, updated_at=now
+            await (
+                Slot.filter(id=booking.slot_id)
+                .using_db(conn)
+                .update(taken=F("taken") - 1, updated_at=now)
             )
-            booking = await Booking.get(id=booking.id).using_db(conn)
-            slot = await Slot.get(id=booking.slot_id).using_db(conn)
+            booking = await Booking.get(id=booking.id, using_db=conn)
+            slot = await Slot.get(id=booking.slot_id, using_db=conn)
             messages = await outbox.booking_changed(
-                kind="booking_cancelled", booking=booking, pupil=pupil, slot=slot,
-                recipients=recipients, connection=conn,
+                kind="booking_cancelled",
+                booking=booking,
+                pupil=pupil,
+                slot=slot,
+                recipients=recipients,
+                connection=conn,
             )
     except Refused as refused:
         return Outcome(errors=[refused.error])

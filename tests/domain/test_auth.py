@@ -67,7 +67,9 @@ async def test_api_token_scoped_hashed_and_revocable(world: World) -> None:
 async def test_expired_api_token_is_refused(world: World) -> None:
     token, raw = await create_api_token("Gammal", organiser=world.organiser)
     actor = await actor_for_bearer(raw)
-    assert actor is not None and actor.school_id is None and actor.organiser_id == world.organiser.id
+    assert (
+        actor is not None and actor.school_id is None and actor.organiser_id == world.organiser.id
+    )
     await ApiToken.filter(id=token.id).update(expires_at=clock.now() - timedelta(minutes=1))
     assert await actor_for_bearer(raw) is None
     assert await actor_for_bearer("prao_unknown") is None

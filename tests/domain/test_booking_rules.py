@@ -44,7 +44,9 @@ async def test_pupil_books_and_gets_confirmed_with_outbox(world: World) -> None:
     messages = await OutboxMessage.filter(booking_id=booking.id).order_by("to_address")
     # pupil's own address, her sign-in address and her guardian: one message each
     assert [m.to_address for m in messages] == [
-        "alva.user@example.se", "alva@example.se", "vh.alva@example.se"
+        "alva.user@example.se",
+        "alva@example.se",
+        "vh.alva@example.se",
     ]
     assert all(m.kind == "booking_created" and "Bagare" in m.subject for m in messages)
     assert "Bekräftad" in messages[0].body
@@ -91,13 +93,17 @@ async def test_allocation_period_does_not_take_first_come_bookings(world: World)
 
 async def test_slot_dates_outside_the_period(world: World) -> None:
     later = world.period_a.end_date + timedelta(days=30)
-    slot = await factories.slot(world.employer, start_date=later, end_date=later + timedelta(days=4))
+    slot = await factories.slot(
+        world.employer, start_date=later, end_date=later + timedelta(days=4)
+    )
     await assert_refused(world, world.pupil_a_user, slot.id, ErrorCode.DATES_DO_NOT_MATCH)
 
 
 async def test_slot_overlapping_the_period_partly_is_bookable(world: World) -> None:
     start = world.period_a.end_date - timedelta(days=2)
-    slot = await factories.slot(world.employer, start_date=start, end_date=start + timedelta(days=7))
+    slot = await factories.slot(
+        world.employer, start_date=start, end_date=start + timedelta(days=7)
+    )
     assert (await book_slot(await world.actor(world.pupil_a_user), slot.id)).ok
 
 

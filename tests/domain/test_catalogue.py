@@ -24,19 +24,24 @@ async def test_pupils_see_published_slots_open_to_their_school(world: World) -> 
     assert await titles(world, world.pupil_a_user) == {"Bagare"}
     assert await titles(world, world.pupil_b_user) == {"Bagare", "Barista"}
     assert await titles(world, world.coordinator_a) == {"Bagare", "Stängd"}
-    assert await titles(world, world.employer_user) == {
-        "Bagare", "Barista", "Utkast", "Stängd"
-    }
+    assert await titles(world, world.employer_user) == {"Bagare", "Barista", "Utkast", "Stängd"}
     assert await titles(world, world.other_employer_user) == {"Annan kommun"}
 
 
 async def test_filters(world: World) -> None:
     start = world.slot.start_date
-    await factories.slot(world.employer, title="Snickare", trade="Bygg", city="Tvååker",
-                         description="Bygga hus", start_date=start + timedelta(days=7))
+    await factories.slot(
+        world.employer,
+        title="Snickare",
+        trade="Bygg",
+        city="Tvååker",
+        description="Bygga hus",
+        start_date=start + timedelta(days=7),
+    )
     assert await titles(world, world.pupil_a_user, SlotFilter(text="bygga")) == {"Snickare"}
     assert await titles(world, world.pupil_a_user, SlotFilter(text="café solen")) == {
-        "Bagare", "Snickare"
+        "Bagare",
+        "Snickare",
     }
     assert await titles(world, world.pupil_a_user, SlotFilter(trade="Bygg")) == {"Snickare"}
     assert await titles(world, world.pupil_a_user, SlotFilter(city="Varberg")) == {"Bagare"}
@@ -44,9 +49,7 @@ async def test_filters(world: World) -> None:
         world, world.pupil_a_user, SlotFilter(date_to=start + timedelta(days=1))
     ) == {"Bagare"}
     await world.slot.filter(id=world.slot.id).update(taken=2)
-    assert await titles(world, world.pupil_a_user, SlotFilter(available_only=True)) == {
-        "Snickare"
-    }
+    assert await titles(world, world.pupil_a_user, SlotFilter(available_only=True)) == {"Snickare"}
     trades, cities = await facets(await world.actor(world.pupil_a_user))
     assert trades == ["Bygg", "Restaurang och café"] and cities == ["Tvååker", "Varberg"]
 

@@ -19,8 +19,12 @@ from workers.settings import FUNCTIONS
 
 async def run_worker_burst(redis_url: str, settings: Settings) -> Worker:
     worker = Worker(
-        functions=FUNCTIONS, redis_settings=RedisSettings.from_dsn(redis_url), burst=True,
-        ctx={"settings": settings}, poll_delay=0.05, handle_signals=False,
+        functions=FUNCTIONS,
+        redis_settings=RedisSettings.from_dsn(redis_url),
+        burst=True,
+        ctx={"settings": settings},
+        poll_delay=0.05,
+        handle_signals=False,
     )
     await worker.main()
     await worker.close()
@@ -44,7 +48,9 @@ async def test_booking_mail_goes_through_arq_and_smtp(
         await jobs.stop()
     assert worker.jobs_complete == 3
     assert sorted(m["To"] for m in sink.messages) == [
-        "alva.user@example.se", "alva@example.se", "vh.alva@example.se"
+        "alva.user@example.se",
+        "alva@example.se",
+        "vh.alva@example.se",
     ]
     assert all("Bagare" in m["Subject"] for m in sink.messages)
     assert await OutboxMessage.filter(status=OutboxStatus.SENT).count() == 3

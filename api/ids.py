@@ -1,0 +1,43 @@
+"""Relay global IDs ("TypeName:pk" in base64) and opaque keyset cursors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+CURSOR_PREFIX = "cursor"
+# Keys are 32-bit integer columns: anything larger names no row, and PostgreSQL refuses it.
+MAX_PK = 2**31 - 1
+_PK_RE = re.compile(r"[1-9][0-9]{0,9}")
+
+
+def encode(type_name: str, pk: int) -> str:
+    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+
+
+def decode(value: str) -> tuple[str, int] | None:
+    """(type name, primary key), or None when the value is not one of our IDs."""
+    try:
+        raw = base64.b64decode(value.encode(), validate=True).decode()
+    except (binascii.Error, UnicodeError, ValueError):
+        return None
+    type_name, sep, pk = raw.partition(":")
+    if not sep or not _PK_RE.fullmatch(pk) or int(pk) > MAX_PK:
+        return None
+    return type_name, int(pk)
+
+
+def decode_as(value: str, type_name: str) -> int | None:
+    decoded = decode(value)
+    if decoded is None or decoded[0] != type_name:
+        return None
+    return decoded[1]
+
+
+def cursor(pk: int) -> str:
+    return encode(CURSOR_PREFIX, pk)
+
+
+def decode_cursor(value: str) -> int | None:
+    return decode_as(value, CURSOR_PREFIX)

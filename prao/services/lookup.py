@@ -1,0 +1,60 @@
+"""Pupil and booking lists for school staff and school systems, always within the actor's scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+
+from prao import policy
+from prao.actor import Actor
+from prao.models import Booking, BookingStatus, Pupil
+
+MAX_TEXT_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class PupilFilter:
+    text: str = ""
+    class_name: str = ""
+    school_id: int | None = None
+
+
+@dataclass(frozen=True)
+class BookingFilter:
+    status: BookingStatus | None = None
+    period_id: int | None = None
+    updated_since: datetime | None = None  # changed at or after this moment (incremental sync)
+
+
+def listed_pupils(actor: Actor, flt: PupilFilter) -> QuerySet[Pupil]:
+    """Pupil lists are for school staff and tokens; a pupil or an employer gets an empty list."""
+    if not actor.is_school_staff:
+        return Pupil.filter(policy.NOTHING)
+    qs = policy.pupils(actor)
+    text = flt.text.strip()[:MAX_TEXT_LENGTH]
+    if text:
+        qs = qs.filter(
+            Q(first_name__icontains=text)
+            | Q(last_name__icontains=text)
+            | Q(email__icontains=text)
+            | Q(external_id=text)
+        )
+    if flt.class_name:
+        qs = qs.filter(class_name=flt.class_name)
+    if flt.school_id is not None:
+        qs = qs.filter(school_id=flt.school_id)
+    return qs
+
+
+def listed_bookings(actor: Actor, flt: BookingFilter) -> QuerySet[Booking]:
+    qs = policy.bookings(actor)
+    if flt.status is not None:
+        qs = qs.filter(status=flt.status)
+    if flt.period_id is not None:
+        qs = qs.filter(period_id=flt.period_id)
+    if flt.updated_since is not None:
+        qs = qs.filter(updated_at__gte=flt.updated_since)
+    return qs

@@ -1,0 +1,38 @@
+"""Who is asking, and where each kind of person starts."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+
+from prao.actor import ANONYMOUS, Actor
+from prao.http import InvalidToken, request_actor
+from prao.models import Role
+
+SIGN_IN = "/logga-in"
+PUPIL_START = "/platser"
+STAFF_START = "/oversikt"
+
+
+async def current_actor(request: Request) -> Actor:
+    """The signed-in person; bearer tokens belong to the API, so a bad one is just anonymous."""
+    cached = getattr(request.state, "actor", None)
+    if isinstance(cached, Actor):
+        return cached
+    try:
+        actor = await request_actor(request)
+    except InvalidToken:
+        actor = ANONYMOUS
+    request.state.actor = actor
+    return actor
+
+
+def start_path(role: Role | str | None) -> str:
+    if role is None:
+        return SIGN_IN
+    return PUPIL_START if Role(role) is Role.PUPIL else STAFF_START
+
+
+def redirect(path: str) -> RedirectResponse:
+    """303 so that a POST is followed by a GET."""
+    return RedirectResponse(path, status_code=303)
