@@ -13,9 +13,20 @@ MODELS_MODULE = "prao.models"
 MIGRATIONS_MODULE = "prao.migrations"
 
 
+POSTGRES_POOL_MAX = 20
+
+
+def with_pool_size(database_url: str) -> str:
+    """asyncpg's pool defaults to 5 connections, too few for a booking rush; a URL may override."""
+    if not database_url.startswith("postgres") or "maxsize=" in database_url:
+        return database_url
+    separator = "&" if "?" in database_url else "?"
+    return f"{database_url}{separator}maxsize={POSTGRES_POOL_MAX}"
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     return {
-        "connections": {"default": database_url},
+        "connections": {"default": with_pool_size(database_url)},
         "apps": {
             "models": {
                 "models": [MODELS_MODULE],

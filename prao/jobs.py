@@ -39,6 +39,8 @@ class Jobs:
     async def deliver(self, message_ids: list[int]) -> None:
         if self.settings is None:
             return  # not started (a CLI command): the outbox keeps the messages
+        if self._pool is None and self.settings.smtp_url is None:
+            return  # nowhere to send: the messages wait in the outbox (demo mode shows them)
         for message_id in message_ids:
             if self._pool is not None:
                 # Keyed by message id: arq will not queue the same message twice.

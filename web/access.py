@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import RedirectResponse, Response
 
 from prao.actor import ANONYMOUS, Actor
 from prao.http import InvalidToken, request_actor
@@ -36,3 +36,10 @@ def start_path(role: Role | str | None) -> str:
 def redirect(path: str) -> RedirectResponse:
     """303 so that a POST is followed by a GET."""
     return RedirectResponse(path, status_code=303)
+
+
+def sign_in_first(request: Request) -> Response:
+    """To the sign-in page; an htmx fragment request is told to load it as a whole page."""
+    if request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true":
+        return Response(status_code=204, headers={"hx-redirect": SIGN_IN})
+    return redirect(SIGN_IN)

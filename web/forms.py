@@ -52,6 +52,13 @@ class CatalogueQuery:
     after: int | None = None
     errors: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def filtered(self) -> bool:
+        """Whether any filter beyond the text search is set (the filter panel starts open)."""
+        return bool(
+            self.trade or self.city or self.date_from or self.date_to or self.available_only
+        )
+
     def slot_filter(self) -> SlotFilter:
         return SlotFilter(
             text=self.text,
@@ -96,6 +103,11 @@ def catalogue_query(params: QueryParams) -> CatalogueQuery:
         value = getattr(query, name)
         if value and _date_or_none(value) is None:
             query.errors[name] = f"{label}: skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-03-09."
-    after = params.get("after", "")
-    query.after = int(after) if after.isdigit() and len(after) < 10 else None
+    query.after = after_id(params)
     return query
+
+
+def after_id(params: QueryParams) -> int | None:
+    """The keyset cursor of a "Visa fler" link; anything else starts from the beginning."""
+    after = params.get("after", "")
+    return int(after) if after.isdigit() and len(after) < 10 else None

@@ -1,10 +1,9 @@
-"""Jinja2 environment, Swedish formatting filters, and rendering of pages and fragments."""
+"""Jinja2 environment and rendering of pages and htmx fragments; one-time flash messages."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +12,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from prao.actor import Actor
-from prao.clock import local
 from prao.http import csrf_token
-from prao.models import Role
+from web import formatting
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 HTMX_FILE = "htmx-2.0.11.min.js"
@@ -34,39 +32,6 @@ HTMX_CONFIG = json.dumps(
 )
 FLASH_KEY = "flash"
 
-MONTHS = [
-    "januari", "februari", "mars", "april", "maj", "juni",
-    "juli", "augusti", "september", "oktober", "november", "december",
-]  # fmt: skip
-
-ROLE_NAMES = {
-    Role.PUPIL: "Elev",
-    Role.EMPLOYER: "Arbetsplats",
-    Role.COORDINATOR: "SYV",
-    Role.ADMIN: "Administratör",
-}
-
-
-def datum(day: date | datetime) -> str:
-    if isinstance(day, datetime):
-        moment = local(day)
-        return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year} kl. {moment:%H:%M}"
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-def date_range(start: date, end: date) -> str:
-    if start == end:
-        return datum(start)
-    if (start.year, start.month) == (end.year, end.month):
-        return f"{start.day}–{end.day} {MONTHS[end.month - 1]} {end.year}"
-    if start.year == end.year:
-        return f"{start.day} {MONTHS[start.month - 1]} – {datum(end)}"
-    return f"{datum(start)} – {datum(end)}"
-
-
-def places(count: int) -> str:
-    return "1 plats" if count == 1 else f"{count} platser"
-
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -76,10 +41,13 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["datum"] = datum
-    env.filters["places"] = places
-    env.globals["date_range"] = date_range
-    env.globals["role_name"] = lambda role: ROLE_NAMES.get(Role(role), str(role))
+    env.filters["datum"] = formatting.datum
+    env.filters["places"] = formatting.places
+    env.filters["hours"] = formatting.hours
+    env.filters["outbox_status"] = formatting.outbox_status
+    env.filters["slot_status"] = formatting.slot_status
+    env.globals["date_range"] = formatting.date_range
+    env.globals["role_name"] = formatting.role_name
     return env
 
 
@@ -114,6 +82,8 @@ def base_context(request: Request, actor: Actor | None) -> dict[str, Any]:
         "htmx_config": HTMX_CONFIG,
         "personal": False,
         "nav": "",
+        "link_minutes": settings.sign_in_link_minutes,
+        "fragment": False,
     }
 
 
@@ -133,8 +103,11 @@ def render(
     template = env.get_template(name)
     if block is None:
         values["flash"] = request.session.pop(FLASH_KEY, None)
+        if values["flash"]:
+            values["personal"] = True  # it may greet her by name: keep it out of htmx's cache
         html = template.render(values)
     else:
+        values["fragment"] = True
         html = "".join(template.blocks[block](template.new_context(values)))
     response = HTMLResponse(html, status_code=status, headers=headers)
     if actor is not None and not actor.is_anonymous:

@@ -121,14 +121,6 @@ async def book_slot(actor: Actor, slot_id: int, pupil_id: int | None = None) -> 
     status = BookingStatus.PENDING if slot.requires_approval else BookingStatus.CONFIRMED
     try:
         async with in_transaction() as conn:
-            # The place is reserved by one conditional UPDATE: no read-check-write race.
-            reserved = (
-                await Slot.filter(id=slot.id, status=SlotStatus.PUBLISHED, taken__lt=F("capacity"))
-                .using_db(conn)
-                .update(taken=F("taken") + 1, updated_at=now)
-            )
-            if not reserved:
-                raise Refused(DomainError.of(ErrorCode.SLOT_FULL, "slotId"))
             try:
                 booking = await Booking.create(
                     pupil_id=pupil.id,
@@ -150,6 +142,15 @@ async def book_slot(actor: Actor, slot_id: int, pupil_id: int | None = None) -> 
                 recipients=recipients,
                 connection=conn,
             )
+            # The place is reserved by one conditional UPDATE (no read-check-write race), last,
+            # so the slot's row lock is held only until the commit right after it.
+            reserved = (
+                await Slot.filter(id=slot.id, status=SlotStatus.PUBLISHED, taken__lt=F("capacity"))
+                .using_db(conn)
+                .update(taken=F("taken") + 1, updated_at=now)
+            )
+            if not reserved:
+                raise Refused(DomainError.of(ErrorCode.SLOT_FULL, "slotId"))
     except Refused as refused:
         return Outcome(errors=[refused.error])
     await jobs.deliver([m.id for m in messages])

@@ -8,7 +8,7 @@ from datetime import datetime
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from prao import policy
+from prao import clock, policy
 from prao.actor import Actor
 from prao.models import Booking, BookingStatus, Pupil
 
@@ -56,5 +56,6 @@ def listed_bookings(actor: Actor, flt: BookingFilter) -> QuerySet[Booking]:
     if flt.period_id is not None:
         qs = qs.filter(period_id=flt.period_id)
     if flt.updated_since is not None:
-        qs = qs.filter(updated_at__gte=flt.updated_since)
+        # SQLite compares the stored local-time text: the bound must be in the same zone.
+        qs = qs.filter(updated_at__gte=clock.local(flt.updated_since))
     return qs

@@ -1,0 +1,59 @@
+"""One DataLoader per related type, created per request.
+
+Loaders fetch by primary key without a policy scope: they serve only fields of objects the actor
+was already allowed to see (a visible booking's pupil, a visible slot's employer). Entry points
+(lists, `node`, mutations) go through prao.policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from strawberry.dataloader import DataLoader
+from tortoise.models import Model
+
+from api.types import Employer, Period, Pupil, School, Slot
+from prao import audit, models
+from prao.actor import Actor
+
+M = TypeVar("M", bound=Model)
+T = TypeVar("T")
+
+
+async def _by_id(
+    model: type[M], ids: Sequence[int], build: Callable[[M], T]
+) -> list[T | BaseException]:
+    # Foreign keys guarantee the rows; a missing one is a bug, reported as the load's error.
+    rows = {row.pk: row for row in await model.filter(id__in=list(ids))}
+    return [build(rows[i]) if i in rows else LookupError(f"{model.__name__} {i}") for i in ids]
+
+
+class Loaders:
+    def __init__(self, actor: Actor) -> None:
+        self.actor = actor
+        self.employer = DataLoader[int, Employer](self._employers)
+        self.slot = DataLoader[int, Slot](self._slots)
+        self.pupil = DataLoader[int, Pupil](self._pupils)
+        self.school = DataLoader[int, School](self._schools)
+        self.period = DataLoader[int, Period](self._periods)
+
+    async def _employers(self, ids: list[int]) -> list[Employer | BaseException]:
+        return await _by_id(models.Employer, ids, Employer.from_row)
+
+    async def _slots(self, ids: list[int]) -> list[Slot | BaseException]:
+        return await _by_id(models.Slot, ids, Slot.from_row)
+
+    async def _schools(self, ids: list[int]) -> list[School | BaseException]:
+        return await _by_id(models.School, ids, School.from_row)
+
+    async def _periods(self, ids: list[int]) -> list[Period | BaseException]:
+        return await _by_id(models.Period, ids, Period.from_row)
+
+    async def _pupils(self, ids: list[int]) -> list[Pupil | BaseException]:
+        found = await _by_id(models.Pupil, ids, lambda row: Pupil.from_row(row, self.actor))
+        # One audit event per batch: a page of 100 bookings with pupils is one read of 100.
+        await audit.pupils_read(
+            self.actor, sum(isinstance(p, Pupil) for p in found), via="graphql", source="nested"
+        )
+        return found

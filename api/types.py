@@ -1,0 +1,218 @@
+"""GraphQL object types: plain objects built from rows, related objects through DataLoaders.
+
+Resolvers for related objects are sync and return the loader's future, so a page of 100 slots
+costs one employer query and no task per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from datetime import date, datetime
+from enum import Enum
+
+import strawberry
+from strawberry import relay
+
+from api.context import Info
+from prao import errors, models, policy
+from prao.actor import Actor
+
+# The domain's enums, exposed as they are: every ErrorCode value is in the schema.
+ErrorCode = errors.ErrorCode
+BookingStatus = models.BookingStatus
+BookingOrigin = models.BookingOrigin
+PeriodMode = models.PeriodMode
+SlotStatus = models.SlotStatus
+Role = models.Role
+strawberry.enum(ErrorCode, description="Why a mutation was refused.")
+for _enum in (BookingStatus, BookingOrigin, PeriodMode, SlotStatus, Role):
+    strawberry.enum(_enum)
+
+
+@strawberry.enum
+class ViewerKind(Enum):
+    USER = "user"
+    TOKEN = "token"
+    ANONYMOUS = "anonymous"
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@strawberry.type
+class School(relay.Node):
+    id: relay.NodeID[int]
+    name: str
+
+    @classmethod
+    def from_row(cls, row: models.School) -> School:
+        return cls(id=row.id, name=row.name)
+
+
+@strawberry.type(description="A workplace that hosts pupils (arbetsplats).")
+class Employer(relay.Node):
+    id: relay.NodeID[int]
+    name: str
+    city: str
+    address: str
+
+    @classmethod
+    def from_row(cls, row: models.Employer) -> Employer:
+        return cls(id=row.id, name=row.name, city=row.city, address=row.address)
+
+
+@strawberry.type(description="An employer's offer of placements (praoplats).")
+class Slot(relay.Node):
+    id: relay.NodeID[int]
+    title: str
+    description: str
+    tasks: str
+    address: str
+    city: str
+    trade: str
+    start_date: date
+    end_date: date
+    day_starts_at: str = strawberry.field(description='Local wall-clock time, "08:00".')
+    day_ends_at: str = strawberry.field(description='Local wall-clock time, "14:00".')
+    capacity: int
+    places_left: int
+    min_age: int
+    status: SlotStatus
+    requires_approval: bool
+    updated_at: datetime
+    employer_id: strawberry.Private[int]
+
+    @strawberry.field(graphql_type=Employer)
+    def employer(self, info: Info) -> Awaitable[Employer]:
+        return info.context.loaders.employer.load(self.employer_id)
+
+    @classmethod
+    def from_row(cls, row: models.Slot) -> Slot:
+        return cls(
+            id=row.id,
+            title=row.title,
+            description=row.description,
+            tasks=row.tasks,
+            address=row.address,
+            city=row.city,
+            trade=row.trade,
+            start_date=row.start_date,
+            end_date=row.end_date,
+            day_starts_at=_clock(row.starts_minute),
+            day_ends_at=_clock(row.ends_minute),
+            capacity=row.capacity,
+            places_left=row.places_left,
+            min_age=row.min_age,
+            status=SlotStatus(row.status),
+            requires_approval=row.requires_approval,
+            updated_at=row.updated_at,
+            employer_id=row.employer_id,
+        )
+
+
+@strawberry.type(description="A school's prao weeks for one year group, with its booking window.")
+class Period(relay.Node):
+    id: relay.NodeID[int]
+    name: str
+    year_group: int
+    start_date: date
+    end_date: date
+    booking_opens_at: datetime
+    booking_closes_at: datetime
+    cancel_deadline: datetime
+    mode: PeriodMode
+    school_id: strawberry.Private[int]
+
+    @strawberry.field(graphql_type=School)
+    def school(self, info: Info) -> Awaitable[School]:
+        return info.context.loaders.school.load(self.school_id)
+
+    @classmethod
+    def from_row(cls, row: models.Period) -> Period:
+        return cls(
+            id=row.id,
+            name=row.name,
+            year_group=row.year_group,
+            start_date=row.start_date,
+            end_date=row.end_date,
+            booking_opens_at=row.booking_opens_at,
+            booking_closes_at=row.booking_closes_at,
+            cancel_deadline=row.cancel_deadline,
+            mode=PeriodMode(row.mode),
+            school_id=row.school_id,
+        )
+
+
+@strawberry.type(
+    description=(
+        "A pupil. For an employer, a pupil with protected identity shows the first name only: "
+        "the other personal fields are null."
+    )
+)
+class Pupil(relay.Node):
+    id: relay.NodeID[int]
+    first_name: str
+    last_name: str | None
+    year_group: int
+    class_name: str | None
+    email: str | None
+    external_id: str | None
+    school_id: strawberry.Private[int]
+
+    @strawberry.field(graphql_type=School)
+    def school(self, info: Info) -> Awaitable[School]:
+        return info.context.loaders.school.load(self.school_id)
+
+    @classmethod
+    def from_row(cls, row: models.Pupil, actor: Actor) -> Pupil:
+        full = policy.sees_full_pupil(actor, row)
+        return cls(
+            id=row.id,
+            first_name=row.first_name,
+            last_name=row.last_name if full else None,
+            year_group=row.year_group,
+            class_name=row.class_name if full else None,
+            email=row.email if full else None,
+            external_id=row.external_id if full else None,
+            school_id=row.school_id,
+        )
+
+
+@strawberry.type(description="A pupil placed at a slot (bokning), pending or decided.")
+class Booking(relay.Node):
+    id: relay.NodeID[int]
+    status: BookingStatus
+    origin: BookingOrigin
+    reason: str
+    created_at: datetime
+    updated_at: datetime
+    slot_id: strawberry.Private[int]
+    pupil_id: strawberry.Private[int]
+    period_id: strawberry.Private[int]
+
+    @strawberry.field(graphql_type=Slot)
+    def slot(self, info: Info) -> Awaitable[Slot]:
+        return info.context.loaders.slot.load(self.slot_id)
+
+    @strawberry.field(graphql_type=Pupil)
+    def pupil(self, info: Info) -> Awaitable[Pupil]:
+        return info.context.loaders.pupil.load(self.pupil_id)
+
+    @strawberry.field(graphql_type=Period)
+    def period(self, info: Info) -> Awaitable[Period]:
+        return info.context.loaders.period.load(self.period_id)
+
+    @classmethod
+    def from_row(cls, row: models.Booking) -> Booking:
+        return cls(
+            id=row.id,
+            status=BookingStatus(row.status),
+            origin=BookingOrigin(row.origin),
+            reason=row.reason,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            slot_id=row.slot_id,
+            pupil_id=row.pupil_id,
+            period_id=row.period_id,
+        )

@@ -1,0 +1,209 @@
+"""Read-side views for people: a pupil's bookings and what she may still do with them, a school's
+bookings for its staff, an employer's slots and pupils. Every query goes through prao.policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from prao import audit, clock, policy
+from prao.actor import Actor
+from prao.errors import DomainError, ErrorCode
+from prao.models import (
+    ACTIVE_BOOKING_STATUSES,
+    Booking,
+    BookingStatus,
+    Organiser,
+    Period,
+    Pupil,
+    School,
+    Slot,
+)
+from prao.outbox import STATUS_TEXT
+from prao.pagination import Page, paginate
+from prao.services.booking import check_booking
+
+STAFF_PAGE_SIZE = 50
+
+
+def status_text(booking: Booking) -> str:
+    return STATUS_TEXT[BookingStatus(booking.status)]
+
+
+def cancel_refusal(
+    actor: Actor, booking: Booking, period: Period, now: datetime
+) -> DomainError | None:
+    """Why cancel_booking would refuse this booking now (the same rules, asked in advance)."""
+    if booking.status not in ACTIVE_BOOKING_STATUSES:
+        return DomainError.of(ErrorCode.NOT_ACTIVE, "bookingId")
+    if actor.is_pupil and now >= period.cancel_deadline:
+        return DomainError.of(ErrorCode.CANCEL_DEADLINE_PASSED, "bookingId")
+    return None
+
+
+async def own_pupil(actor: Actor) -> Pupil | None:
+    if not actor.is_pupil or actor.pupil_id is None:
+        return None
+    return await policy.pupils(actor).get_or_none(id=actor.pupil_id)
+
+
+async def booking_refusal(actor: Actor, slot: Slot) -> DomainError | None:
+    """Why book_slot would refuse this pupil this slot now, or None if she may try."""
+    pupil = await own_pupil(actor)
+    if pupil is None:
+        return DomainError.of(ErrorCode.FORBIDDEN, "slotId")
+    checked = await check_booking(pupil, slot, clock.now())
+    return checked if isinstance(checked, DomainError) else None
+
+
+async def active_booking_for(actor: Actor, slot_id: int) -> Booking | None:
+    """The actor's own active booking of this slot, if she has one."""
+    if not actor.is_pupil:
+        return None
+    return (
+        await policy.bookings(actor)
+        .filter(slot_id=slot_id, status__in=list(ACTIVE_BOOKING_STATUSES))
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class PupilBooking:
+    booking: Booking  # with slot, slot.employer and period fetched
+    status_text: str
+    cancel_refusal: DomainError | None
+
+    @property
+    def active(self) -> bool:
+        return self.booking.status in ACTIVE_BOOKING_STATUSES
+
+
+async def pupil_bookings(actor: Actor) -> list[PupilBooking]:
+    """The pupil's own bookings, newest first."""
+    if not actor.is_pupil:
+        return []
+    rows = (
+        await policy.bookings(actor)
+        .select_related("slot__employer", "period")
+        .order_by("-created_at", "-id")
+    )
+    now = clock.now()
+    return [PupilBooking(b, status_text(b), cancel_refusal(actor, b, b.period, now)) for b in rows]
+
+
+async def pupil_booking(actor: Actor, booking_id: int) -> PupilBooking | None:
+    booking = (
+        await policy.bookings(actor)
+        .select_related("slot__employer", "period")
+        .get_or_none(id=booking_id)
+    )
+    if booking is None:
+        return None
+    return PupilBooking(
+        booking, status_text(booking), cancel_refusal(actor, booking, booking.period, clock.now())
+    )
+
+
+def pupil_name(actor: Actor, pupil: Pupil) -> str:
+    if policy.sees_full_pupil(actor, pupil):
+        return f"{pupil.first_name} {pupil.last_name}"
+    return pupil.first_name
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    booking: Booking
+    pupil_name: str
+    class_name: str
+    school_name: str
+    slot_title: str
+    employer_name: str
+    status_text: str
+
+
+@dataclass(frozen=True)
+class StaffOverview:
+    scope_name: str
+    pupils: int
+    placed: int
+    rows: list[StaffRow]
+    page: Page[Booking]
+
+
+async def _scope_name(actor: Actor) -> str:
+    if actor.school_id is not None:
+        school = await School.get_or_none(id=actor.school_id)
+        return school.name if school else ""
+    if actor.organiser_id is not None:
+        organiser = await Organiser.get_or_none(id=actor.organiser_id)
+        return organiser.name if organiser else ""
+    return ""
+
+
+async def staff_overview(
+    actor: Actor, after_id: int | None = None, first: int = STAFF_PAGE_SIZE
+) -> StaffOverview | None:
+    """A coordinator's or admin's bookings in their school or organiser; the read is audited."""
+    if not actor.is_school_staff or actor.is_token:
+        return None
+    page = await paginate(
+        policy.bookings(actor).select_related("pupil__school", "slot__employer"), first, after_id
+    )
+    active = policy.bookings(actor).filter(status__in=list(ACTIVE_BOOKING_STATUSES))
+    placed = len(set(await active.values_list("pupil_id", flat=True)))
+    rows = [
+        StaffRow(
+            booking=b,
+            pupil_name=pupil_name(actor, b.pupil),
+            class_name=b.pupil.class_name,
+            school_name=b.pupil.school.name,
+            slot_title=b.slot.title,
+            employer_name=b.slot.employer.name,
+            status_text=status_text(b),
+        )
+        for b in page.items
+    ]
+    await audit.pupils_read(actor, len(rows), view="web:oversikt")
+    return StaffOverview(
+        scope_name=await _scope_name(actor),
+        pupils=await policy.pupils(actor).count(),
+        placed=placed,
+        rows=rows,
+        page=page,
+    )
+
+
+@dataclass(frozen=True)
+class HostedPupil:
+    """What an employer sees of a booked pupil: first name, school and year group only."""
+
+    first_name: str
+    school_name: str
+    year_group: int
+    status_text: str
+
+
+@dataclass(frozen=True)
+class EmployerSlot:
+    slot: Slot
+    pupils: list[HostedPupil]
+
+
+async def employer_overview(actor: Actor) -> list[EmployerSlot] | None:
+    """An employer's own slots with their active bookings; the read is audited."""
+    if actor.employer_id is None or actor.is_school_staff:
+        return None
+    slots = await policy.slots(actor).order_by("start_date", "title", "id")
+    bookings = (
+        await policy.bookings(actor)
+        .filter(status__in=list(ACTIVE_BOOKING_STATUSES))
+        .select_related("pupil__school")
+        .order_by("id")
+    )
+    by_slot: dict[int, list[HostedPupil]] = {}
+    for b in bookings:
+        by_slot.setdefault(b.slot_id, []).append(
+            HostedPupil(b.pupil.first_name, b.pupil.school.name, b.pupil.year_group, status_text(b))
+        )
+    await audit.pupils_read(actor, len(bookings), view="web:oversikt")
+    return [EmployerSlot(s, by_slot.get(s.id, [])) for s in slots]

@@ -1,0 +1,99 @@
+"""The number of SQL statements per request does not grow with the page size (DataLoaders)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from tortoise.connection import get_connection
+
+from prao.models import Booking, BookingOrigin, BookingStatus
+from tests import factories
+from tests.factories import World
+
+EXECUTE_METHODS = [
+    "execute_query",
+    "execute_query_dict",
+    "execute_insert",
+    "execute_many",
+    "execute_script",
+]
+
+
+@pytest.fixture
+def statements(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every SQL statement sent to the database while the test runs."""
+    seen: list[str] = []
+    client_class = type(get_connection("default"))
+    for name in EXECUTE_METHODS:
+        original = getattr(client_class, name)
+
+        def counted(self: Any, query: str, *args: Any, _original: Any = original) -> Any:
+            seen.append(query)
+            return _original(self, query, *args)
+
+        monkeypatch.setattr(client_class, name, counted)
+    yield seen
+
+
+async def count_statements(api, statements: list[str], query: str) -> tuple[int, dict]:
+    statements.clear()
+    data = await api.data(query)
+    return len(statements), data
+
+
+SLOTS = "query { slots(first: %d) { edges { node { title employer { name } } } } }"
+
+
+async def test_slot_page_of_100_costs_what_a_page_of_10_costs(
+    world: World, as_token, statements: list[str]
+) -> None:
+    employers = [await factories.employer(world.organiser, name=f"Firma {i}") for i in range(4)]
+    for i in range(120):
+        await factories.slot(employers[i % 4], title=f"Plats {i}")
+    api = await as_token(world.school_a)
+
+    small, data = await count_statements(api, statements, SLOTS % 10)
+    assert len(data["slots"]["edges"]) == 10
+    large, data = await count_statements(api, statements, SLOTS % 100)
+    assert len(data["slots"]["edges"]) == 100
+    assert {e["node"]["employer"]["name"] for e in data["slots"]["edges"]} == {
+        "Café Solen",
+        "Firma 0",
+        "Firma 1",
+        "Firma 2",
+        "Firma 3",
+    }
+    assert small == large, statements
+    # Token lookup, its school, last-used stamp; the page; the employers.
+    assert large <= 5, statements
+    print(f"SQL statements: first 10 -> {small}, first 100 -> {large}")
+
+
+BOOKINGS = """query { bookings(first: %d) { totalCount edges { node {
+  status pupil { firstName school { name } } slot { title employer { name } }
+  period { name school { name } }
+} } } }"""
+
+
+async def test_booking_page_with_every_relation_is_constant_in_statements(
+    world: World, as_token, statements: list[str]
+) -> None:
+    for i in range(30):
+        pupil = await factories.pupil(world.school_a)
+        slot = await factories.slot(world.employer, title=f"Plats {i}", capacity=1, taken=1)
+        await Booking.create(
+            pupil_id=pupil.id,
+            slot_id=slot.id,
+            period_id=world.period_a.id,
+            status=BookingStatus.CONFIRMED,
+            origin=BookingOrigin.API,
+        )
+    api = await as_token(world.school_a)
+    small, data = await count_statements(api, statements, BOOKINGS % 5)
+    assert len(data["bookings"]["edges"]) == 5
+    large, data = await count_statements(api, statements, BOOKINGS % 30)
+    assert len(data["bookings"]["edges"]) == 30
+    assert data["bookings"]["totalCount"] == 30
+    assert small == large, statements

@@ -1,0 +1,172 @@
+"""A real server (uvicorn in a subprocess, demo data) and a real Chromium driven by Playwright.
+
+Plain sync fixtures and tests: Playwright's sync API must not run inside an asyncio loop."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.db import postgres_server_url
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+]
+PHONE = {"width": 390, "height": 844}
+PUPILS_PER_SCHOOL = 30
+
+MISSING = (
+    "Chromium is not installed (apt-get install chromium)"
+    if not CHROMIUM.exists()
+    else "axe-core is not installed (npm ci --prefix tests/browser)"
+    if not AXE.exists()
+    else None
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _python(code: str, env: dict[str, str]) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def _prao(args: list[str], env: dict[str, str]) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "prao", *args], cwd=ROOT, env=env, check=True, capture_output=True
+    )
+
+
+def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"server exited:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    raise RuntimeError(f"server did not start:\n{log.read_text()}")
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    var = tmp_path_factory.mktemp("browser-var")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "SMTP_URL", "ENV")}
+    server_url = postgres_server_url()
+    if server_url:
+        database_url = _python(
+            "import asyncio, sys; from tests.db import create_postgres_database as c; "
+            f"print(asyncio.run(c({server_url!r})))",
+            env,
+        )
+    else:
+        database_url = f"sqlite://{var / 'browser.sqlite3'}"
+    env.update(
+        DATABASE_URL=database_url,
+        DEMO="1",
+        PRAO_VAR_DIR=str(var),
+        BASE_URL=f"http://127.0.0.1:{port}",
+    )
+    _prao(["migrate"], env)
+    _prao(["seed-demo", "--pupils-per-school", str(PUPILS_PER_SCHOOL)], env)
+    log = var / "server.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "prao.asgi:app", "--port", str(port)],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        _wait_until_up(f"http://127.0.0.1:{port}/logga-in", server, log)
+        yield LiveServer(url=f"http://127.0.0.1:{port}")
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        if server_url:
+            _python(
+                "import asyncio; from tests.db import drop_postgres_database as d; "
+                f"asyncio.run(d({server_url!r}, {database_url!r}))",
+                env,
+            )
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """Module scope: while the sync API is open it marks its loop as running in this thread,
+    which would stop the async tests that pytest runs after this module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+class Axe:
+    """Runs axe-core in the page (evaluated over the DevTools protocol, so our CSP stays on)."""
+
+    source = AXE.read_text() if AXE.exists() else ""
+
+    @classmethod
+    def serious_violations(cls, page: Any) -> list[dict[str, Any]]:
+        page.evaluate(cls.source + "\n;0")
+        result = page.evaluate(
+            """() => axe.run(document, {runOnly: {type: 'tag', values:
+                 ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"""
+        )
+        violations: list[dict[str, Any]] = result["violations"]
+        if violations:
+            print(f"axe on {page.url}:")
+            for v in violations:
+                targets = [n["target"] for n in v["nodes"]]
+                print(f"  [{v['impact']}] {v['id']}: {v['help']} {json.dumps(targets)[:300]}")
+        return [v for v in violations if v["impact"] in ("serious", "critical")]
+
+
+@pytest.fixture
+def axe() -> type[Axe]:
+    return Axe

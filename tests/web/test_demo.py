@@ -1,0 +1,131 @@
+"""Demo mode: one-click sign-in and the outbox page; neither exists outside demo mode."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from prao.app import create_app
+from prao.config import Settings
+from prao.demo import demo_people, seed_demo
+from prao.models import OutboxMessage, Role, User
+from tests.conftest import make_settings
+from tests.web.conftest import main_text, token_of
+
+
+@pytest.fixture
+async def demo_world(db: None) -> list[User]:
+    assert await seed_demo(pupils_per_school=4)
+    return await demo_people()
+
+
+async def test_demo_page_lists_people_with_role_and_school(
+    client: httpx.AsyncClient, demo_world: list[User]
+):
+    page = await client.get("/demo")
+    assert page.status_code == 200
+    text = main_text(page.text)
+    pupil = next(u for u in demo_world if u.role == Role.PUPIL)
+    for user in demo_world:
+        assert f"Logga in som {user.name}" in text
+    assert "Elev · Håstensskolan, klass 8A" in text
+    assert "SYV · Håstensskolan" in text
+    assert "Administratör · Varbergs kommun" in text
+    assert f'action="/demo/{pupil.id}"' in page.text
+    assert 'href="/utkorg"' in page.text
+
+
+async def test_one_click_sign_in_as_a_demo_person(
+    client: httpx.AsyncClient, demo_world: list[User]
+):
+    pupil = next(u for u in demo_world if u.role == Role.PUPIL)
+    coordinator = next(u for u in demo_world if u.role == Role.COORDINATOR)
+    token = await token_of(client, "/demo")
+    done = await client.post(f"/demo/{pupil.id}", data={"csrf_token": token})
+    assert done.status_code == 303 and done.headers["location"] == "/platser"
+    assert f"Välkommen, {pupil.name}!" in (await client.get("/platser")).text
+    # Switching person: a new session, so the old token no longer works.
+    assert (
+        await client.post(f"/demo/{coordinator.id}", data={"csrf_token": token})
+    ).status_code == 403
+    token = await token_of(client, "/demo")
+    done = await client.post(f"/demo/{coordinator.id}", data={"csrf_token": token})
+    assert done.headers["location"] == "/oversikt"
+
+
+async def test_only_listed_demo_people_and_only_with_csrf(
+    client: httpx.AsyncClient, demo_world: list[User]
+):
+    listed = {u.id for u in demo_world}
+    unlisted = await User.filter(role=Role.PUPIL).exclude(id__in=listed).first()
+    assert unlisted is not None
+    token = await token_of(client, "/demo")
+    assert (
+        await client.post(f"/demo/{unlisted.id}", data={"csrf_token": token})
+    ).status_code == 404
+    assert (await client.post(f"/demo/{demo_world[0].id}")).status_code == 403
+    assert (await client.get("/mina-bokningar")).headers["location"] == "/logga-in"
+
+
+async def test_outbox_shows_messages_newest_first_with_working_links(
+    client: httpx.AsyncClient, demo_world: list[User]
+):
+    pupil = next(u for u in demo_world if u.role == Role.PUPIL)
+    token = await token_of(client, "/logga-in")
+    await client.post("/logga-in", data={"email": "syv1@varberg.se", "csrf_token": token})
+    await client.post("/logga-in", data={"email": pupil.email, "csrf_token": token})
+    page = await client.get("/utkorg")
+    assert page.status_code == 200
+    text = main_text(page.text)
+    assert text.index(pupil.email) < text.index("syv1@varberg.se")
+    assert "Din inloggningslänk till Prao" in text
+    assert "Väntar på att skickas" in text
+    links = re.findall(r'<a href="(http://testserver/logga-in/[^"]+)"', page.text)
+    assert len(links) == 2
+    # A demo visitor can follow the link from the outbox.
+    raw = links[0].rsplit("/", 1)[1]
+    opened = await client.get(f"/logga-in/{raw}")
+    done = await client.post(
+        f"/logga-in/{raw}", data={"csrf_token": await token_of(client, f"/logga-in/{raw}")}
+    )
+    assert opened.status_code == 200 and done.status_code == 303
+    assert done.headers["location"] == "/platser"
+
+
+async def test_outbox_body_is_escaped(client: httpx.AsyncClient, db: None):
+    await OutboxMessage.create(
+        kind="x", to_address="a@example.se", subject="<b>Hej</b>", body="<script>alert(1)</script>"
+    )
+    page = await client.get("/utkorg")
+    assert "<script>alert(1)</script>" not in page.text
+    assert "&lt;script&gt;" in page.text and "&lt;b&gt;Hej&lt;/b&gt;" in page.text
+
+
+@pytest.fixture
+async def live_client(
+    settings: Settings, tmp_path: Path, db: None
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(make_settings(settings.database_url, tmp_path, demo=False), manage_db=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+async def test_no_demo_pages_outside_demo_mode(live_client: httpx.AsyncClient, db: None):
+    await seed_demo(pupils_per_school=1)
+    someone = await User.filter(role=Role.PUPIL).first()
+    assert someone is not None
+    token = await token_of(live_client, "/logga-in")
+    for path in ("/demo", "/utkorg"):
+        page = await live_client.get(path)
+        assert page.status_code == 404
+        assert "Sidan finns inte" in page.text
+    refused = await live_client.post(f"/demo/{someone.id}", data={"csrf_token": token})
+    assert refused.status_code == 404
+    assert (await live_client.get("/mina-bokningar")).headers["location"] == "/logga-in"
+    front = await live_client.get("/")
+    assert 'href="/demo"' not in front.text and 'href="/utkorg"' not in front.text

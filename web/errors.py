@@ -1,0 +1,117 @@
+"""Swedish error pages: for domain refusals, bad requests, unknown addresses and crashes."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Match, NoMatchFound
+from starlette.types import Receive, Scope, Send
+
+from prao.actor import Actor
+from prao.errors import DomainError, ErrorCode
+from web.access import current_actor
+from web.templating import render
+
+log = logging.getLogger(__name__)
+
+View = Callable[[Request], Awaitable[Response]]
+
+# One HTTP status per refusal, the same on every page.
+STATUS_FOR_CODE: dict[ErrorCode, int] = {
+    ErrorCode.SLOT_FULL: 409,
+    ErrorCode.ALREADY_BOOKED: 409,
+    ErrorCode.NOT_ACTIVE: 409,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.NOT_VISIBLE: 403,
+    ErrorCode.NOT_FOUND: 404,
+}
+
+TITLES = {
+    400: "Något stämmer inte med förfrågan",
+    403: "Du har inte tillgång till sidan",
+    404: "Sidan finns inte",
+    405: "Det går inte att göra så här",
+    409: "Det gick inte",
+    422: "Det gick inte",
+    500: "Något gick fel hos oss",
+}
+
+MESSAGES = {
+    400: "Webbläsaren skickade något vi inte förstod. Gå tillbaka och försök igen.",
+    403: "Du har inte behörighet att se eller göra det här.",
+    404: "Adressen kan vara felstavad, eller så har sidan tagits bort.",
+    405: "Använd knapparna och länkarna på sidorna.",
+    500: "Försök igen om en stund. Om felet finns kvar, kontakta din SYV.",
+}
+
+
+def status_for(error: DomainError) -> int:
+    return STATUS_FOR_CODE.get(error.code, 422)
+
+
+def error_page(
+    request: Request,
+    status: int,
+    message: str | None = None,
+    actor: Actor | None = None,
+    title: str | None = None,
+) -> Response:
+    context = {
+        "title": title or TITLES.get(status, "Det gick inte"),
+        "message": message or MESSAGES.get(status, ""),
+        "status": status,
+    }
+    return render(request, "error.html", context, actor=actor, status=status)
+
+
+def csrf_refused(request: Request, actor: Actor | None) -> Response:
+    message = (
+        "Formuläret var för gammalt eller kom från en annan webbplats, så ingenting ändrades. "
+        "Ladda om sidan och försök igen."
+    )
+    return error_page(request, 403, message, actor)
+
+
+def with_error_pages(view: View) -> View:
+    """Turns what a view could not handle into a Swedish page instead of a bare error."""
+
+    @functools.wraps(view)
+    async def endpoint(request: Request) -> Response:
+        try:
+            return await view(request)
+        except HTTPException as exc:
+            return error_page(request, exc.status_code, None, await _actor_or_none(request))
+        except Exception:
+            log.exception("web view failed: %s %s", request.method, request.url.path)
+            return error_page(request, 500)
+
+    return endpoint
+
+
+async def _actor_or_none(request: Request) -> Actor | None:
+    try:
+        return await current_actor(request)
+    except Exception:  # the database may be why we are here
+        return None
+
+
+class NotFoundPage(BaseRoute):
+    """Last of the web routes: only a partial match, so every full match in the app (API,
+    static files) still wins, and an address nobody serves gets the Swedish 404 page."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        return (Match.PARTIAL, {}) if scope["type"] == "http" else (Match.NONE, {})
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> Any:
+        raise NoMatchFound(name, path_params)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        response = error_page(request, 404, None, await _actor_or_none(request))
+        await response(scope, receive, send)

@@ -1,0 +1,43 @@
+"""The web adapter's URL map. Swedish addresses, as a pupil would type or read them."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Route
+
+from prao.config import Settings
+from web.errors import NotFoundPage, View, with_error_pages
+from web.views import bookings, catalogue, demo, signin, start
+
+
+def get(path: str, view: View) -> Route:
+    return Route(path, with_error_pages(view), methods=["GET"])
+
+
+def post(path: str, view: View) -> Route:
+    return Route(path, with_error_pages(view), methods=["POST"])
+
+
+def routes(settings: Settings) -> list[BaseRoute]:
+    table: list[BaseRoute] = [
+        get("/", start.home),
+        get("/oversikt", start.overview),
+        get("/logga-in", signin.sign_in_form),
+        post("/logga-in", signin.send_link),
+        get("/logga-in/{token}", signin.link_page),
+        post("/logga-in/{token}", signin.redeem_link),
+        post("/logga-ut", signin.sign_out_view),
+        get("/platser", catalogue.catalogue),
+        get("/platser/{slot_id:int}", catalogue.slot_page),
+        post("/platser/{slot_id:int}/boka", bookings.book),
+        get("/mina-bokningar", bookings.my_bookings),
+        get("/bokningar/{booking_id:int}/avboka", bookings.cancel_page),
+        post("/bokningar/{booking_id:int}/avboka", bookings.cancel),
+    ]
+    if settings.demo:
+        table += [
+            get("/demo", demo.demo_page),
+            post("/demo/{user_id:int}", demo.demo_sign_in),
+            get("/utkorg", demo.outbox_page),
+        ]
+    table.append(NotFoundPage())  # last: answers only what nothing else in the app does
+    return table

@@ -1,0 +1,70 @@
+"""Sign-in by e-mailed link, and signing out."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from prao.auth import redeem_sign_in_token, request_sign_in_link
+from prao.http import sign_in, sign_out
+from prao.models import User
+from web.access import current_actor, redirect, start_path
+from web.errors import csrf_refused
+from web.forms import checked_form, email_error, text_field
+from web.templating import render, set_flash
+
+
+async def sign_in_form(request: Request) -> Response:
+    actor = await current_actor(request)
+    if not actor.is_anonymous:
+        return redirect(start_path(actor.role))
+    return _form_page(request, email="", error=None, status=200)
+
+
+def _form_page(request: Request, email: str, error: str | None, status: int) -> Response:
+    context = {"title": "Logga in", "nav": "logga-in", "email": email, "error": error}
+    return render(request, "sign_in.html", context, actor=None, status=status)
+
+
+async def send_link(request: Request) -> Response:
+    form = await checked_form(request)
+    if form is None:
+        return csrf_refused(request, None)
+    email = text_field(form, "email")
+    error = email_error(email)
+    if error:
+        return _form_page(request, email=email, error=error, status=422)
+    # The same answer whether or not the address is known: no one learns who has an account.
+    await request_sign_in_link(email, request.app.state.settings)
+    context = {"title": "Kolla din e-post", "nav": "logga-in", "email": email}
+    return render(request, "sign_in_sent.html", context, actor=None)
+
+
+async def link_page(request: Request) -> Response:
+    """Only shows a button: mail scanners fetch links, and must not use up the single-use link."""
+    context = {"title": "Logga in", "nav": "logga-in", "token": request.path_params["token"]}
+    return render(request, "sign_in_link.html", context, actor=None)
+
+
+async def redeem_link(request: Request) -> Response:
+    if await checked_form(request) is None:
+        return csrf_refused(request, None)
+    user = await redeem_sign_in_token(request.path_params["token"])
+    if user is None:
+        context = {"title": "Länken fungerar inte", "nav": "logga-in", "email": "", "error": None}
+        return render(request, "sign_in_failed.html", context, actor=None, status=400)
+    return signed_in(request, user)
+
+
+def signed_in(request: Request, user: User) -> Response:
+    sign_in(request, user.id)
+    set_flash(request, f"Välkommen, {user.name or user.email}! Du är inloggad.")
+    return redirect(start_path(user.role))
+
+
+async def sign_out_view(request: Request) -> Response:
+    if await checked_form(request) is None:
+        return csrf_refused(request, await current_actor(request))
+    sign_out(request)
+    set_flash(request, "Du är utloggad.")
+    return redirect("/")

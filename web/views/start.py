@@ -1,0 +1,37 @@
+"""The front page, and the start page of staff and employers."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from prao.services.overview import employer_overview, staff_overview
+from web.access import current_actor, redirect, sign_in_first, start_path
+from web.errors import error_page
+from web.forms import after_id
+from web.templating import render
+
+
+async def home(request: Request) -> Response:
+    actor = await current_actor(request)
+    if not actor.is_anonymous:
+        return redirect(start_path(actor.role))
+    return render(request, "home.html", {"title": "Välkommen"}, actor=actor)
+
+
+async def overview(request: Request) -> Response:
+    actor = await current_actor(request)
+    if actor.is_anonymous:
+        return sign_in_first(request)
+    if actor.is_pupil:
+        return redirect(start_path(actor.role))
+    context: dict[str, object] = {"title": "Översikt", "nav": "oversikt", "personal": True}
+    employer = await employer_overview(actor)
+    if employer is not None:
+        context["slots"] = employer
+        return render(request, "employer_start.html", context, actor=actor)
+    staff = await staff_overview(actor, after_id=after_id(request.query_params))
+    if staff is None:
+        return error_page(request, 403, None, actor)
+    context["staff"] = staff
+    return render(request, "staff_start.html", context, actor=actor)
