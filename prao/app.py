@@ -55,7 +55,7 @@ class SecurityHeaders:
 def create_app(settings: Settings | None = None, manage_db: bool = True) -> Starlette:
     """`manage_db=False` when the caller (tests, benchmarks) has already initialised the ORM."""
     from api import api_routes
-    from web import web_routes
+    from web import web_exception_handlers, web_routes
 
     settings = settings or load_settings()
 
@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None, manage_db: bool = True) -> Star
         debug=False,
         routes=routes,
         lifespan=lifespan,
+        exception_handlers=web_exception_handlers(),
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(

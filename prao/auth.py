@@ -11,6 +11,7 @@ from tortoise.expressions import Q
 from prao import clock, outbox
 from prao.actor import ANONYMOUS, Actor
 from prao.config import Settings
+from prao.jobs import jobs
 from prao.models import ApiToken, Employer, Organiser, Pupil, Role, School, SignInToken, User
 
 TOKEN_PREFIX = "prao_"
@@ -67,10 +68,10 @@ async def request_sign_in_link(email: str, settings: Settings) -> None:
         return
     raw = await issue_sign_in_token(user, settings)
     message = await outbox.sign_in_link(
-        email=user.email, url=f"{settings.base_url}{SIGN_IN_PATH}{raw}"
+        email=user.email,
+        url=f"{settings.base_url}{SIGN_IN_PATH}{raw}",
+        minutes=settings.sign_in_link_minutes,
     )
-    from prao.jobs import jobs  # late: jobs imports services that import this module's users
-
     await jobs.deliver([message.id])
 
 

@@ -269,7 +269,7 @@ async def _seed_employers(
             org_number=None,
             contact_email=f"kontakt{n + 1}@foretag.example.se",
             address=f"{rng.choice(STREETS)} {rng.randint(1, 60)}",
-            city=f"Varberg {place}".replace("Varberg Centrum", "Varberg"),
+            city="Varberg" if place == "Centrum" else place,
         )
         await User.create(
             email=f"handledare{n + 1}@foretag.example.se",

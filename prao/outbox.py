@@ -70,11 +70,12 @@ async def booking_changed(
 
 
 async def sign_in_link(
-    *, email: str, url: str, connection: BaseDBAsyncClient | None = None
+    *, email: str, url: str, minutes: int, connection: BaseDBAsyncClient | None = None
 ) -> OutboxMessage:
     body = (
         "Hej!\n\nKlicka på länken för att logga in i Prao. Länken fungerar en gång och "
-        f"i 15 minuter.\n\n{url}\n\nHar du inte bett om länken kan du bortse från det här mejlet."
+        f"i {minutes} minuter.\n\n{url}\n\n"
+        "Har du inte bett om länken kan du bortse från det här mejlet."
     )
     return await OutboxMessage.create(
         kind="sign_in_link",

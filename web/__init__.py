@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.routing import BaseRoute
 
 from prao.config import Settings
@@ -11,3 +13,11 @@ def web_routes(settings: Settings) -> list[BaseRoute]:
     from web.routes import routes
 
     return routes(settings)
+
+
+def web_exception_handlers() -> dict[Any, Any]:
+    from starlette.exceptions import HTTPException
+
+    from web.errors import http_error_page
+
+    return {HTTPException: http_error_page}

@@ -5,13 +5,10 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Match, NoMatchFound
-from starlette.types import Receive, Scope, Send
 
 from prao.actor import Actor
 from prao.errors import DomainError, ErrorCode
@@ -101,17 +98,7 @@ async def _actor_or_none(request: Request) -> Actor | None:
         return None
 
 
-class NotFoundPage(BaseRoute):
-    """Last of the web routes: only a partial match, so every full match in the app (API,
-    static files) still wins, and an address nobody serves gets the Swedish 404 page."""
-
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        return (Match.PARTIAL, {}) if scope["type"] == "http" else (Match.NONE, {})
-
-    def url_path_for(self, name: str, /, **path_params: Any) -> Any:
-        raise NoMatchFound(name, path_params)
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
-        response = error_page(request, 404, None, await _actor_or_none(request))
-        await response(scope, receive, send)
+async def http_error_page(request: Request, exc: Exception) -> Response:
+    """Registered by the app factory: unknown addresses and wrong methods get Swedish pages."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    return error_page(request, status, None, await _actor_or_none(request))

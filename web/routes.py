@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route
 
 from prao.config import Settings
-from web.errors import NotFoundPage, View, with_error_pages
+from web.errors import View, with_error_pages
 from web.views import bookings, catalogue, demo, signin, start
 
 
@@ -39,5 +39,4 @@ def routes(settings: Settings) -> list[BaseRoute]:
             post("/demo/{user_id:int}", demo.demo_sign_in),
             get("/utkorg", demo.outbox_page),
         ]
-    table.append(NotFoundPage())  # last: answers only what nothing else in the app does
     return table

@@ -157,6 +157,18 @@ async def book_slot(actor: Actor, slot_id: int, pupil_id: int | None = None) -> 
     return Outcome(value=booking)
 
 
+def cancel_refusal(
+    actor: Actor, booking: Booking, period: Period, now: datetime
+) -> DomainError | None:
+    """Why this booking cannot be cancelled now, or None. Pages ask it in advance."""
+    if booking.status not in ACTIVE_BOOKING_STATUSES:
+        return DomainError.of(ErrorCode.NOT_ACTIVE, "bookingId")
+    # Coordinators handle late cancellations themselves; pupils are held to the deadline.
+    if actor.is_pupil and now >= period.cancel_deadline:
+        return DomainError.of(ErrorCode.CANCEL_DEADLINE_PASSED, "bookingId")
+    return None
+
+
 async def cancel_booking(actor: Actor, booking_id: int, reason: str = "") -> Outcome[Booking]:
     if len(reason) > MAX_REASON_LENGTH:
         return Outcome.fail(
@@ -167,13 +179,10 @@ async def cancel_booking(actor: Actor, booking_id: int, reason: str = "") -> Out
     booking = await policy.bookings(actor).get_or_none(id=booking_id)
     if booking is None:
         return Outcome.fail(ErrorCode.NOT_FOUND, "bookingId", "Bokningen finns inte.")
-    if booking.status not in ACTIVE_BOOKING_STATUSES:
-        return Outcome.fail(ErrorCode.NOT_ACTIVE, "bookingId")
     now = clock.now()
-    period = await Period.get(id=booking.period_id)
-    # Coordinators handle late cancellations themselves; pupils are held to the deadline.
-    if actor.is_pupil and now >= period.cancel_deadline:
-        return Outcome.fail(ErrorCode.CANCEL_DEADLINE_PASSED, "bookingId")
+    refusal = cancel_refusal(actor, booking, await Period.get(id=booking.period_id), now)
+    if refusal is not None:
+        return Outcome(errors=[refusal])
     pupil = await Pupil.get(id=booking.pupil_id)
     recipients = await _recipients(pupil)
     try:

@@ -4,7 +4,6 @@ bookings for its staff, an employer's slots and pupils. Every query goes through
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from prao import audit, clock, policy
 from prao.actor import Actor
@@ -14,31 +13,19 @@ from prao.models import (
     Booking,
     BookingStatus,
     Organiser,
-    Period,
     Pupil,
     School,
     Slot,
 )
 from prao.outbox import STATUS_TEXT
 from prao.pagination import Page, paginate
-from prao.services.booking import check_booking
+from prao.services.booking import cancel_refusal, check_booking
 
 STAFF_PAGE_SIZE = 50
 
 
 def status_text(booking: Booking) -> str:
     return STATUS_TEXT[BookingStatus(booking.status)]
-
-
-def cancel_refusal(
-    actor: Actor, booking: Booking, period: Period, now: datetime
-) -> DomainError | None:
-    """Why cancel_booking would refuse this booking now (the same rules, asked in advance)."""
-    if booking.status not in ACTIVE_BOOKING_STATUSES:
-        return DomainError.of(ErrorCode.NOT_ACTIVE, "bookingId")
-    if actor.is_pupil and now >= period.cancel_deadline:
-        return DomainError.of(ErrorCode.CANCEL_DEADLINE_PASSED, "bookingId")
-    return None
 
 
 async def own_pupil(actor: Actor) -> Pupil | None:

@@ -67,8 +67,7 @@ async def test_slot_page_of_100_costs_what_a_page_of_10_costs(
     }
     assert small == large, statements
     # Token lookup, its school, last-used stamp; the page; the employers.
-    assert large <= 5, statements
-    print(f"SQL statements: first 10 -> {small}, first 100 -> {large}")
+    assert large == 5, statements
 
 
 BOOKINGS = """query { bookings(first: %d) { totalCount edges { node {
