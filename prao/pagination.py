@@ -9,6 +9,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from prao.errors import DomainError, ErrorCode
+from prao.validation import MAX_ID
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -39,7 +40,7 @@ async def paginate(
     total = await queryset.count() if count else -1
     page_qs = queryset.order_by("id")
     if after_id is not None:
-        page_qs = page_qs.filter(id__gt=after_id)
+        page_qs = page_qs.filter(id__gt=min(after_id, MAX_ID))
     rows = await page_qs.limit(limit + 1)
     return Page(
         items=list(rows[:limit]),

@@ -28,8 +28,10 @@ from prao.models import (
     SlotVisibility,
     User,
 )
+from prao.validation import clean_text, valid_id
 
 MAX_REASON_LENGTH = 1000
+SLOT_NOT_FOUND = "Platsen finns inte."
 
 
 async def _resolve_pupil(actor: Actor, pupil_id: int | None) -> Pupil | DomainError:
@@ -41,16 +43,14 @@ async def _resolve_pupil(actor: Actor, pupil_id: int | None) -> Pupil | DomainEr
         return DomainError.of(ErrorCode.FORBIDDEN)
     elif pupil_id is None:
         return DomainError.of(ErrorCode.INVALID, "pupilId", "Ange vilken elev som ska bokas.")
-    pupil = await policy.pupils(actor).get_or_none(id=pupil_id)
+    pupil = await policy.pupils(actor).get_or_none(id=pupil_id) if valid_id(pupil_id) else None
     if pupil is None:
         return DomainError.of(ErrorCode.NOT_FOUND, "pupilId", "Eleven finns inte.")
     return pupil
 
 
-async def is_visible_to(slot: Slot, school: School) -> bool:
-    employer = await Employer.get(id=slot.employer_id)
-    if employer.organiser_id != school.organiser_id:
-        return False
+async def is_listed_for(slot: Slot, school: School) -> bool:
+    """Within the organiser: open to all its schools, or listed for this one."""
     if slot.visible_to_all:
         return True
     return await SlotVisibility.exists(slot_id=slot.id, school_id=school.id)
@@ -74,7 +74,11 @@ async def _choose_period(pupil: Pupil, slot: Slot, now: datetime) -> Period | Do
 async def check_booking(pupil: Pupil, slot: Slot, now: datetime) -> Period | DomainError:
     """Every rule that can be checked before reserving a place, in the order a pupil cares."""
     school = await School.get(id=pupil.school_id)
-    if not await is_visible_to(slot, school):
+    employer = await Employer.get(id=slot.employer_id)
+    # Another organiser's slots and an employer's drafts do not exist as far as a school knows.
+    if employer.organiser_id != school.organiser_id or slot.status == SlotStatus.DRAFT:
+        return DomainError.of(ErrorCode.NOT_FOUND, "slotId", SLOT_NOT_FOUND)
+    if not await is_listed_for(slot, school):
         return DomainError.of(ErrorCode.NOT_VISIBLE, "slotId")
     if slot.status != SlotStatus.PUBLISHED:
         return DomainError.of(ErrorCode.NOT_PUBLISHED, "slotId")
@@ -110,9 +114,9 @@ async def book_slot(actor: Actor, slot_id: int, pupil_id: int | None = None) -> 
     pupil = await _resolve_pupil(actor, pupil_id)
     if isinstance(pupil, DomainError):
         return Outcome(errors=[pupil])
-    slot = await Slot.get_or_none(id=slot_id)
+    slot = await Slot.get_or_none(id=slot_id) if valid_id(slot_id) else None
     if slot is None:
-        return Outcome.fail(ErrorCode.NOT_FOUND, "slotId", "Platsen finns inte.")
+        return Outcome.fail(ErrorCode.NOT_FOUND, "slotId", SLOT_NOT_FOUND)
     now = clock.now()
     period = await check_booking(pupil, slot, now)
     if isinstance(period, DomainError):
@@ -170,13 +174,16 @@ def cancel_refusal(
 
 
 async def cancel_booking(actor: Actor, booking_id: int, reason: str = "") -> Outcome[Booking]:
+    reason = clean_text(reason)
     if len(reason) > MAX_REASON_LENGTH:
         return Outcome.fail(
             ErrorCode.INVALID, "reason", "Anledningen är för lång (högst 1000 tecken)."
         )
     if not (actor.is_pupil or actor.is_school_staff):
         return Outcome.fail(ErrorCode.FORBIDDEN, "bookingId")
-    booking = await policy.bookings(actor).get_or_none(id=booking_id)
+    booking = (
+        await policy.bookings(actor).get_or_none(id=booking_id) if valid_id(booking_id) else None
+    )
     if booking is None:
         return Outcome.fail(ErrorCode.NOT_FOUND, "bookingId", "Bokningen finns inte.")
     now = clock.now()
@@ -194,7 +201,7 @@ async def cancel_booking(actor: Actor, booking_id: int, reason: str = "") -> Out
                     status=BookingStatus.CANCELLED,
                     cancelled_at=now,
                     updated_at=now,
-                    reason=reason.strip(),
+                    reason=reason,
                     decided_by_id=actor.user_id,
                 )
             )

@@ -12,6 +12,7 @@ from prao import policy
 from prao.actor import Actor
 from prao.models import Slot
 from prao.pagination import Page, paginate
+from prao.validation import clean_text
 
 MAX_TEXT_LENGTH = 200
 
@@ -28,7 +29,7 @@ class SlotFilter:
 
 def filtered_slots(actor: Actor, flt: SlotFilter) -> QuerySet[Slot]:
     qs = policy.slots(actor)
-    text = flt.text.strip()[:MAX_TEXT_LENGTH]
+    text = clean_text(flt.text, MAX_TEXT_LENGTH)
     if text:
         qs = qs.filter(
             Q(title__icontains=text)

@@ -11,6 +11,7 @@ from tortoise.queryset import QuerySet
 from prao import clock, policy
 from prao.actor import Actor
 from prao.models import Booking, BookingStatus, Pupil
+from prao.validation import clean_text
 
 MAX_TEXT_LENGTH = 200
 
@@ -34,7 +35,7 @@ def listed_pupils(actor: Actor, flt: PupilFilter) -> QuerySet[Pupil]:
     if not actor.is_school_staff:
         return Pupil.filter(policy.NOTHING)
     qs = policy.pupils(actor)
-    text = flt.text.strip()[:MAX_TEXT_LENGTH]
+    text = clean_text(flt.text, MAX_TEXT_LENGTH)
     if text:
         qs = qs.filter(
             Q(first_name__icontains=text)

@@ -162,11 +162,11 @@ async def dates_do_not_match(c: Callers) -> Request:
 
 
 async def not_published(c: Callers) -> Request:
-    draft = await factories.slot(c.world.employer, status=SlotStatus.DRAFT)
+    closed = await factories.slot(c.world.employer, status=SlotStatus.CLOSED)
     return (
         await c.coordinator(),
         BOOK,
-        book(gid("Slot", draft.id), gid("Pupil", c.world.pupil_a2.id)),
+        book(gid("Slot", closed.id), gid("Pupil", c.world.pupil_a2.id)),
     )
 
 

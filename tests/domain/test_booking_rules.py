@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
-
 from prao import clock
 from prao.actor import ANONYMOUS
 from prao.errors import ErrorCode
@@ -107,10 +105,14 @@ async def test_slot_overlapping_the_period_partly_is_bookable(world: World) -> N
     assert (await book_slot(await world.actor(world.pupil_a_user), slot.id)).ok
 
 
-@pytest.mark.parametrize("status", [SlotStatus.DRAFT, SlotStatus.CLOSED])
-async def test_unpublished_slot(world: World, status: SlotStatus) -> None:
-    slot = await factories.slot(world.employer, status=status)
+async def test_closed_slot_is_not_published(world: World) -> None:
+    slot = await factories.slot(world.employer, status=SlotStatus.CLOSED)
     await assert_refused(world, world.pupil_a_user, slot.id, ErrorCode.NOT_PUBLISHED)
+
+
+async def test_a_draft_does_not_exist_for_schools(world: World) -> None:
+    slot = await factories.slot(world.employer, status=SlotStatus.DRAFT)
+    await assert_refused(world, world.pupil_a_user, slot.id, ErrorCode.NOT_FOUND)
 
 
 async def test_slot_for_another_school_is_not_visible(world: World) -> None:
@@ -118,9 +120,27 @@ async def test_slot_for_another_school_is_not_visible(world: World) -> None:
     assert (await book_slot(await world.actor(world.pupil_b_user), world.slot_b_only.id)).ok
 
 
-async def test_slot_of_another_organiser_is_not_visible(world: World) -> None:
+async def test_slot_of_another_organiser_does_not_exist_for_the_pupil(world: World) -> None:
     slot = await factories.slot(world.other_employer)
-    await assert_refused(world, world.pupil_a_user, slot.id, ErrorCode.NOT_VISIBLE)
+    await assert_refused(world, world.pupil_a_user, slot.id, ErrorCode.NOT_FOUND)
+
+
+async def test_ids_beyond_the_database_range_are_not_found(world: World) -> None:
+    outcome = await book_slot(await world.actor(world.pupil_a_user), 2**40)
+    assert [e.code for e in outcome.errors] == [ErrorCode.NOT_FOUND]
+    await assert_refused(
+        world, world.coordinator_a, world.slot.id, ErrorCode.NOT_FOUND, pupil_id=2**40
+    )
+    outcome = await cancel_booking(await world.actor(world.pupil_a_user), 2**40)
+    assert [e.code for e in outcome.errors] == [ErrorCode.NOT_FOUND]
+
+
+async def test_nul_characters_are_stripped_from_text(world: World) -> None:
+    actor = await world.actor(world.pupil_a_user)
+    booking = (await book_slot(actor, world.slot.id)).value
+    assert booking is not None
+    outcome = await cancel_booking(actor, booking.id, "sj\x00uk")
+    assert outcome.value is not None and outcome.value.reason == "sjuk"
 
 
 async def test_too_young(world: World) -> None:
