@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
+BASE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run test lint typecheck bench schema install install-dev browser-deps clean
 
@@ -26,7 +27,7 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	DEMO=1 $(BIN)/prao migrate
 	DEMO=1 $(BIN)/prao seed-demo
-	DEMO=1 $(BIN)/prao serve --port $(PORT)
+	DEMO=1 BASE_URL=$(BASE_URL) $(BIN)/prao serve --port $(PORT)
 
 ## Chromium from Debian and axe-core from npm, for the browser tests
 browser-deps:
