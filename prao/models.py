@@ -47,8 +47,29 @@ class BookingOrigin(StrEnum):
 
 class OutboxStatus(StrEnum):
     PENDING = "pending"
+    SENDING = "sending"  # claimed by a worker; a stale claim is swept back to pending
     SENT = "sent"
+    FAILED = "failed"  # bounced or refused for good: shown to the coordinator
+
+
+class AllocationPolicy(StrEnum):
+    CONVEX = "convex"
+    LINEAR = "linear"
+    MOST_FIRST_WISHES = "most_first_wishes"
+    FEWEST_LAST_WISHES = "fewest_last_wishes"
+
+
+class AllocationStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"  # a proposal (dry run) or a finished run
+    APPLIED = "applied"
     FAILED = "failed"
+    STALE = "stale"  # the data changed after the dry run: apply refused
+
+
+class LinkPurpose(StrEnum):
+    CONFIRM_SELF_FOUND = "confirm_self_found"
 
 
 class Organiser(Model):
@@ -219,6 +240,9 @@ class Period(Model):
     cancel_deadline = fields.DatetimeField()
     mode = fields.CharEnumField(PeriodMode, max_length=20, default=PeriodMode.FIRST_COME)
     max_wishes = fields.SmallIntField(default=5)
+    allocation_policy = fields.CharEnumField(
+        AllocationPolicy, max_length=30, default=AllocationPolicy.CONVEX
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -251,6 +275,14 @@ class Slot(Model):
     visible_to_all = fields.BooleanField(default=True)
     status = fields.CharEnumField(SlotStatus, max_length=20, default=SlotStatus.DRAFT)
     requires_approval = fields.BooleanField(default=False)
+    supervisor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="supervised_slots", null=True, on_delete=fields.SET_NULL
+    )
+    supervisor_id: int | None
+    copied_from: fields.ForeignKeyNullableRelation[Slot] = fields.ForeignKeyField(
+        "models.Slot", related_name="copies", null=True, on_delete=fields.SET_NULL
+    )
+    copied_from_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True, db_index=True)
 
@@ -317,6 +349,9 @@ class Booking(Model):
     updated_at = fields.DatetimeField(auto_now=True, db_index=True)
     decided_at = fields.DatetimeField(null=True)
     cancelled_at = fields.DatetimeField(null=True)
+    reminder_sent_at = fields.DatetimeField(null=True)
+    # Set when a pending booking has waited too long for the employer (shown to the coordinator).
+    flagged_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "booking"
@@ -336,9 +371,16 @@ class OutboxMessage(Model):
         "models.Booking", related_name="messages", null=True, on_delete=fields.SET_NULL
     )
     booking_id: int | None
-    status = fields.CharEnumField(OutboxStatus, max_length=20, default=OutboxStatus.PENDING)
+    status = fields.CharEnumField(
+        OutboxStatus, max_length=20, default=OutboxStatus.PENDING, db_index=True
+    )
     attempts = fields.IntField(default=0)
     last_error = fields.TextField(default="")
+    attachment_name = fields.CharField(max_length=100, null=True)
+    attachment_type = fields.CharField(max_length=100, null=True)
+    attachment = fields.TextField(null=True)  # e.g. the .ics of a confirmed placement
+    next_attempt_at = fields.DatetimeField(null=True)
+    claimed_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
     sent_at = fields.DatetimeField(null=True)
 
@@ -359,3 +401,94 @@ class AuditEvent(Model):
 
     class Meta:
         table = "audit_event"
+
+
+class BookingLink(Model):
+    """A one-time link for someone without an account (an employer confirming a self-found
+    placement). Only the SHA-256 of the token is stored."""
+
+    id = fields.IntField(primary_key=True)
+    booking: fields.ForeignKeyRelation[Booking] = fields.ForeignKeyField(
+        "models.Booking", related_name="links", on_delete=fields.CASCADE
+    )
+    booking_id: int
+    purpose = fields.CharEnumField(LinkPurpose, max_length=30)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    email = fields.CharField(max_length=254)
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "booking_link"
+
+
+class Wish(Model):
+    """A pupil's ranked wish (1 = first) for a slot in an allocation period."""
+
+    id = fields.IntField(primary_key=True)
+    pupil: fields.ForeignKeyRelation[Pupil] = fields.ForeignKeyField(
+        "models.Pupil", related_name="wishes", on_delete=fields.CASCADE
+    )
+    pupil_id: int
+    period: fields.ForeignKeyRelation[Period] = fields.ForeignKeyField(
+        "models.Period", related_name="wishes", on_delete=fields.CASCADE
+    )
+    period_id: int
+    slot: fields.ForeignKeyRelation[Slot] = fields.ForeignKeyField(
+        "models.Slot", related_name="wishes", on_delete=fields.CASCADE
+    )
+    slot_id: int
+    rank = fields.SmallIntField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "wish"
+        unique_together = (("pupil", "period", "rank"), ("pupil", "period", "slot"))
+
+
+class AllocationRun(Model):
+    """One allocation run: its seed and parameters, progress, proposal and outcome."""
+
+    id = fields.IntField(primary_key=True)
+    period: fields.ForeignKeyRelation[Period] = fields.ForeignKeyField(
+        "models.Period", related_name="allocation_runs", on_delete=fields.CASCADE
+    )
+    period_id: int
+    seed = fields.BigIntField()
+    policy = fields.CharEnumField(AllocationPolicy, max_length=30)
+    dry_run = fields.BooleanField(default=True)
+    status = fields.CharEnumField(AllocationStatus, max_length=20, default=AllocationStatus.QUEUED)
+    progress = fields.SmallIntField(default=0)  # percent
+    progress_text = fields.CharField(max_length=200, default="")
+    started_by = fields.CharField(max_length=100)  # actor label, as in the audit log
+    parameters: dict[str, object] = fields.JSONField(default=dict)
+    result: dict[str, object] = fields.JSONField(default=dict)
+    fingerprint = fields.CharField(max_length=64, default="")  # of the data the run saw
+    error = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    started_at = fields.DatetimeField(null=True)
+    finished_at = fields.DatetimeField(null=True)
+    applied_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "allocation_run"
+
+
+class ClassListImport(Model):
+    """An uploaded class list, kept between preview and confirmation."""
+
+    id = fields.IntField(primary_key=True)
+    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
+        "models.School", related_name="imports", on_delete=fields.CASCADE
+    )
+    school_id: int
+    uploaded_by = fields.CharField(max_length=100)
+    filename = fields.CharField(max_length=255, default="")
+    content = fields.TextField()  # decoded to text on upload
+    created_at = fields.DatetimeField(auto_now_add=True)
+    applied_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "class_list_import"

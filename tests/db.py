@@ -15,6 +15,10 @@ from tortoise.connection import get_connection
 from prao.db import migrate, tortoise_config  # noqa: F401 (re-exported for tests)
 
 TABLES = [
+    "class_list_import",
+    "allocation_run",
+    "wish",
+    "booking_link",
     "audit_event",
     "outbox_message",
     "booking",
