@@ -106,15 +106,19 @@ async def create_api_token(
 async def actor_for_bearer(raw: str) -> Actor | None:
     """None for an unknown, revoked or expired token."""
     now = clock.now()
-    token = await ApiToken.get_or_none(
-        Q(token_hash=hash_secret(raw.strip())),
-        Q(revoked_at__isnull=True),
-        Q(expires_at__isnull=True) | Q(expires_at__gt=now),
+    token = (
+        await ApiToken.filter(
+            Q(token_hash=hash_secret(raw.strip())),
+            Q(revoked_at__isnull=True),
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now),
+        )
+        .select_related("school")
+        .first()
     )
     if token is None:
         return None
     if token.school_id is not None:
-        organiser_id = (await School.get(id=token.school_id)).organiser_id
+        organiser_id = token.school.organiser_id  # type: ignore[union-attr]
     else:
         assert token.organiser_id is not None
         organiser_id = token.organiser_id

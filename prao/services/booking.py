@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
+from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from prao import clock, outbox, policy
@@ -43,10 +45,19 @@ async def _resolve_pupil(actor: Actor, pupil_id: int | None) -> Pupil | DomainEr
         return DomainError.of(ErrorCode.FORBIDDEN)
     elif pupil_id is None:
         return DomainError.of(ErrorCode.INVALID, "pupilId", "Ange vilken elev som ska bokas.")
-    pupil = await policy.pupils(actor).get_or_none(id=pupil_id) if valid_id(pupil_id) else None
+    pupil = (
+        await policy.pupils(actor).select_related("school").get_or_none(id=pupil_id)
+        if valid_id(pupil_id)
+        else None
+    )
     if pupil is None:
         return DomainError.of(ErrorCode.NOT_FOUND, "pupilId", "Eleven finns inte.")
     return pupil
+
+
+def _fetched(instance: Model, relation: str) -> Any:
+    """A related object already loaded by select_related, else None (never a query)."""
+    return instance.__dict__.get(f"_{relation}")
 
 
 async def is_listed_for(slot: Slot, school: School) -> bool:
@@ -73,8 +84,9 @@ async def _choose_period(pupil: Pupil, slot: Slot, now: datetime) -> Period | Do
 
 async def check_booking(pupil: Pupil, slot: Slot, now: datetime) -> Period | DomainError:
     """Every rule that can be checked before reserving a place, in the order a pupil cares."""
-    school = await School.get(id=pupil.school_id)
-    employer = await Employer.get(id=slot.employer_id)
+    # Callers may have fetched these with the pupil and the slot already.
+    school = _fetched(pupil, "school") or await School.get(id=pupil.school_id)
+    employer = _fetched(slot, "employer") or await Employer.get(id=slot.employer_id)
     # Another organiser's slots and an employer's drafts do not exist as far as a school knows.
     if employer.organiser_id != school.organiser_id or slot.status == SlotStatus.DRAFT:
         return DomainError.of(ErrorCode.NOT_FOUND, "slotId", SLOT_NOT_FOUND)
@@ -114,7 +126,11 @@ async def book_slot(actor: Actor, slot_id: int, pupil_id: int | None = None) -> 
     pupil = await _resolve_pupil(actor, pupil_id)
     if isinstance(pupil, DomainError):
         return Outcome(errors=[pupil])
-    slot = await Slot.get_or_none(id=slot_id) if valid_id(slot_id) else None
+    slot = (
+        await Slot.filter(id=slot_id).select_related("employer").first()
+        if valid_id(slot_id)
+        else None
+    )
     if slot is None:
         return Outcome.fail(ErrorCode.NOT_FOUND, "slotId", SLOT_NOT_FOUND)
     now = clock.now()

@@ -67,8 +67,8 @@ async def test_slot_page_of_100_costs_what_a_page_of_10_costs(
         "Firma 3",
     }
     assert small == large, statements
-    # Token lookup, its school; the page; the employers.
-    assert large == 4, statements
+    # The token with its school; the page; the employers.
+    assert large == 3, statements
 
 
 BOOKINGS = """query { bookings(first: %d) { totalCount edges { node {
