@@ -55,6 +55,8 @@ schema: install
 ## make bench: benchmarks against a server on PostgreSQL (BENCH_DATABASE_URL)
 bench: install-dev
 	$(BIN)/python bench/booking_rush.py
+	$(BIN)/python bench/allocation.py
+	$(BIN)/python bench/outbox.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -11,12 +11,13 @@ from tortoise.queryset import QuerySet
 
 from api import ids
 from api.connections import BookingConnection, PupilConnection, SlotConnection, connection
+from api.allocation_types import AllocationRun
 from api.context import Info
 from api.inputs import BookingFilter, PupilFilter, SlotFilter
 from api.types import Booking, Employer, Period, Pupil, Role, School, Slot, ViewerKind
 from prao import audit, models, policy
 from prao.actor import Actor
-from prao.services import catalogue, lookup
+from prao.services import allocation, catalogue, lookup
 
 First = Annotated[int | None, strawberry.argument(description="Page size, 0 to 100 (default 20).")]
 After = Annotated[
@@ -33,6 +34,7 @@ NODE_TYPES: dict[str, tuple[Scope, Build]] = {
     "School": (policy.schools, lambda row, _: School.from_row(row)),
     "Period": (policy.periods, lambda row, _: Period.from_row(row)),
     "Employer": (policy.employers, lambda row, _: Employer.from_row(row)),
+    "AllocationRun": (allocation.runs, lambda row, _: AllocationRun.from_row(row)),
 }
 
 

@@ -21,9 +21,13 @@ from strawberry.extensions import (
     max_aliases,
     query_depth_limiter,
 )
+from strawberry.tools import merge_types
 
-from api.mutations import Mutation
+from api.allocation_mutations import AllocationMutation, AllocationQuery
+from api.employer_mutations import EmployerMutation
+from api.mutations import Mutation as BookingMutation
 from api.queries import Query
+from api.wish_mutations import WishMutation
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15
@@ -57,8 +61,16 @@ def extensions(introspection: bool) -> list[Callable[[], SchemaExtension]]:
     return chosen
 
 
+Mutation = merge_types(
+    "Mutation", (BookingMutation, EmployerMutation, AllocationMutation, WishMutation)
+)
+RootQuery = merge_types("Query", (Query, AllocationQuery))
+
+
 def build_schema(introspection: bool = True) -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions(introspection))
+    return strawberry.Schema(
+        query=RootQuery, mutation=Mutation, extensions=extensions(introspection)
+    )
 
 
 schema = build_schema()

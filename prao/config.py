@@ -51,6 +51,7 @@ class Settings:
     sign_in_link_minutes: int = 15
     session_max_age: int = 60 * 60 * 12
     max_page_size: int = 100
+    pending_flag_days: int = 5  # a pending booking older than this is flagged to the coordinator
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -83,4 +84,5 @@ def load_settings() -> Settings:
         var_dir=var_dir,
         smtp_url=os.environ.get("SMTP_URL") or None,
         graphiql=demo,
+        pending_flag_days=int(os.environ.get("PENDING_FLAG_DAYS") or 5),
     )

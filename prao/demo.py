@@ -172,6 +172,7 @@ STREETS = [
 ]
 
 DEMO_PEOPLE_PER_SCHOOL = 3
+YEAR_9_PUPILS = 30
 
 
 def period_dates(today: date) -> tuple[date, date]:
@@ -227,22 +228,44 @@ async def seed_demo(pupils_per_school: int = 100, rng_seed: int = 8) -> bool:
             )
             await _seed_pupils(rng, school, i, pupils_per_school)
         await _seed_employers(rng, organiser, schools, start, end)
+        await _seed_allocation_period(rng, schools[0], today, start, end)
     return True
 
 
-async def _seed_pupils(rng: random.Random, school: School, index: int, count: int) -> None:
+async def _seed_allocation_period(
+    rng: random.Random, school: School, today: date, start: date, end: date
+) -> None:
+    """Year 9 at the first school ranks wishes, and the coordinator runs the allocation."""
+    await Period.create(
+        school_id=school.id,
+        name=f"Prao åk 9 vecka {start.isocalendar().week}–{end.isocalendar().week}",
+        year_group=9,
+        start_date=start,
+        end_date=end,
+        booking_opens_at=_at(today - timedelta(days=1), 8),
+        booking_closes_at=_at(start - timedelta(days=7), 23),
+        cancel_deadline=_at(start - timedelta(days=10), 23),
+        mode=PeriodMode.ALLOCATION,
+        max_wishes=5,
+    )
+    await _seed_pupils(rng, school, 0, YEAR_9_PUPILS, year_group=9)
+
+
+async def _seed_pupils(
+    rng: random.Random, school: School, index: int, count: int, year_group: int = 8
+) -> None:
     for n in range(count):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        born = date(clock.today().year - 14, rng.randint(1, 12), rng.randint(1, 28))
+        born = date(clock.today().year - year_group - 6, rng.randint(1, 12), rng.randint(1, 28))
         pupil = await Pupil.create(
             school_id=school.id,
             first_name=first,
             last_name=last,
-            year_group=8,
-            class_name=f"8{'ABC'[n % 3]}",
+            year_group=year_group,
+            class_name=f"{year_group}{'ABC'[n % 3]}",
             birth_date=born,
             security_marking=(n % 97 == 13),
-            external_id=f"S{index + 1}-{n + 1:04d}",
+            external_id=f"S{index + 1}-{'' if year_group == 8 else f'{year_group}-'}{n + 1:04d}",
         )
         await Guardian.create(
             pupil_id=pupil.id,
@@ -309,9 +332,15 @@ async def demo_people() -> list[User]:
     people += await User.filter(role=Role.COORDINATOR).order_by("id").limit(3)
     for school in await School.all().order_by("id"):
         people += (
-            await User.filter(role=Role.PUPIL, pupil__school_id=school.id)
+            await User.filter(role=Role.PUPIL, pupil__school_id=school.id, pupil__year_group=8)
             .order_by("id")
             .limit(DEMO_PEOPLE_PER_SCHOOL)
         )
+    # Year 9 at the first school leaves wishes in an allocation period.
+    people += (
+        await User.filter(role=Role.PUPIL, pupil__year_group=9)
+        .order_by("id")
+        .limit(DEMO_PEOPLE_PER_SCHOOL)
+    )
     people += await User.filter(role=Role.EMPLOYER).order_by("id").limit(3)
     return people

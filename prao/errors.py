@@ -20,6 +20,15 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "FORBIDDEN"
     NOT_FOUND = "NOT_FOUND"
     INVALID = "INVALID"
+    HOURS_NOT_ALLOWED = "HOURS_NOT_ALLOWED"
+    END_BEFORE_START = "END_BEFORE_START"
+    CAPACITY_BELOW_TAKEN = "CAPACITY_BELOW_TAKEN"
+    NOT_PENDING = "NOT_PENDING"
+    LINK_USED = "LINK_USED"
+    LINK_EXPIRED = "LINK_EXPIRED"
+    TOO_MANY_WISHES = "TOO_MANY_WISHES"
+    DUPLICATE = "DUPLICATE"
+    STALE_PROPOSAL = "STALE_PROPOSAL"
 
 
 # Swedish first: these texts reach pupils unchanged, in the web pages and the API payloads.
@@ -36,6 +45,17 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.FORBIDDEN: "Du har inte behörighet att göra det.",
     ErrorCode.NOT_FOUND: "Hittades inte.",
     ErrorCode.INVALID: "Ogiltig uppgift.",
+    ErrorCode.HOURS_NOT_ALLOWED: "Tiderna följer inte reglerna för minderåriga.",
+    ErrorCode.END_BEFORE_START: "Slutet måste komma efter början.",
+    ErrorCode.CAPACITY_BELOW_TAKEN: "Antalet platser kan inte bli färre än de som redan är bokade.",
+    ErrorCode.NOT_PENDING: "Bokningen väntar inte längre på beslut.",
+    ErrorCode.LINK_USED: "Länken har redan använts.",
+    ErrorCode.LINK_EXPIRED: "Länken har slutat gälla.",
+    ErrorCode.TOO_MANY_WISHES: "Du har redan så många önskemål som perioden tillåter.",
+    ErrorCode.DUPLICATE: "Den finns redan med.",
+    ErrorCode.STALE_PROPOSAL: (
+        "Uppgifterna har ändrats sedan förslaget togs fram. Kör fördelningen igen."
+    ),
 }
 
 

@@ -7,12 +7,37 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from prao import clock
 from prao.config import Settings
-from prao.services.delivery import deliver_message
+from prao.services.delivery import DeliveryDeferred, deliver_message, sweep_outbox
 
 log = logging.getLogger(__name__)
 
 DELIVER_MESSAGE = "deliver_message"
+RUN_ALLOCATION = "run_allocation"
+SWEEP_INTERVAL_SECONDS = 60.0
+
+
+async def enqueue_deliveries(pool: Any, message_ids: list[int]) -> None:
+    """Keyed by message id: arq will not queue a message that is queued or running already."""
+    from arq.constants import job_key_prefix, result_key_prefix
+
+    for message_id in message_ids:
+        job_id = f"{DELIVER_MESSAGE}:{message_id}"
+        if await pool.enqueue_job(DELIVER_MESSAGE, message_id, _job_id=job_id) is not None:
+            continue
+        # Refused because arq still keeps the result of a finished job (it gave up after its
+        # tries): the database says the message waits, so queue it afresh.
+        if not await pool.exists(job_key_prefix + job_id):
+            await pool.delete(result_key_prefix + job_id)
+            await pool.enqueue_job(DELIVER_MESSAGE, message_id, _job_id=job_id)
+
+
+async def deliver_in_process(message_id: int, smtp_url: str | None) -> None:
+    try:
+        await deliver_message(message_id, smtp_url)
+    except DeliveryDeferred as deferred:  # pending again: the periodic sweep retries it
+        log.info("message %s deferred %.0fs: %s", message_id, deferred.seconds, deferred)
 
 
 class Jobs:
@@ -20,6 +45,7 @@ class Jobs:
         self.settings: Settings | None = None
         self._pool: Any = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._sweeper: asyncio.Task[None] | None = None
 
     async def start(self, settings: Settings) -> None:
         self.settings = settings
@@ -28,8 +54,14 @@ class Jobs:
             from arq.connections import RedisSettings
 
             self._pool = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+        elif settings.smtp_url:  # the workers' cron does this when there is Redis
+            self._sweeper = asyncio.get_running_loop().create_task(self._sweep_every_minute())
 
     async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            await asyncio.gather(self._sweeper, return_exceptions=True)
+            self._sweeper = None
         await self.drain()
         if self._pool is not None:
             await self._pool.aclose()
@@ -41,14 +73,36 @@ class Jobs:
             return  # not started (a CLI command): the outbox keeps the messages
         if self._pool is None and self.settings.smtp_url is None:
             return  # nowhere to send: the messages wait in the outbox (demo mode shows them)
+        if self._pool is not None:
+            await enqueue_deliveries(self._pool, message_ids)
+            return
         for message_id in message_ids:
-            if self._pool is not None:
-                # Keyed by message id: arq will not queue the same message twice.
-                await self._pool.enqueue_job(
-                    DELIVER_MESSAGE, message_id, _job_id=f"{DELIVER_MESSAGE}:{message_id}"
-                )
-            else:
-                self._spawn(deliver_message, message_id, self.settings.smtp_url)
+            self._spawn(deliver_in_process, message_id, self.settings.smtp_url)
+
+    async def sweep(self) -> list[int]:
+        """The outbox sweep, in this process: send again whatever waits too long."""
+        ids = await sweep_outbox(clock.now())
+        await self.deliver(ids)
+        return ids
+
+    async def _sweep_every_minute(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_INTERVAL_SECONDS)
+            try:
+                await self.sweep()
+            except Exception:  # a database hiccup: try again next minute
+                log.exception("outbox sweep failed")
+
+    async def run_allocation(self, run_id: int) -> None:
+        """Keyed by run id; without Redis (or outside a server) it runs in this process."""
+        if self._pool is not None:
+            await self._pool.enqueue_job(
+                RUN_ALLOCATION, run_id, _job_id=f"{RUN_ALLOCATION}:{run_id}"
+            )
+            return
+        from prao.services.allocation import execute_run  # it imports this module
+
+        self._spawn(execute_run, run_id)
 
     def _spawn(self, func: Callable[..., Coroutine[Any, Any, Any]], *args: Any) -> None:
         task: asyncio.Task[Any] = asyncio.get_running_loop().create_task(func(*args))

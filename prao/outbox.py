@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
-from tortoise.backends.base.client import BaseDBAsyncClient
+import os
+from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.models import Model
+
+from prao import ics
 from prao.clock import local
-from prao.models import Booking, BookingStatus, OutboxMessage, Pupil, Slot
+from prao.models import (
+    Booking,
+    BookingStatus,
+    Employer,
+    Guardian,
+    OutboxMessage,
+    Pupil,
+    School,
+    Slot,
+    User,
+)
 
 STATUS_TEXT = {
     BookingStatus.PENDING: "Väntar på arbetsplatsens godkännande",
@@ -14,24 +29,140 @@ STATUS_TEXT = {
     BookingStatus.CANCELLED: "Avbokad",
 }
 
+SUBJECTS = {
+    "booking_created": "Bokning av praoplats",
+    "booking_approved": "Bekräftad praoplats",
+    "booking_declined": "Nekad bokning av praoplats",
+    "booking_cancelled": "Avbokad praoplats",
+    "self_found_confirmed": "Bekräftad egenfunnen praoplats",
+}
 
-def _booking_body(pupil: Pupil, slot: Slot, booking: Booking, headline: str) -> str:
-    hours = f"{slot.day_starts_at:%H:%M}–{slot.day_ends_at:%H:%M}"
-    lines = [
-        f"Hej {pupil.first_name}!",
-        "",
-        headline,
-        "",
-        f"Plats: {slot.title}",
+# What happened, told to each kind of recipient; "{name}" is the pupil as that recipient may see
+# her. A booking_created text depends on whether the booking waits for the employer's approval.
+HEADLINES: dict[str, dict[str, str]] = {
+    "pupil": {
+        "booking_created": "Din praoplats är bokad.",
+        "booking_created_pending": "Du har skickat en förfrågan om praoplatsen. Arbetsplatsen "
+        "behöver godkänna den, och du får ett mejl när de har svarat.",
+        "booking_approved": "Arbetsplatsen har godkänt dig. Din praoplats är bekräftad.",
+        "booking_declined": "Arbetsplatsen kunde tyvärr inte ta emot dig. Logga in i Prao och "
+        "välj en annan plats.",
+        "booking_cancelled": "Din bokning av praoplatsen är avbokad.",
+        "self_found_confirmed": "Arbetsplatsen har bekräftat din egenfunna praoplats.",
+    },
+    "guardian": {
+        "booking_created": "{name} har bokat en praoplats.",
+        "booking_created_pending": "{name} har skickat en förfrågan om en praoplats. "
+        "Arbetsplatsen behöver godkänna den.",
+        "booking_approved": "Arbetsplatsen har godkänt {name}. Praoplatsen är bekräftad.",
+        "booking_declined": "Arbetsplatsen kunde tyvärr inte ta emot {name}, som behöver välja "
+        "en annan plats.",
+        "booking_cancelled": "{name}s bokning av praoplatsen är avbokad.",
+        "self_found_confirmed": "Arbetsplatsen har bekräftat {name}s egenfunna praoplats.",
+    },
+    "employer": {
+        "booking_created": "{name} har bokat en praoplats hos er.",
+        "booking_created_pending": "{name} vill göra prao hos er. Logga in i Prao och godkänn "
+        "eller neka förfrågan.",
+        "booking_approved": "Ni har godkänt {name}. Praoplatsen är bekräftad.",
+        "booking_declined": "Ni har nekat {name}. Platsen är ledig igen.",
+        "booking_cancelled": "{name}s bokning hos er är avbokad. Platsen är ledig igen.",
+        "self_found_confirmed": "Tack! Ni har bekräftat praoplatsen för {name}.",
+    },
+}
+
+
+def card_url(booking_id: int, base_url: str | None = None) -> str:
+    return f"{(base_url or _base_url()).rstrip('/')}/bokningar/{booking_id}/kort"
+
+
+def _base_url() -> str:
+    from prao.jobs import jobs  # it imports the services that import this module
+
+    if jobs.settings is not None:
+        return jobs.settings.base_url
+    return os.environ.get("BASE_URL", "http://127.0.0.1:8000")
+
+
+def _fetched(instance: Model, relation: str) -> Any:
+    """A related object already loaded by select_related, else None (never a query)."""
+    return instance.__dict__.get(f"_{relation}")
+
+
+def employer_view_name(pupil: Pupil, school: School | None) -> str:
+    """What an employer may know: first name, school and year group; a protected pupil's first
+    name only (DESIGN.md §7)."""
+    if pupil.security_marking:
+        return pupil.first_name
+    if school is None:
+        return f"{pupil.first_name} (åk {pupil.year_group})"
+    return f"{pupil.first_name} ({school.name}, åk {pupil.year_group})"
+
+
+def _placement_lines(slot: Slot, employer: Employer | None) -> list[str]:
+    lines = [f"Plats: {slot.title}"]
+    if employer is not None:
+        lines.append(f"Arbetsplats: {employer.name}")
+    lines += [
         f"Adress: {slot.address}, {slot.city}",
         f"Datum: {slot.start_date:%Y-%m-%d} – {slot.end_date:%Y-%m-%d}",
-        f"Tider: {hours}",
-        f"Status: {STATUS_TEXT[BookingStatus(booking.status)]}",
+        f"Tider: {slot.day_starts_at:%H:%M}–{slot.day_ends_at:%H:%M}",
     ]
+    return lines
+
+
+def _booking_body(
+    role: str,
+    kind: str,
+    pupil: Pupil,
+    slot: Slot,
+    booking: Booking,
+    employer: Employer | None,
+    school: School | None,
+    card: str | None,
+) -> str:
+    key = f"{kind}_pending" if kind == "booking_created" and booking.status == "pending" else kind
+    default = "Bokningen av praoplatsen har ändrats."
+    if role == "employer":
+        name = employer_view_name(pupil, school)
+        greeting = "Hej!"
+    elif role == "guardian":
+        name = f"{pupil.first_name} {pupil.last_name}"
+        greeting = "Hej!"
+    else:
+        name = pupil.first_name
+        greeting = f"Hej {pupil.first_name}!"
+    headline = HEADLINES[role].get(key, default).format(name=name)
+    lines = [greeting, "", headline, "", *_placement_lines(slot, employer)]
+    lines.append(f"Status: {STATUS_TEXT[BookingStatus(booking.status)]}")
     if booking.reason:
         lines.append(f"Meddelande: {booking.reason}")
+    if card is not None:
+        if role == "guardian":
+            lines += ["", f"{pupil.first_name} hittar praoplatskortet i Prao."]
+        else:
+            lines += ["", f"Praoplatskort att skriva ut: {card}"]
+        lines.append("Tiderna finns i den bifogade kalenderfilen (praoplats.ics).")
     lines += ["", f"Ändrad {local(booking.updated_at):%Y-%m-%d %H:%M}.", "", "Hälsningar, Prao"]
     return "\n".join(lines)
+
+
+def _addressed(
+    recipients: list[str | None], guardian_emails: list[str | None], employer: Employer | None
+) -> list[tuple[str | None, str]]:
+    """(address, role) once per address: the pupil's own first, then guardians, then the
+    employer's contact. Addresses a caller passed that are neither are taken as the pupil's."""
+
+    guardians = set(_clean(guardian_emails))
+    contact = _clean([employer.contact_email if employer else None])
+    pupil_side = [a for a in _clean(recipients) if a not in guardians and a not in contact]
+    result: list[tuple[str | None, str]] = [(a, "pupil") for a in pupil_side]
+    # With no address for the pupil, one unaddressed message the school can see.
+    if not pupil_side and not guardians:
+        result.append((None, "pupil"))
+    result += [(a, "guardian") for a in sorted(guardians) if a not in pupil_side]
+    result += [(a, "employer") for a in contact if a not in pupil_side and a not in guardians]
+    return result
 
 
 async def booking_changed(
@@ -42,30 +173,70 @@ async def booking_changed(
     slot: Slot,
     recipients: list[str | None],
     connection: BaseDBAsyncClient,
+    base_url: str | None = None,
 ) -> list[OutboxMessage]:
-    """One message per known address; with none, one unaddressed message the school can see."""
-    subjects = {
-        "booking_created": f"Bokning av praoplats: {slot.title}",
-        "booking_cancelled": f"Avbokad praoplats: {slot.title}",
-    }
-    headlines = {
-        "booking_created": "Din praoplats är bokad.",
-        "booking_cancelled": "Din bokning av praoplatsen är avbokad.",
-    }
-    subject = subjects.get(kind, f"Praoplats: {slot.title}")
-    body = _booking_body(pupil, slot, booking, headlines.get(kind, "Din bokning har ändrats."))
-    known = sorted({a.strip().lower() for a in recipients if a and a.strip()})
-    addresses: list[str | None] = [*known] or [None]
+    """One message per recipient (the pupil's addresses, each guardian with an e-mail, the
+    employer's contact), each worded for its reader; a confirmed booking's carries the .ics."""
+    users = (
+        await User.filter(pupil_id=pupil.id).using_db(connection).values_list("email", flat=True)
+    )
+    guardians = (
+        await Guardian.filter(pupil_id=pupil.id)
+        .using_db(connection)
+        .values_list("email", flat=True)
+    )
+    employer = _fetched(slot, "employer") or await Employer.get(
+        id=slot.employer_id, using_db=connection
+    )
+    school = _fetched(pupil, "school") or await School.get(id=pupil.school_id, using_db=connection)
+    messages = booking_messages(
+        kind=kind,
+        booking=booking,
+        pupil=pupil,
+        slot=slot,
+        recipients=[*recipients, pupil.email, *users],  # type: ignore[list-item]
+        guardian_emails=list(guardians),  # type: ignore[arg-type]
+        employer=employer,
+        school=school,
+        base_url=base_url,
+    )
+    for message in messages:
+        await message.save(using_db=connection)
+    return messages
+
+
+def booking_messages(
+    *,
+    kind: str,
+    booking: Booking,
+    pupil: Pupil,
+    slot: Slot,
+    recipients: list[str | None],
+    guardian_emails: list[str | None] | None = None,
+    employer: Employer | None = None,
+    school: School | None = None,
+    base_url: str | None = None,
+) -> list[OutboxMessage]:
+    """The unsaved messages of booking_changed, for callers that insert many at once. Without
+    guardian_emails/employer, every address gets the pupil's text and the employer none."""
+    employer = employer or _fetched(slot, "employer")
+    school = school or _fetched(pupil, "school")
+    subject = f"{SUBJECTS.get(kind, 'Praoplats')}: {slot.title}"
+    confirmed = booking.status == BookingStatus.CONFIRMED
+    card = card_url(booking.id, base_url) if confirmed else None
+    attachment = ics.placement_calendar(booking, slot, employer, card) if confirmed else None
     return [
-        await OutboxMessage.create(
+        OutboxMessage(
             kind=kind,
             to_address=address,
             subject=subject,
-            body=body,
+            body=_booking_body(role, kind, pupil, slot, booking, employer, school, card),
             booking_id=booking.id,
-            using_db=connection,
+            attachment=attachment,
+            attachment_name=ics.FILENAME if attachment else None,
+            attachment_type=ics.CONTENT_TYPE if attachment else None,
         )
-        for address in addresses
+        for address, role in _addressed(recipients, guardian_emails or [], employer)
     ]
 
 
@@ -84,3 +255,91 @@ async def sign_in_link(
         body=body,
         using_db=connection,
     )
+
+
+async def unplaced_reminder(
+    *, email: str, first_name: str, period_name: str, closes: str, connection: BaseDBAsyncClient
+) -> OutboxMessage:
+    """The coordinator's nudge to a pupil who has no placement yet in a period."""
+    body = (
+        f"Hej {first_name}!\n\nDu har ännu ingen praoplats för {period_name}. "
+        f"Logga in i Prao och välj en plats eller lämna dina önskemål senast {closes}.\n\n"
+        "Behöver du hjälp? Prata med din SYV.\n\nHälsningar, Prao"
+    )
+    return await OutboxMessage.create(
+        kind="unplaced_reminder",
+        to_address=email,
+        subject=f"Påminnelse: välj praoplats för {period_name}",
+        body=body,
+        using_db=connection,
+    )
+
+
+WEEKDAY_NAMES = ["måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"]
+
+
+async def placement_reminder(
+    *,
+    booking: Booking,
+    pupil: Pupil,
+    slot: Slot,
+    pupil_addresses: list[str | None],
+    supervisor: User | None,
+    connection: BaseDBAsyncClient,
+    base_url: str | None = None,
+) -> list[OutboxMessage]:
+    """A few days before the start: to the pupil, and to the supervisor (the slot's handledare,
+    else the employer's contact), with the card link and the calendar file."""
+    employer = _fetched(slot, "employer") or await Employer.get(
+        id=slot.employer_id, using_db=connection
+    )
+    school = _fetched(pupil, "school") or await School.get(id=pupil.school_id, using_db=connection)
+    card = card_url(booking.id, base_url)
+    starts = f"{WEEKDAY_NAMES[slot.start_date.weekday()]} {slot.start_date:%Y-%m-%d}"
+    details = _placement_lines(slot, employer)
+    if supervisor is not None:
+        details.append(f"Handledare: {supervisor.name or supervisor.email}")
+    footer = ["", f"Praoplatskort att skriva ut: {card}", "", "Hälsningar, Prao"]
+    pupil_body = [
+        f"Hej {pupil.first_name}!",
+        "",
+        f"Påminnelse: din prao hos {employer.name} börjar {starts}.",
+        "",
+        *details,
+        *footer,
+    ]
+    supervisor_body = [
+        f"Hej {supervisor.name}!" if supervisor is not None and supervisor.name else "Hej!",
+        "",
+        f"Påminnelse: {employer_view_name(pupil, school)} börjar sin prao hos er {starts}.",
+        "",
+        *details,
+        f"Skola: {school.name}" + (f", {school.contact_email}" if school.contact_email else ""),
+        *footer,
+    ]
+    attachment = ics.placement_calendar(booking, slot, employer, card)
+    supervisor_address = supervisor.email if supervisor is not None else employer.contact_email
+    addressed = [(a, "\n".join(pupil_body)) for a in _clean(pupil_addresses)]
+    addressed += [
+        (a, "\n".join(supervisor_body))
+        for a in _clean([supervisor_address])
+        if a not in {x for x, _ in addressed}
+    ]
+    return [
+        await OutboxMessage.create(
+            kind="placement_reminder",
+            to_address=address,
+            subject=f"Påminnelse: praon börjar {starts}",
+            body=body,
+            booking_id=booking.id,
+            attachment=attachment,
+            attachment_name=ics.FILENAME,
+            attachment_type=ics.CONTENT_TYPE,
+            using_db=connection,
+        )
+        for address, body in addressed
+    ]
+
+
+def _clean(values: list[str | None]) -> list[str]:
+    return sorted({v.strip().lower() for v in values if v and v.strip()})

@@ -43,10 +43,10 @@ def test_migrate_seed_and_token(tmp_path: Path) -> None:
     assert counts == {
         "organiser": 1,
         "school": 3,
-        "pupil": 300,
+        "pupil": 330,  # 100 in year 8 per school, 30 in year 9 at the first
         "employer": 40,
         "slot": 120,
-        "period": 3,
+        "period": 4,  # one first-come per school, one allocation period for year 9
     }
 
     made = prao(tmp_path, "token", "create", "--school", "Håstensskolan")

@@ -27,6 +27,9 @@ STATUS_FOR_CODE: dict[ErrorCode, int] = {
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.NOT_VISIBLE: 403,
     ErrorCode.NOT_FOUND: 404,
+    ErrorCode.NOT_PENDING: 409,
+    ErrorCode.LINK_USED: 410,
+    ErrorCode.LINK_EXPIRED: 410,
 }
 
 TITLES = {

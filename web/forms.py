@@ -16,9 +16,9 @@ MAX_FIELDS = 20
 MAX_EMAIL_LENGTH = 254
 
 
-async def checked_form(request: Request) -> FormData | None:
+async def checked_form(request: Request, max_fields: int = MAX_FIELDS) -> FormData | None:
     """The posted form, or None when its CSRF token (field or htmx header) is missing or wrong."""
-    form = await request.form(max_files=0, max_fields=MAX_FIELDS)
+    form = await request.form(max_files=0, max_fields=max_fields)
     submitted = request.headers.get(CSRF_HEADER) or form.get(CSRF_FIELD)
     if not isinstance(submitted, str) or not csrf_ok(request, submitted):
         return None

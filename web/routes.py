@@ -5,8 +5,10 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route
 
 from prao.config import Settings
+from web.coordinator_routes import coordinator_routes
+from web.employer_routes import employer_routes
 from web.errors import View, with_error_pages
-from web.views import bookings, catalogue, demo, signin, start
+from web.views import allocation, bookings, card, catalogue, demo, signin, start
 
 
 def get(path: str, view: View) -> Route:
@@ -32,7 +34,12 @@ def routes(settings: Settings) -> list[BaseRoute]:
         get("/mina-bokningar", bookings.my_bookings),
         get("/bokningar/{booking_id:int}/avboka", bookings.cancel_page),
         post("/bokningar/{booking_id:int}/avboka", bookings.cancel),
+        get("/bokningar/{booking_id:int}/kort", card.card_page),
+        get("/bokningar/{booking_id:int}/kalender.ics", card.calendar_file),
     ]
+    table += employer_routes()
+    table += coordinator_routes()
+    table += allocation.routes()
     if settings.demo:
         table += [
             get("/demo", demo.demo_page),

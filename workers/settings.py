@@ -6,28 +6,47 @@ import os
 from typing import Any, ClassVar
 
 from arq.connections import RedisSettings
+from arq.cron import cron
 from arq.worker import func
 
 from prao.config import load_settings
 from prao.db import close_db, init_db
-from prao.jobs import DELIVER_MESSAGE
-from prao.services.delivery import deliver_message
+from prao.jobs import DELIVER_MESSAGE, RUN_ALLOCATION
+from prao.services.allocation import execute_run
+from workers.mail import (
+    deliver_message_job,
+    flag_stale_pending_job,
+    placement_reminders_job,
+    retry_base_seconds,
+    sweep_outbox_job,
+)
 
 
 async def startup(ctx: dict[str, Any]) -> None:
     ctx["settings"] = settings = load_settings()
     await init_db(settings)
+    ctx["retry_base_seconds"] = retry_base_seconds()
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
     await close_db()
 
 
-async def deliver_message_job(ctx: dict[str, Any], message_id: int) -> bool:
-    return await deliver_message(message_id, ctx["settings"].smtp_url)
+async def run_allocation_job(ctx: dict[str, Any], run_id: int) -> bool:
+    return await execute_run(run_id)
 
 
-FUNCTIONS = [func(deliver_message_job, name=DELIVER_MESSAGE)]
+FUNCTIONS = [
+    # No result kept: the key is free at once for the sweep to enqueue the message again.
+    func(deliver_message_job, name=DELIVER_MESSAGE, keep_result=0, timeout=120),
+    func(run_allocation_job, name=RUN_ALLOCATION, max_tries=1, timeout=3600),
+]
+
+CRON_JOBS = [
+    cron(sweep_outbox_job, name="sweep_outbox", second=0, run_at_startup=True, keep_result=0),
+    cron(placement_reminders_job, name="placement_reminders", minute=7, second=30),
+    cron(flag_stale_pending_job, name="flag_stale_pending", minute=17, second=30),
+]
 
 
 class WorkerSettings:
@@ -35,4 +54,9 @@ class WorkerSettings:
     on_startup = startup
     on_shutdown = shutdown
     redis_settings = RedisSettings.from_dsn(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379"))
-    max_tries = 5
+    max_tries = 5  # after that a message waits for the sweep, which enqueues it afresh
+    # arq sleeps poll_delay after reading each batch; its default (0.5 s) caps a worker near
+    # 20 messages a second, most of it idle.
+    poll_delay = 0.05
+    max_jobs = 20
+    cron_jobs: ClassVar[list[Any]] = CRON_JOBS

@@ -1,48 +1,195 @@
-"""Delivering outbox messages over SMTP. Idempotent: a sent message is never sent again."""
+"""Delivering outbox messages over SMTP, exactly once per message as far as we can know.
+
+A worker claims a message with a conditional UPDATE (pending → sending), so two workers never
+send the same one; it is marked sent only after the SMTP server accepted it. A temporary failure
+puts it back to pending with a later attempt time; a permanent refusal marks it failed for the
+coordinator to see. The sweep re-enqueues whatever is still waiting and frees claims left by a
+worker that died mid-send. The Message-ID lets a receiving server drop the rare duplicate (a
+worker killed after the server accepted but before the database heard of it)."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import smtplib
+from datetime import datetime, timedelta
 from email.message import EmailMessage
-from urllib.parse import urlparse
+from email.utils import formatdate
+from enum import StrEnum
+from urllib.parse import unquote, urlparse
+
+from tortoise.expressions import F, Q
 
 from prao import clock
 from prao.models import OutboxMessage, OutboxStatus
 
+log = logging.getLogger(__name__)
+
 FROM_ADDRESS = "Prao <noreply@prao.local>"
+SMTP_TIMEOUT_SECONDS = 30
+RETRY_BASE_SECONDS = 30.0  # first retry after this, doubling up to RETRY_MAX_SECONDS
+RETRY_MAX_SECONDS = 3600.0
+SWEEP_AFTER = timedelta(minutes=1)  # pending longer than this: enqueue again
+STALE_CLAIM = timedelta(minutes=5)  # longer than any send may take (job timeout + margin)
+SWEEP_BATCH = 10_000
+MAX_ERROR_LENGTH = 1000
 
 
-def _send(smtp_url: str, message: EmailMessage) -> None:
-    url = urlparse(smtp_url)
-    with smtplib.SMTP(url.hostname or "127.0.0.1", url.port or 25, timeout=30) as smtp:
-        if url.username:
-            smtp.starttls()
-            smtp.login(url.username, url.password or "")
-        smtp.send_message(message)
+class Delivered(StrEnum):
+    SENT = "sent"
+    SKIPPED = "skipped"  # not ours to send now: sent, claimed elsewhere, no address or no SMTP
+    FAILED = "failed"  # refused for good
 
 
-async def deliver_message(message_id: int, smtp_url: str | None) -> bool:
-    """Send one message; without SMTP configured it stays pending and visible on the outbox page."""
-    message = await OutboxMessage.get_or_none(id=message_id)
-    if message is None or message.status != OutboxStatus.PENDING or not message.to_address:
-        return False
-    if smtp_url is None:
-        return False
+class DeliveryDeferred(Exception):
+    """A temporary failure: the message is pending again, to be tried after `seconds`."""
+
+    def __init__(self, seconds: float, reason: str) -> None:
+        super().__init__(reason)
+        self.seconds = seconds
+
+
+def backoff(attempts: int, base: float = RETRY_BASE_SECONDS) -> float:
+    return float(min(base * 2 ** max(attempts - 1, 0), RETRY_MAX_SECONDS))
+
+
+def message_id_header(message_id: int) -> str:
+    return f"<outbox-{message_id}@prao>"
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """A 5xx refusal of the recipient or of the message itself. Everything else (connection
+    refused, 4xx, a refused sender or login, which are our configuration) is worth retrying."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return bool(codes) and all(code >= 500 for code in codes)
+    if isinstance(exc, smtplib.SMTPDataError):
+        return exc.smtp_code >= 500
+    return False
+
+
+def describe(exc: BaseException) -> str:
+    """The server's own words where it gave any ("550 5.1.1 No such user")."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        refusals = [_reply(code, text) for code, text in exc.recipients.values()]
+        return "; ".join(refusals)[:MAX_ERROR_LENGTH]
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return _reply(exc.smtp_code, exc.smtp_error)[:MAX_ERROR_LENGTH]
+    return f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    words = text.decode(errors="replace") if isinstance(text, bytes) else text
+    return f"{code} {words}".strip()
+
+
+def build_email(message: OutboxMessage) -> EmailMessage:
     email = EmailMessage()
     email["From"] = FROM_ADDRESS
     email["To"] = message.to_address
     email["Subject"] = message.subject
-    email["Message-ID"] = f"<outbox-{message.id}@prao.local>"
+    email["Date"] = formatdate(localtime=False)
+    email["Message-ID"] = message_id_header(message.id)
     email.set_content(message.body)
-    try:
-        await asyncio.to_thread(_send, smtp_url, email)
-    except (OSError, smtplib.SMTPException) as exc:
-        await OutboxMessage.filter(id=message.id).update(
-            attempts=message.attempts + 1, last_error=str(exc)[:1000]
-        )
-        raise
-    await OutboxMessage.filter(id=message.id, status=OutboxStatus.PENDING).update(
-        status=OutboxStatus.SENT, sent_at=clock.now(), attempts=message.attempts + 1
+    if message.attachment is not None:
+        maintype, _, subtype = (message.attachment_type or "text/plain").partition("/")
+        params = {"method": "PUBLISH"} if subtype == "calendar" else None
+        if maintype == "text":
+            email.add_attachment(
+                message.attachment, subtype=subtype, filename=message.attachment_name, params=params
+            )
+        else:
+            email.add_attachment(
+                message.attachment.encode(),
+                maintype=maintype,
+                subtype=subtype,
+                filename=message.attachment_name,
+            )
+    return email
+
+
+def _send(smtp_url: str, email: EmailMessage) -> None:
+    url = urlparse(smtp_url)
+    port = url.port or (465 if url.scheme == "smtps" else 25)
+    host = url.hostname or "127.0.0.1"
+    smtp_class = smtplib.SMTP_SSL if url.scheme == "smtps" else smtplib.SMTP
+    with smtp_class(host, port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
+        if url.username:
+            if url.scheme != "smtps":
+                smtp.starttls()
+            smtp.login(unquote(url.username), unquote(url.password or ""))
+        smtp.send_message(email)
+
+
+async def claim(message_id: int, now: datetime) -> OutboxMessage | None:
+    """Take the message for sending, or None when it is not pending (or has nowhere to go)."""
+    claimed = await OutboxMessage.filter(
+        id=message_id, status=OutboxStatus.PENDING, to_address__isnull=False
+    ).update(status=OutboxStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    if not claimed:
+        return None
+    return await OutboxMessage.get(id=message_id)
+
+
+async def deliver_message(
+    message_id: int, smtp_url: str | None, retry_base: float = RETRY_BASE_SECONDS
+) -> Delivered:
+    """Send one message; without SMTP configured it stays pending and visible on the outbox page.
+    Raises DeliveryDeferred on a temporary failure."""
+    if smtp_url is None:
+        return Delivered.SKIPPED
+    now = clock.now()
+    message = await claim(message_id, now)
+    if message is None:
+        return Delivered.SKIPPED
+    # The attempt count fences the claim: a swept and re-claimed message is no longer ours.
+    mine = OutboxMessage.filter(
+        id=message.id, status=OutboxStatus.SENDING, attempts=message.attempts
     )
-    return True
+    try:
+        await asyncio.to_thread(_send, smtp_url, build_email(message))
+    except Exception as exc:
+        error = describe(exc)
+        if is_permanent(exc):
+            await mine.update(status=OutboxStatus.FAILED, last_error=error, claimed_at=None)
+            log.warning("message %s refused for good: %s", message.id, error)
+            return Delivered.FAILED
+        seconds = backoff(message.attempts, retry_base)
+        await mine.update(
+            status=OutboxStatus.PENDING,
+            last_error=error,
+            claimed_at=None,
+            next_attempt_at=clock.now() + timedelta(seconds=seconds),
+        )
+        raise DeliveryDeferred(seconds, error) from exc
+    if not await mine.update(status=OutboxStatus.SENT, sent_at=clock.now(), claimed_at=None):
+        # The claim outlived STALE_CLAIM and was swept; record the send all the same.
+        await OutboxMessage.filter(id=message.id).update(
+            status=OutboxStatus.SENT, sent_at=clock.now(), claimed_at=None
+        )
+    return Delivered.SENT
+
+
+async def sweep_outbox(now: datetime) -> list[int]:
+    """Free stale claims, then return the ids of messages waiting longer than SWEEP_AFTER (since
+    they were written, or since their retry time), for the caller to enqueue again."""
+    stale = OutboxMessage.filter(status=OutboxStatus.SENDING, claimed_at__lt=now - STALE_CLAIM)
+    stale_ids: list[int] = [int(i) for i in await stale.values_list("id", flat=True)]  # type: ignore[call-overload]
+    if stale_ids:
+        # Conditional again: a claim renewed meanwhile is not freed.
+        await stale.filter(id__in=stale_ids).update(status=OutboxStatus.PENDING, claimed_at=None)
+        log.warning("outbox sweep freed %s stale claims", len(stale_ids))
+    cut = now - SWEEP_AFTER
+    # A freed claim is due at once, however young the message: its worker died with it.
+    due = (
+        Q(next_attempt_at__lt=cut)
+        | Q(next_attempt_at__isnull=True, created_at__lt=cut)
+        | Q(id__in=stale_ids or [0])
+    )
+    ids = (
+        await OutboxMessage.filter(due, status=OutboxStatus.PENDING, to_address__isnull=False)
+        .order_by("id")
+        .limit(SWEEP_BATCH)
+        .values_list("id", flat=True)
+    )
+    return [int(i) for i in ids]  # type: ignore[call-overload]

@@ -40,10 +40,11 @@ async def test_pupil_books_and_gets_confirmed_with_outbox(world: World) -> None:
     assert booking.period_id == world.period_a.id
     assert (await Slot.get(id=world.slot.id)).taken == 1
     messages = await OutboxMessage.filter(booking_id=booking.id).order_by("to_address")
-    # pupil's own address, her sign-in address and her guardian: one message each
+    # pupil's own address, her sign-in address, her guardian and the employer: one message each
     assert [m.to_address for m in messages] == [
         "alva.user@example.se",
         "alva@example.se",
+        world.employer.contact_email,
         "vh.alva@example.se",
     ]
     assert all(m.kind == "booking_created" and "Bagare" in m.subject for m in messages)

@@ -7,6 +7,7 @@ import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
+from email import policy as email_policy
 from email.message import Message
 from typing import Any
 
@@ -23,13 +24,37 @@ def free_port() -> int:
 
 @dataclass
 class Sink:
-    """Collects what the SMTP server accepted."""
+    """Collects what the SMTP server accepted. `data_replies` are answered to DATA in turn before
+    it accepts (e.g. "451 ..."); addresses in `refused` get `refusal` at RCPT."""
 
     messages: list[Message] = field(default_factory=list)
+    data_replies: list[str] = field(default_factory=list)
+    refused: set[str] = field(default_factory=set)
+    refusal: str = "550 5.1.1 No such user"
+    data_attempts: int = 0
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        if address.lower() in self.refused:
+            return self.refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.messages.append(message_from_bytes(envelope.original_content))
+        self.data_attempts += 1
+        if self.data_replies:
+            return self.data_replies.pop(0)
+        self.messages.append(
+            message_from_bytes(envelope.original_content, policy=email_policy.default)
+        )
         return "250 OK"
+
+    def by_message_id(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for m in self.messages:
+            counts[str(m["Message-ID"])] = counts.get(str(m["Message-ID"]), 0) + 1
+        return counts
 
 
 @pytest.fixture

@@ -3,32 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 
 from arq import create_pool
 from arq.connections import RedisSettings
-from arq.worker import Worker
 
+from prao import clock
 from prao.config import Settings
 from prao.jobs import jobs
 from prao.models import OutboxMessage, OutboxStatus
 from prao.services.booking import book_slot
 from tests.factories import World
+from tests.workers.burst import run_worker_burst
 from tests.workers.conftest import Sink
-from workers.settings import FUNCTIONS
-
-
-async def run_worker_burst(redis_url: str, settings: Settings) -> Worker:
-    worker = Worker(
-        functions=FUNCTIONS,
-        redis_settings=RedisSettings.from_dsn(redis_url),
-        burst=True,
-        ctx={"settings": settings},
-        poll_delay=0.05,
-        handle_signals=False,
-    )
-    await worker.main()
-    await worker.close()
-    return worker
 
 
 async def test_booking_mail_goes_through_arq_and_smtp(
@@ -42,18 +29,21 @@ async def test_booking_mail_goes_through_arq_and_smtp(
         assert outcome.ok
         # enqueued, not yet sent: the worker has not run
         assert not sink.messages
-        assert await OutboxMessage.filter(status=OutboxStatus.PENDING).count() == 3
+        assert await OutboxMessage.filter(status=OutboxStatus.PENDING).count() == 4
         worker = await run_worker_burst(redis_url, configured)
     finally:
         await jobs.stop()
-    assert worker.jobs_complete == 3
-    assert sorted(m["To"] for m in sink.messages) == [
-        "alva.user@example.se",
-        "alva@example.se",
-        "vh.alva@example.se",
-    ]
+    assert worker.jobs_complete == 4
+    assert sorted(m["To"] for m in sink.messages) == sorted(
+        [
+            "alva.user@example.se",
+            "alva@example.se",
+            "vh.alva@example.se",
+            world.employer.contact_email,
+        ]
+    )
     assert all("Bagare" in m["Subject"] for m in sink.messages)
-    assert await OutboxMessage.filter(status=OutboxStatus.SENT).count() == 3
+    assert await OutboxMessage.filter(status=OutboxStatus.SENT).count() == 4
 
 
 async def test_the_same_message_is_not_queued_twice(
@@ -85,8 +75,9 @@ async def test_without_redis_the_same_job_runs_in_process(
         await jobs.drain()
     finally:
         await jobs.stop()
-    assert len(sink.messages) == 1
-    assert await OutboxMessage.filter(status=OutboxStatus.SENT).count() == 1
+    # her sign-in address and the employer's contact
+    assert len(sink.messages) == 2
+    assert await OutboxMessage.filter(status=OutboxStatus.SENT).count() == 2
 
 
 async def test_without_smtp_messages_stay_in_the_outbox(world: World, settings: Settings) -> None:
@@ -96,4 +87,33 @@ async def test_without_smtp_messages_stay_in_the_outbox(world: World, settings: 
         await jobs.drain()
     finally:
         await jobs.stop()
-    assert await OutboxMessage.filter(status=OutboxStatus.PENDING).count() == 1
+    assert await OutboxMessage.filter(status=OutboxStatus.PENDING).count() == 2
+    assert not await OutboxMessage.filter(status__not=OutboxStatus.PENDING).exists()
+
+
+async def test_without_redis_the_sweep_runs_in_process_and_retries_later(
+    db: None, settings: Settings, smtp: tuple[str, Sink]
+) -> None:
+    smtp_url, sink = smtp
+    sink.data_replies = ["451 4.3.0 Try again later"]
+    message = await OutboxMessage.create(
+        kind="test", to_address="alva@example.se", subject="Prov", body="Hej!"
+    )
+    await jobs.start(dataclasses.replace(settings, smtp_url=smtp_url))
+    try:
+        assert jobs._sweeper is not None and not jobs._sweeper.done()
+        await jobs.deliver([message.id])
+        await jobs.drain()
+        await message.refresh_from_db()
+        assert message.status == OutboxStatus.PENDING and message.next_attempt_at is not None
+        assert await jobs.sweep() == []  # its retry time is not a minute past yet
+        await OutboxMessage.filter(id=message.id).update(
+            next_attempt_at=clock.now() - timedelta(minutes=2)
+        )
+        assert await jobs.sweep() == [message.id]
+        await jobs.drain()
+    finally:
+        await jobs.stop()
+    assert jobs._sweeper is None
+    assert sink.by_message_id() == {f"<outbox-{message.id}@prao>": 1}
+    assert (await OutboxMessage.get(id=message.id)).status == OutboxStatus.SENT

@@ -11,6 +11,7 @@ from prao.errors import DomainError
 from prao.models import Slot
 from prao.services.catalogue import facets, list_slots
 from prao.services.overview import active_booking_for, booking_refusal
+from prao.services.wishes import slot_wish
 from web.access import current_actor, sign_in_first
 from web.errors import error_page
 from web.forms import catalogue_query
@@ -50,7 +51,8 @@ async def slot_context(actor: Actor, slot: Slot, error: DomainError | None) -> d
     await slot.fetch_related("employer")
     booking = await active_booking_for(actor, slot.id)
     refusal = None
-    if actor.is_pupil and booking is None:
+    wish = await slot_wish(actor, slot) if actor.is_pupil and booking is None else None
+    if actor.is_pupil and booking is None and wish is None:
         refusal = await booking_refusal(actor, slot)
     return {
         "title": slot.title,
@@ -59,6 +61,7 @@ async def slot_context(actor: Actor, slot: Slot, error: DomainError | None) -> d
         "booking": booking,
         "error": error,
         "refusal": refusal,
+        "wish": wish,
     }
 
 

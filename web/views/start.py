@@ -5,11 +5,14 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from prao.services.overview import employer_overview, staff_overview
+from prao.services.decisions import flagged_pending
+from prao.services.mail_problems import mail_problems
+from prao.services.overview import staff_overview
 from web.access import current_actor, redirect, sign_in_first, start_path
 from web.errors import error_page
 from web.forms import after_id
 from web.templating import render
+from web.views import employer
 
 
 async def home(request: Request) -> Response:
@@ -26,12 +29,12 @@ async def overview(request: Request) -> Response:
     if actor.is_pupil:
         return redirect(start_path(actor.role))
     context: dict[str, object] = {"title": "Översikt", "nav": "oversikt", "personal": True}
-    employer = await employer_overview(actor)
-    if employer is not None:
-        context["slots"] = employer
-        return render(request, "employer_start.html", context, actor=actor)
+    if actor.employer_id is not None and not actor.is_school_staff:
+        return await employer.start_page(request, actor)  # her slots, with actions
     staff = await staff_overview(actor, after_id=after_id(request.query_params))
     if staff is None:
         return error_page(request, 403, None, actor)
     context["staff"] = staff
+    context["flagged"] = await flagged_pending(actor)
+    context["mail_problems"] = await mail_problems(actor)
     return render(request, "staff_start.html", context, actor=actor)

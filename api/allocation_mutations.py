@@ -1,0 +1,98 @@
+"""Allocation runs over GraphQL: start, apply, read. The rules live in prao.services.allocation."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api import ids
+from api.allocation_types import AllocationError, AllocationPolicy, AllocationRun
+from api.context import Info
+from prao import errors
+from prao.errors import DomainError, Outcome
+from prao.models import AllocationRun as RunRow
+from prao.services import allocation
+
+
+@strawberry.input
+class StartAllocationRunInput:
+    period_id: strawberry.ID
+    seed: int | None = strawberry.field(
+        default=None, description="Lottery seed 0–2147483647; random when left out."
+    )
+    dry_run: bool = strawberry.field(
+        default=True, description="Only a proposal (true), or apply it at once (false)."
+    )
+    policy: AllocationPolicy | None = strawberry.field(
+        default=None, description="The period's policy when left out."
+    )
+
+
+@strawberry.input
+class ApplyAllocationRunInput:
+    run_id: strawberry.ID
+
+
+@strawberry.type
+class AllocationRunPayload:
+    run: AllocationRun | None
+    errors: list[AllocationError]
+
+
+def _payload(outcome: Outcome[RunRow]) -> AllocationRunPayload:
+    run = AllocationRun.from_row(outcome.value) if outcome.value is not None else None
+    return AllocationRunPayload(
+        run=run, errors=[AllocationError.from_domain(e) for e in outcome.errors]
+    )
+
+
+def _pk(value: strawberry.ID, type_name: str, field: str) -> int | AllocationRunPayload:
+    decoded = ids.decode(value)
+    if decoded is None:
+        code, message = errors.ErrorCode.INVALID, "Ogiltigt id."
+    elif decoded[0] != type_name:
+        code, message = errors.ErrorCode.NOT_FOUND, None
+    else:
+        return decoded[1]
+    error = AllocationError.from_domain(DomainError.of(code, field, message))
+    return AllocationRunPayload(run=None, errors=[error])
+
+
+@strawberry.type
+class AllocationMutation:
+    @strawberry.mutation(description="Start an allocation run of a period; it runs as a job.")
+    async def start_allocation_run(
+        self, info: Info, input: StartAllocationRunInput
+    ) -> AllocationRunPayload:
+        period_id = _pk(input.period_id, "Period", "periodId")
+        if isinstance(period_id, AllocationRunPayload):
+            return period_id
+        outcome = await allocation.start_run(
+            info.context.actor,
+            period_id,
+            seed=input.seed,
+            dry_run=input.dry_run,
+            policy_name=input.policy.value if input.policy is not None else None,
+        )
+        return _payload(outcome)
+
+    @strawberry.mutation(
+        description="Write a proposal's bookings and messages; refused if the data changed."
+    )
+    async def apply_allocation_run(
+        self, info: Info, input: ApplyAllocationRunInput
+    ) -> AllocationRunPayload:
+        run_id = _pk(input.run_id, "AllocationRun", "runId")
+        if isinstance(run_id, AllocationRunPayload):
+            return run_id
+        return _payload(await allocation.apply_run(info.context.actor, run_id))
+
+
+@strawberry.type
+class AllocationQuery:
+    @strawberry.field(description="An allocation run; null when it is not yours to see.")
+    async def allocation_run(self, info: Info, id: strawberry.ID) -> AllocationRun | None:
+        pk = ids.decode_as(id, "AllocationRun")
+        if pk is None:
+            return None
+        row = await allocation.visible_run(info.context.actor, pk)
+        return AllocationRun.from_row(row) if row is not None else None

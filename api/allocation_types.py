@@ -1,0 +1,130 @@
+"""GraphQL shape of an allocation run and its proposal."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from api import ids
+from api.context import Info
+from api.types import Period, School
+from prao import audit, errors, models
+
+AllocationStatus = models.AllocationStatus
+AllocationPolicy = models.AllocationPolicy
+strawberry.enum(AllocationStatus)
+strawberry.enum(AllocationPolicy)
+
+
+@strawberry.type(description="Why an allocation mutation was refused.")
+class AllocationError:
+    code: errors.ErrorCode
+    field: str | None
+    message: str = strawberry.field(description="Swedish, ready to show to the person.")
+
+    @classmethod
+    def from_domain(cls, error: errors.DomainError) -> AllocationError:
+        return cls(code=errors.ErrorCode(error.code), field=error.field, message=error.message)
+
+
+@strawberry.type(description="One school's figures in a proposal.")
+class SchoolProfile:
+    pupils: int
+    placed: int
+    unplaced: int
+    rank_counts: list[int] = strawberry.field(description="Index 0: pupils given wish 1, …")
+    school_id: strawberry.Private[int]
+
+    @strawberry.field(graphql_type=School)
+    def school(self, info: Info) -> Awaitable[School]:
+        return info.context.loaders.school.load(self.school_id)
+
+
+@strawberry.type(description="A proposal: how many are placed, and at which of their wishes.")
+class AllocationResult:
+    pupils: int
+    placed: int
+    unplaced_count: int
+    skipped_booked: int = strawberry.field(description="Pupils who already had a booking.")
+    rank_counts: list[int] = strawberry.field(description="Index 0: pupils given wish 1, …")
+    schools: list[SchoolProfile]
+    lottery_size: int
+    run_id: strawberry.Private[int]
+    unplaced_ids: strawberry.Private[list[int]]
+
+    @strawberry.field(description="Global ids of the pupils left without a place (audited).")
+    async def unplaced_pupil_ids(self, info: Info) -> list[strawberry.ID]:
+        await audit.pupils_read(
+            info.context.actor, len(self.unplaced_ids), via="graphql", source="allocationRun"
+        )
+        return [strawberry.ID(ids.encode("Pupil", pk)) for pk in self.unplaced_ids]
+
+    @classmethod
+    def from_json(cls, run_id: int, result: dict[str, Any]) -> AllocationResult:
+        return cls(
+            pupils=int(result["pupils"]),
+            placed=int(result["placed"]),
+            unplaced_count=int(result["unplaced_count"]),
+            skipped_booked=int(result["skipped_booked"]),
+            rank_counts=list(result["rank_counts"]),
+            schools=[
+                SchoolProfile(
+                    pupils=s["pupils"],
+                    placed=s["placed"],
+                    unplaced=s["unplaced"],
+                    rank_counts=list(s["rank_counts"]),
+                    school_id=s["school_id"],
+                )
+                for s in result["schools"]
+            ],
+            lottery_size=len(result["lottery"]),
+            run_id=run_id,
+            unplaced_ids=[u["pupil_id"] for u in result["unplaced"]],
+        )
+
+
+@strawberry.type(description="An allocation run (fördelning): its seed, progress and proposal.")
+class AllocationRun(relay.Node):
+    id: relay.NodeID[int]
+    status: AllocationStatus
+    policy: AllocationPolicy
+    seed: int
+    dry_run: bool
+    progress: int = strawberry.field(description="Percent done.")
+    progress_text: str
+    started_by: str
+    error: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    applied_at: datetime | None
+    result: AllocationResult | None
+    period_id: strawberry.Private[int]
+
+    @strawberry.field(graphql_type=Period)
+    def period(self, info: Info) -> Awaitable[Period]:
+        return info.context.loaders.period.load(self.period_id)
+
+    @classmethod
+    def from_row(cls, row: models.AllocationRun) -> AllocationRun:
+        return cls(
+            id=row.id,
+            status=AllocationStatus(row.status),
+            policy=AllocationPolicy(row.policy),
+            seed=row.seed,
+            dry_run=row.dry_run,
+            progress=row.progress,
+            progress_text=row.progress_text,
+            started_by=row.started_by,
+            error=row.error,
+            created_at=row.created_at,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+            applied_at=row.applied_at,
+            result=AllocationResult.from_json(row.id, row.result) if row.result else None,
+            period_id=row.period_id,
+        )

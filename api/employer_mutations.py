@@ -1,0 +1,144 @@
+"""Employers' mutations and self-found placements: thin calls into prao.services."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api import ids
+from api.context import Info
+from api.employer_types import (
+    MAX_SCHOOLS,
+    BookingPayload,
+    CreateSlotInput,
+    DecideBookingInput,
+    Decision,
+    EmployerError,
+    RegisterSelfFoundPlacementInput,
+    SlotIdInput,
+    SlotPayload,
+    UpdateSlotInput,
+)
+from api.inputs import clean
+from api.types import Booking, Slot
+from prao import models
+from prao.errors import DomainError, ErrorCode, Outcome
+from prao.services import decisions, self_found, slots
+
+BAD_ID = "Ogiltigt id."
+
+
+def _refused(code: ErrorCode, field: str, message: str | None = None) -> list[EmployerError]:
+    return [EmployerError.from_domain(DomainError.of(code, field, message))]
+
+
+def _pk(value: strawberry.ID, type_name: str, field: str) -> int | list[EmployerError]:
+    decoded = ids.decode(value)
+    if decoded is None:
+        return _refused(ErrorCode.INVALID, field, BAD_ID)
+    if decoded[0] != type_name:
+        return _refused(ErrorCode.NOT_FOUND, field)
+    return decoded[1]
+
+
+def _slot_input(data: CreateSlotInput) -> slots.SlotInput | list[EmployerError]:
+    if len(data.school_ids) > MAX_SCHOOLS:
+        return _refused(ErrorCode.INVALID, "schoolIds", f"Högst {MAX_SCHOOLS} skolor.")
+    school_ids: list[int] = []
+    for value in data.school_ids:
+        pk = _pk(value, "School", "schoolIds")
+        if isinstance(pk, list):
+            return pk
+        school_ids.append(pk)
+    return slots.SlotInput(
+        title=clean(data.title),
+        description=clean(data.description),
+        tasks=clean(data.tasks),
+        trade=clean(data.trade),
+        address=clean(data.address),
+        city=clean(data.city),
+        start_date=data.start_date,
+        end_date=data.end_date,
+        day_starts_at=clean(data.day_starts_at),
+        day_ends_at=clean(data.day_ends_at),
+        break_minutes=data.break_minutes,
+        capacity=data.capacity,
+        min_age=data.min_age,
+        visible_to_all=data.visible_to_all,
+        school_ids=school_ids,
+        requires_approval=data.requires_approval,
+    )
+
+
+def _slot_payload(outcome: Outcome[models.Slot]) -> SlotPayload:
+    slot = Slot.from_row(outcome.value) if outcome.value is not None else None
+    return SlotPayload(slot=slot, errors=[EmployerError.from_domain(e) for e in outcome.errors])
+
+
+def _booking_payload(outcome: Outcome[models.Booking]) -> BookingPayload:
+    booking = Booking.from_row(outcome.value) if outcome.value is not None else None
+    return BookingPayload(
+        booking=booking, errors=[EmployerError.from_domain(e) for e in outcome.errors]
+    )
+
+
+@strawberry.type
+class EmployerMutation:
+    @strawberry.mutation(description="An employer's new slot, saved as a draft.")
+    async def create_slot(self, info: Info, input: CreateSlotInput) -> SlotPayload:
+        data = _slot_input(input)
+        if isinstance(data, list):
+            return SlotPayload(slot=None, errors=data)
+        return _slot_payload(await slots.create_slot(info.context.actor, data))
+
+    @strawberry.mutation(description="Change one of the employer's own slots.")
+    async def update_slot(self, info: Info, input: UpdateSlotInput) -> SlotPayload:
+        slot_id = _pk(input.slot_id, "Slot", "slotId")
+        if isinstance(slot_id, list):
+            return SlotPayload(slot=None, errors=slot_id)
+        data = _slot_input(input)
+        if isinstance(data, list):
+            return SlotPayload(slot=None, errors=data)
+        return _slot_payload(await slots.update_slot(info.context.actor, slot_id, data))
+
+    @strawberry.mutation(description="Open a slot to pupils.")
+    async def publish_slot(self, info: Info, input: SlotIdInput) -> SlotPayload:
+        slot_id = _pk(input.slot_id, "Slot", "slotId")
+        if isinstance(slot_id, list):
+            return SlotPayload(slot=None, errors=slot_id)
+        return _slot_payload(await slots.publish_slot(info.context.actor, slot_id))
+
+    @strawberry.mutation(description="Stop new bookings; booked pupils keep their places.")
+    async def close_slot(self, info: Info, input: SlotIdInput) -> SlotPayload:
+        slot_id = _pk(input.slot_id, "Slot", "slotId")
+        if isinstance(slot_id, list):
+            return SlotPayload(slot=None, errors=slot_id)
+        return _slot_payload(await slots.close_slot(info.context.actor, slot_id))
+
+    @strawberry.mutation(description="Approve or decline a pending booking of one's own slot.")
+    async def decide_booking(self, info: Info, input: DecideBookingInput) -> BookingPayload:
+        booking_id = _pk(input.booking_id, "Booking", "bookingId")
+        if isinstance(booking_id, list):
+            return BookingPayload(booking=None, errors=booking_id)
+        outcome = await decisions.decide_booking(
+            info.context.actor,
+            booking_id,
+            approve=input.decision is Decision.APPROVE,
+            reason=clean(input.reason),
+        )
+        return _booking_payload(outcome)
+
+    @strawberry.mutation(description="A pupil's self-found placement, pending the workplace.")
+    async def register_self_found_placement(
+        self, info: Info, input: RegisterSelfFoundPlacementInput
+    ) -> BookingPayload:
+        data = self_found.SelfFound(
+            name=clean(input.name),
+            contact_email=clean(input.contact_email),
+            start_date=input.start_date,
+            end_date=input.end_date,
+            tasks=clean(input.tasks),
+            address=clean(input.address),
+            city=clean(input.city),
+        )
+        settings = info.context.request.app.state.settings
+        return _booking_payload(await self_found.register(info.context.actor, data, settings))

@@ -1,0 +1,247 @@
+"""Allocation benchmark: generated instances in a fresh PostgreSQL database, solved with every
+policy and compared with first-come greedy and deferred acceptance on the same instance.
+
+    python bench/allocation.py                 # 1,000 and 10,000 pupils
+    python bench/allocation.py --largest       # and 100,000
+    python bench/allocation.py --sizes 5000    # any sizes
+
+Each size runs in its own process, so the peak memory printed is that size's own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import resource
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import create_database, drop_database, server_url  # noqa: E402
+from prao import clock  # noqa: E402
+from prao.actor import Actor  # noqa: E402
+from prao.allocation import data  # noqa: E402
+from prao.allocation.baselines import deferred_acceptance, greedy  # noqa: E402
+from prao.allocation.solver import POLICIES, Instance, Solution, solve  # noqa: E402
+from prao.config import load_settings  # noqa: E402
+from prao.db import close_db, init_db, migrate  # noqa: E402
+from prao.models import Organiser, Period, PeriodMode, Role, School  # noqa: E402
+
+WISHES = 5
+ZIPF = 0.8
+SEED = 2026
+
+
+def generate(pupils: int, rng: np.random.Generator) -> tuple[list[int], np.ndarray]:
+    """Slot capacities 1–10 summing to 1.1 × pupils, and each pupil's 5 distinct wishes drawn
+    with Zipf-like popularity (weight 1/k^0.8 for the k-th most popular slot)."""
+    target = round(1.1 * pupils)
+    capacities: list[int] = []
+    while sum(capacities) < target:
+        capacities.append(int(rng.integers(1, 11)))
+    capacities[-1] -= sum(capacities) - target
+    m = len(capacities)
+    weights = 1.0 / np.arange(1, m + 1) ** ZIPF
+    weights /= weights.sum()
+    popularity = rng.permutation(m)  # popularity unrelated to size
+    draws = rng.choice(m, size=(pupils, 4 * WISHES), p=weights)
+    wishes = np.empty((pupils, WISHES), dtype=np.int64)
+    for i in range(pupils):
+        row = list(dict.fromkeys(draws[i].tolist()))
+        while len(row) < WISHES:
+            extra = int(rng.choice(m, p=weights))
+            if extra not in row:
+                row.append(extra)
+        wishes[i] = popularity[row[:WISHES]]
+    return capacities, wishes
+
+
+async def seed_database(url: str, pupils: int) -> int:
+    rng = np.random.default_rng(SEED + pupils)
+    capacities, wishes = generate(pupils, rng)
+    org = await Organiser.create(name="Benchmark kommun")
+    school = await School.create(organiser_id=org.id, name="Benchskolan")
+    start = clock.today() + timedelta(weeks=6)
+    start -= timedelta(days=start.weekday())
+    now = clock.now()
+    period = await Period.create(
+        school_id=school.id,
+        name="Prao vecka 1–2",
+        year_group=8,
+        start_date=start,
+        end_date=start + timedelta(days=11),
+        booking_opens_at=now - timedelta(days=1),
+        booking_closes_at=now + timedelta(days=20),
+        cancel_deadline=now + timedelta(days=10),
+        mode=PeriodMode.ALLOCATION,
+        max_wishes=WISHES,
+    )
+    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        employers = max(1, len(capacities) // 5)
+        await conn.copy_records_to_table(
+            "employer",
+            records=[
+                (org.id, f"Arbetsplats {i}", "", "Varberg", now, now) for i in range(employers)
+            ],
+            columns=["organiser_id", "name", "address", "city", "created_at", "updated_at"],
+        )
+        first_employer = await conn.fetchval("SELECT min(id) FROM employer")
+        await conn.copy_records_to_table(
+            "slot",
+            records=[
+                (
+                    first_employer + i % employers, f"Plats {i}", "", "", "", "Varberg", "Handel",
+                    start, start + timedelta(days=11), 480, 840, 30, cap, 0, 0, True,
+                    "published", False, now, now,
+                )
+                for i, cap in enumerate(capacities)
+            ],
+            columns=[
+                "employer_id", "title", "description", "tasks", "address", "city", "trade",
+                "start_date", "end_date", "starts_minute", "ends_minute", "break_minutes",
+                "capacity", "taken", "min_age", "visible_to_all", "status",
+                "requires_approval", "created_at", "updated_at",
+            ],
+        )  # fmt: skip
+        first_slot = await conn.fetchval("SELECT min(id) FROM slot")
+        await conn.copy_records_to_table(
+            "pupil",
+            records=[
+                (school.id, f"Elev{i}", f"Efternamn{i}", 8, "8A", False, f"b-{i}", now, now)
+                for i in range(pupils)
+            ],
+            columns=[
+                "school_id", "first_name", "last_name", "year_group", "class_name",
+                "security_marking", "external_id", "created_at", "updated_at",
+            ],
+        )  # fmt: skip
+        first_pupil = await conn.fetchval("SELECT min(id) FROM pupil")
+        await conn.copy_records_to_table(
+            "wish",
+            records=[
+                (first_pupil + i, period.id, first_slot + int(s), rank + 1, now, now)
+                for i in range(pupils)
+                for rank, s in enumerate(wishes[i])
+            ],
+            columns=["pupil_id", "period_id", "slot_id", "rank", "created_at", "updated_at"],
+        )
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+    return period.id
+
+
+def profile(solution: Solution) -> str:
+    ranks = " ".join(f"{n:>6}" for n in solution.rank_counts)
+    return f"placed {solution.placed:>7}  ranks 1..5: {ranks}"
+
+
+async def measure(pupils: int) -> dict[str, Any]:
+    server = server_url()
+    url = await create_database(server)
+    settings = dataclasses.replace(load_settings(), database_url=url, redis_url=None)
+    out: dict[str, Any] = {"pupils": pupils}
+    try:
+        await migrate(settings)
+        await init_db(settings)
+        t = time.perf_counter()
+        period_id = await seed_database(url, pupils)
+        out["seed_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        loaded = await data.load(period_id, "convex")
+        out["load_s"] = time.perf_counter() - t
+        out["slots"] = len(loaded.instance.slots)
+        lines = []
+        for policy in POLICIES:
+            instance = Instance(**{**loaded.instance.__dict__, "policy": policy})
+            t = time.perf_counter()
+            solution = solve(instance, SEED)
+            lines.append(f"  {policy:<20} {time.perf_counter() - t:7.2f} s  {profile(solution)}")
+        # Arrival order and lottery are separate draws (with one draw, pupil-proposing
+        # deferred acceptance under a single lottery is serial dictatorship: the same result).
+        baselines = (
+            ("greedy (random order)", greedy, SEED + 1),
+            ("deferred acceptance", deferred_acceptance, SEED),
+        )
+        for name, baseline, seed in baselines:
+            t = time.perf_counter()
+            solution = baseline(loaded.instance, seed)
+            lines.append(f"  {name:<20} {time.perf_counter() - t:7.2f} s  {profile(solution)}")
+        out["lines"] = lines
+        # The whole service path: a dry run (load, solve, summary), then applying it.
+        from prao.services import allocation
+
+        school_id = loaded.period.school_id
+        organiser_id = (await School.get(id=school_id)).organiser_id
+        operator = Actor(kind="cli", role=Role.ADMIN, organiser_id=organiser_id)
+        t = time.perf_counter()
+        started = await allocation.start_run(operator, period_id, seed=SEED, enqueue=False)
+        assert started.value is not None
+        await allocation.execute_run(started.value.id)
+        out["dry_run_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        applied = await allocation.apply_run(operator, started.value.id)
+        out["apply_s"] = time.perf_counter() - t
+        assert applied.value is not None, applied.errors
+        result = applied.value.result
+        out["timings"] = result["timings"]
+        out["applied_placed"] = result["placed"]
+    finally:
+        await close_db()
+        await drop_database(server, url)
+    out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def report(out: dict[str, Any]) -> None:
+    print(f"\n== {out['pupils']:,} pupils, {out['slots']:,} wished slots, {WISHES} wishes each ==")
+    print(f"  generate + COPY into PostgreSQL  {out['seed_s']:7.2f} s")
+    print(f"  load instance from PostgreSQL    {out['load_s']:7.2f} s")
+    print("  policy / baseline       solve     result")
+    for line in out["lines"]:
+        print(line)
+    timings = out["timings"]
+    print(
+        f"  service dry run (load+solve+summary+store) {out['dry_run_s']:.2f} s"
+        f" [load {timings['load_seconds']:.2f} s, solve+summary {timings['solve_seconds']:.2f} s]"
+    )
+    print(
+        f"  apply (re-check fingerprint, {out['applied_placed']:,} bookings + outbox, one"
+        f" transaction) {out['apply_s']:.2f} s [write {timings['write_seconds']:.2f} s]"
+    )
+    print(f"  peak memory (max RSS of the process)  {out['maxrss_mb']:.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
+    parser.add_argument("--largest", action="store_true", help="also 100,000 pupils")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(asyncio.run(measure(args.child))))
+        return
+    sizes = [*args.sizes, *([100_000] if args.largest else [])]
+    for size in sizes:
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", str(size)],
+            stdout=subprocess.PIPE,
+            text=True,
+            check=True,
+        )
+        report(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""Outbox delivery: N queued messages (each with its .ics) delivered by two `prao worker`
+processes on PostgreSQL and Redis to a local SMTP sink. Prints messages per second and checks
+that every message arrived exactly once (by Message-ID at the sink, and its status in the DB).
+
+    python bench/outbox.py [--messages 10000] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import ROOT, create_database, drop_database, free_port, server_url  # noqa: E402
+from prao.config import load_settings  # noqa: E402
+from prao.db import close_db, init_db, migrate  # noqa: E402
+from prao.jobs import enqueue_deliveries  # noqa: E402
+from prao.models import OutboxMessage, OutboxStatus  # noqa: E402
+
+MESSAGE_ID = re.compile(rb"^Message-ID: *(<[^>]+>)", re.M | re.I)
+ICS = (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Prao//praoplats//SV\r\nBEGIN:VEVENT\r\n"
+    "UID:booking-1@prao\r\nDTSTART;TZID=Europe/Stockholm:20270111T080000\r\n"
+    "DTEND;TZID=Europe/Stockholm:20270111T140000\r\nRRULE:FREQ=DAILY;UNTIL=20270122T130000Z;"
+    "BYDAY=MO,TU,WE,TH,FR\r\nSUMMARY:Prao: Bagare\r\nLOCATION:Storgatan 1\\, Varberg\r\n"
+    "END:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+BODY = (
+    "Hej Alva!\n\nDin praoplats är bokad.\n\nPlats: Bagare\nArbetsplats: Café Solen\n"
+    "Adress: Storgatan 1, Varberg\nDatum: 2027-01-11 – 2027-01-22\nTider: 08:00–14:00\n"
+    "Status: Bekräftad\n\nPraoplatskort att skriva ut: http://127.0.0.1:8000/bokningar/1/kort\n"
+    "\nHälsningar, Prao"
+)
+
+
+class CountingSink:
+    """Counts accepted messages by Message-ID (runs in the SMTP controller's own thread)."""
+
+    def __init__(self) -> None:
+        self.seen: Counter[str] = Counter()
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        match = MESSAGE_ID.search(envelope.original_content)
+        with self.lock:
+            self.seen[match.group(1).decode() if match else "?"] += 1
+        return "250 OK"
+
+
+async def seed(count: int) -> list[int]:
+    rows = [
+        OutboxMessage(
+            kind="booking_created",
+            to_address=f"elev{i}@example.se",
+            subject="Bokning av praoplats: Bagare",
+            body=BODY,
+            attachment=ICS,
+            attachment_name="praoplats.ics",
+            attachment_type="text/calendar",
+        )
+        for i in range(count)
+    ]
+    await OutboxMessage.bulk_create(rows, batch_size=1000)
+    return list(await OutboxMessage.all().order_by("id").values_list("id", flat=True))
+
+
+def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    prao = Path(sys.executable).with_name("prao")
+    return subprocess.Popen([str(prao), "worker"], cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+
+
+async def run(count: int, worker_count: int, redis_url: str) -> int:
+    from arq import create_pool
+    from arq.connections import RedisSettings
+
+    server = server_url()
+    database_url = await create_database(server)
+    sink = CountingSink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    workers: list[subprocess.Popen[bytes]] = []
+    settings = dataclasses.replace(load_settings(), database_url=database_url)
+    pool = await create_pool(RedisSettings.from_dsn(redis_url))
+    try:
+        await pool.flushdb()
+        await migrate(settings)
+        await init_db(settings)
+        ids = await seed(count)
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "SMTP_URL": f"smtp://127.0.0.1:{port}",
+            "PRAO_VAR_DIR": str(ROOT / "var" / "bench"),
+        }
+        env.pop("DEMO", None)
+        workers = [start_worker(env) for _ in range(worker_count)]
+        await asyncio.sleep(3)  # let them connect, so startup is not in the figure
+        started = time.perf_counter()
+        await enqueue_deliveries(pool, ids)
+        enqueued = time.perf_counter() - started
+        while True:
+            sent = await OutboxMessage.filter(status=OutboxStatus.SENT).count()
+            if sent >= count or time.perf_counter() - started > 600:
+                break
+            await asyncio.sleep(0.2)
+        elapsed = time.perf_counter() - started
+        await asyncio.sleep(1)  # anything sent twice would show up by now
+        statuses = Counter(await OutboxMessage.all().values_list("status", flat=True))
+        attempts = Counter(await OutboxMessage.all().values_list("attempts", flat=True))
+        with sink.lock:
+            seen = Counter(sink.seen)
+        expected = {f"<outbox-{i}@prao>" for i in ids}
+        missing = len(expected - set(seen))
+        doubled = sum(1 for key, n in seen.items() if n > 1)
+        unknown = len(set(seen) - expected)
+        print(f"outbox delivery, {count} messages, {worker_count} arq workers, PostgreSQL")
+        print(f"  enqueue: {count / enqueued:,.0f} jobs/s ({enqueued:.1f} s)")
+        print(f"  delivered: {sent} in {elapsed:.1f} s = {sent / elapsed:,.0f} messages/s")
+        print(f"  at the sink: {sum(seen.values())} messages, {len(seen)} distinct Message-IDs")
+        print(f"  missing {missing}, delivered twice {doubled}, unknown {unknown}")
+        print(
+            f"  database: {dict(statuses)}; attempts per message: {dict(sorted(attempts.items()))}"
+        )
+        ok = (
+            missing == 0
+            and doubled == 0
+            and unknown == 0
+            and statuses.get(OutboxStatus.SENT, 0) == count
+        )
+        print("  exactly once: " + ("yes" if ok else "NO"))
+        return 0 if ok else 1
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(timeout=30)
+        await pool.flushdb()
+        await pool.aclose()
+        controller.stop()
+        await close_db()
+        await drop_database(server, database_url)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+    )
+    args = parser.parse_args()
+    sys.exit(asyncio.run(run(args.messages, args.workers, args.redis)))
+
+
+if __name__ == "__main__":
+    main()

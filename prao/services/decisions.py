@@ -1,0 +1,122 @@
+"""An employer's decision on a pending booking, and pending bookings left waiting too long."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from prao import audit, clock, outbox, policy
+from prao.actor import Actor
+from prao.errors import DomainError, ErrorCode, Outcome, Refused
+from prao.jobs import jobs
+from prao.models import Booking, BookingStatus, Pupil, Role, Slot
+from prao.services.booking import MAX_REASON_LENGTH
+from prao.validation import clean_text, valid_id
+
+BOOKING_NOT_FOUND = "Bokningen finns inte."
+
+
+async def decide_booking(
+    actor: Actor, booking_id: int, approve: bool, reason: str = ""
+) -> Outcome[Booking]:
+    """Only the slot's own employer decides; a decline frees the place at once."""
+    reason = clean_text(reason)
+    if len(reason) > MAX_REASON_LENGTH:
+        return Outcome.fail(
+            ErrorCode.INVALID, "reason", "Meddelandet är för långt (högst 1000 tecken)."
+        )
+    if actor.role is not Role.EMPLOYER or actor.employer_id is None:
+        return Outcome.fail(ErrorCode.FORBIDDEN, "bookingId")
+    booking = (
+        await policy.bookings(actor).get_or_none(id=booking_id) if valid_id(booking_id) else None
+    )
+    if booking is None:
+        return Outcome.fail(ErrorCode.NOT_FOUND, "bookingId", BOOKING_NOT_FOUND)
+    if booking.status != BookingStatus.PENDING:
+        return Outcome.fail(ErrorCode.NOT_PENDING, "bookingId")
+    pupil = await Pupil.get(id=booking.pupil_id)
+    # outbox adds the pupil's accounts, her guardians and the employer's contact itself.
+    recipients: list[str | None] = [pupil.email]
+    now = clock.now()
+    status = BookingStatus.CONFIRMED if approve else BookingStatus.DECLINED
+    try:
+        async with in_transaction() as conn:
+            # Conditional on "still pending": a second click or a cancellation wins only once.
+            changed = (
+                await Booking.filter(id=booking.id, status=BookingStatus.PENDING)
+                .using_db(conn)
+                .update(
+                    status=status,
+                    decided_by_id=actor.user_id,
+                    decided_at=now,
+                    updated_at=now,
+                    reason=reason,
+                )
+            )
+            if not changed:
+                raise Refused(DomainError.of(ErrorCode.NOT_PENDING, "bookingId"))
+            if not approve:
+                await (
+                    Slot.filter(id=booking.slot_id, taken__gt=0)
+                    .using_db(conn)
+                    .update(taken=F("taken") - 1, updated_at=now)
+                )
+            booking = await Booking.get(id=booking.id, using_db=conn)
+            slot = await Slot.get(id=booking.slot_id, using_db=conn)
+            messages = await outbox.booking_changed(
+                kind="booking_approved" if approve else "booking_declined",
+                booking=booking,
+                pupil=pupil,
+                slot=slot,
+                recipients=recipients,
+                connection=conn,
+            )
+            await audit.record(
+                actor, "approve" if approve else "decline", "booking", connection=conn,
+                booking_id=booking.id,
+            )  # fmt: skip
+    except Refused as refused:
+        return Outcome(errors=[refused.error])
+    await jobs.deliver([m.id for m in messages])
+    return Outcome(value=booking)
+
+
+async def flag_stale_pending(now: datetime, days: int) -> int:
+    """Stamp pending bookings older than `days` so the coordinator sees them; returns how many."""
+    return await Booking.filter(
+        status=BookingStatus.PENDING,
+        flagged_at__isnull=True,
+        created_at__lt=now - timedelta(days=days),
+    ).update(flagged_at=now)
+
+
+@dataclass(frozen=True)
+class FlaggedBooking:
+    booking: Booking  # with pupil and slot__employer fetched
+    pupil_name: str
+    waiting_days: int
+
+
+FLAGGED_LIMIT = 50
+
+
+async def flagged_pending(actor: Actor, now: datetime | None = None) -> list[FlaggedBooking]:
+    """The coordinator's flagged pending bookings, oldest first; the read is audited."""
+    if not actor.is_school_staff or actor.is_token:
+        return []
+    now = now or clock.now()
+    rows = (
+        await policy.bookings(actor)
+        .filter(status=BookingStatus.PENDING, flagged_at__isnull=False)
+        .select_related("pupil", "slot__employer")
+        .order_by("created_at", "id")
+        .limit(FLAGGED_LIMIT)
+    )
+    await audit.pupils_read(actor, len(rows), view="web:oversikt:flaggade")
+    return [
+        FlaggedBooking(b, f"{b.pupil.first_name} {b.pupil.last_name}", (now - b.created_at).days)
+        for b in rows
+    ]

@@ -1,0 +1,152 @@
+"""Employer accounts: signing up a workplace, and inviting colleagues as supervisors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.transactions import in_transaction
+
+from prao import audit, orgnr, outbox
+from prao.actor import Actor
+from prao.auth import SIGN_IN_PATH, issue_sign_in_token, request_sign_in_link
+from prao.config import Settings
+from prao.errors import DomainError, ErrorCode, Outcome
+from prao.jobs import jobs
+from prao.models import Employer, Organiser, Role, User
+from prao.validation import clean_text, valid_id
+
+MAX_NAME = 200
+MAX_EMAIL = 254
+
+
+@dataclass
+class SignUp:
+    organiser_id: int | None
+    name: str
+    org_number: str
+    address: str
+    city: str
+    contact_email: str
+    contact_name: str = ""
+
+
+def email_refusal(email: str, field: str) -> DomainError | None:
+    local_part, at, domain = email.partition("@")
+    if not email:
+        return DomainError.of(ErrorCode.INVALID, field, "Skriv en e-postadress.")
+    if not at or not local_part or "." not in domain or len(email) > MAX_EMAIL or " " in email:
+        return DomainError.of(
+            ErrorCode.INVALID, field, "Skriv en hel e-postadress, till exempel namn@foretag.se."
+        )
+    return None
+
+
+async def _sign_up_errors(data: SignUp) -> tuple[list[DomainError], str | None]:
+    errors: list[DomainError] = []
+    if not valid_id(data.organiser_id) or not await Organiser.exists(id=data.organiser_id):
+        errors.append(DomainError.of(ErrorCode.INVALID, "organiserId", "Välj kommun."))
+    for value, field, what in (
+        (data.name, "name", "organisationens namn"),
+        (data.address, "address", "adressen"),
+        (data.city, "city", "orten"),
+    ):
+        if not value:
+            errors.append(DomainError.of(ErrorCode.INVALID, field, f"Skriv {what}."))
+        elif len(value) > MAX_NAME:
+            errors.append(DomainError.of(ErrorCode.INVALID, field, f"Högst {MAX_NAME} tecken."))
+    number = orgnr.normalise(data.org_number)
+    if number is None:
+        errors.append(
+            DomainError.of(
+                ErrorCode.INVALID,
+                "orgNumber",
+                "Organisationsnumret ska ha 10 siffror, till exempel 556036-0793, "
+                "och kontrollsiffran måste stämma.",
+            )
+        )
+    refusal = email_refusal(data.contact_email, "contactEmail")
+    if refusal:
+        errors.append(refusal)
+    return errors, number
+
+
+async def sign_up(data: SignUp, settings: Settings) -> Outcome[Employer | None]:
+    """A new workplace and its first user, who gets a sign-in link.
+
+    An address that already has an account gets a sign-in link instead, and the answer is the
+    same (value None), so the form does not tell strangers who has an account."""
+    data.name = clean_text(data.name)
+    data.address = clean_text(data.address)
+    data.city = clean_text(data.city)
+    data.contact_email = clean_text(data.contact_email).lower()
+    data.contact_name = clean_text(data.contact_name, MAX_NAME)
+    errors, number = await _sign_up_errors(data)
+    if errors:
+        return Outcome(errors=errors)
+    if await User.exists(email=data.contact_email):
+        await request_sign_in_link(data.contact_email, settings)
+        return Outcome(value=None)
+    async with in_transaction() as conn:
+        employer = await Employer.create(
+            organiser_id=data.organiser_id,
+            name=data.name,
+            org_number=number,
+            contact_email=data.contact_email,
+            address=data.address,
+            city=data.city,
+            using_db=conn,
+        )
+        user = await User.create(
+            email=data.contact_email,
+            name=data.contact_name,
+            role=Role.EMPLOYER,
+            employer_id=employer.id,
+            using_db=conn,
+        )
+    await _mail_link(user, settings)
+    return Outcome(value=employer)
+
+
+async def _mail_link(user: User, settings: Settings) -> None:
+    raw = await issue_sign_in_token(user, settings)
+    message = await outbox.sign_in_link(
+        email=user.email,
+        url=f"{settings.base_url}{SIGN_IN_PATH}{raw}",
+        minutes=settings.sign_in_link_minutes,
+    )
+    await jobs.deliver([message.id])
+
+
+async def invite_supervisor(
+    actor: Actor, email: str, name: str, settings: Settings
+) -> Outcome[User]:
+    """A colleague at the same workplace becomes a supervisor (handledare) with her own sign-in."""
+    if actor.role is not Role.EMPLOYER or actor.employer_id is None:
+        return Outcome.fail(ErrorCode.FORBIDDEN)
+    email = clean_text(email).lower()
+    name = clean_text(name)
+    refusal = email_refusal(email, "email")
+    if refusal:
+        return Outcome(errors=[refusal])
+    if len(name) > MAX_NAME:
+        return Outcome.fail(ErrorCode.INVALID, "name", f"Högst {MAX_NAME} tecken.")
+    if await User.exists(email=email):
+        return Outcome.fail(
+            ErrorCode.INVALID, "email", "Det finns redan ett konto med den e-postadressen."
+        )
+    user = await User.create(
+        email=email, name=name, role=Role.EMPLOYER, employer_id=actor.employer_id
+    )
+    await audit.record(actor, "invite", "user", user_id=user.id)
+    await _mail_link(user, settings)
+    return Outcome(value=user)
+
+
+async def colleagues(actor: Actor) -> list[User]:
+    if actor.role is not Role.EMPLOYER or actor.employer_id is None:
+        return []
+    return await User.filter(employer_id=actor.employer_id, is_active=True).order_by("name", "id")
+
+
+async def organisers() -> list[Organiser]:
+    return await Organiser.all().order_by("name")

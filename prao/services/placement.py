@@ -1,0 +1,287 @@
+"""A coordinator's period: who is placed, pending or unplaced; placing or moving a pupil by hand;
+reminding the unplaced. Capacity is enforced the same way as in prao.services.booking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from prao import audit, clock, outbox, policy
+from prao.actor import Actor
+from prao.errors import DomainError, ErrorCode, Outcome, Refused
+from prao.jobs import jobs
+from prao.models import (
+    ACTIVE_BOOKING_STATUSES,
+    Booking,
+    BookingOrigin,
+    BookingStatus,
+    Employer,
+    OutboxMessage,
+    Period,
+    Pupil,
+    School,
+    Slot,
+    SlotStatus,
+    User,
+    Wish,
+)
+from prao.services.booking import SLOT_NOT_FOUND, is_listed_for
+from prao.services.periods import managed_period
+from prao.validation import valid_id
+
+
+async def slot_refusal(
+    pupil: Pupil, school: School, period: Period, slot: Slot
+) -> DomainError | None:
+    """Why this pupil may not take (or wish for) this slot in this period, or None."""
+    employer = await Employer.get(id=slot.employer_id)
+    if employer.organiser_id != school.organiser_id or slot.status == SlotStatus.DRAFT:
+        return DomainError.of(ErrorCode.NOT_FOUND, "slotId", SLOT_NOT_FOUND)
+    if not await is_listed_for(slot, school):
+        return DomainError.of(ErrorCode.NOT_VISIBLE, "slotId")
+    if slot.status != SlotStatus.PUBLISHED:
+        return DomainError.of(ErrorCode.NOT_PUBLISHED, "slotId")
+    if not (period.start_date <= slot.end_date and slot.start_date <= period.end_date):
+        return DomainError.of(ErrorCode.DATES_DO_NOT_MATCH, "slotId")
+    if pupil.age_on(slot.start_date) < slot.min_age:
+        return DomainError.of(
+            ErrorCode.TOO_YOUNG, "slotId", f"Platsen kräver att eleven har fyllt {slot.min_age} år."
+        )
+    return None
+
+
+async def _period_pupil(period: Period, pupil_id: int) -> Pupil | DomainError:
+    pupil = (
+        await Pupil.get_or_none(
+            id=pupil_id, school_id=period.school_id, year_group=period.year_group
+        )
+        if valid_id(pupil_id)
+        else None
+    )
+    if pupil is None:
+        return DomainError.of(ErrorCode.NOT_FOUND, "pupilId", "Eleven finns inte i perioden.")
+    return pupil
+
+
+async def _recipients(pupil: Pupil) -> list[str | None]:
+    users = await User.filter(pupil_id=pupil.id).values_list("email", flat=True)
+    return [pupil.email, *users]  # type: ignore[list-item]
+
+
+async def place_pupil(
+    actor: Actor, period_id: int, pupil_id: int, slot_id: int
+) -> Outcome[Booking]:
+    """Place a pupil, or move her from her current placement, in one transaction: if the new
+    slot has no place left, the old booking stays as it was."""
+    period = await managed_period(actor, period_id)
+    if isinstance(period, DomainError):
+        return Outcome(errors=[period])
+    pupil = await _period_pupil(period, pupil_id)
+    if isinstance(pupil, DomainError):
+        return Outcome(errors=[pupil])
+    slot = await policy.slots(actor).get_or_none(id=slot_id) if valid_id(slot_id) else None
+    if slot is None:
+        return Outcome.fail(ErrorCode.NOT_FOUND, "slotId", SLOT_NOT_FOUND)
+    school = await School.get(id=pupil.school_id)
+    refusal = await slot_refusal(pupil, school, period, slot)
+    if refusal is not None:
+        return Outcome(errors=[refusal])
+    current = await Booking.filter(
+        pupil_id=pupil.id, period_id=period.id, status__in=list(ACTIVE_BOOKING_STATUSES)
+    ).first()
+    if current is not None and current.slot_id == slot.id:
+        return Outcome.fail(ErrorCode.ALREADY_BOOKED, "slotId", "Eleven har redan den platsen.")
+    if slot.taken >= slot.capacity:
+        return Outcome.fail(ErrorCode.SLOT_FULL, "slotId")
+    recipients = await _recipients(pupil)
+    now = clock.now()
+    status = BookingStatus.PENDING if slot.requires_approval else BookingStatus.CONFIRMED
+    messages: list[OutboxMessage] = []
+    try:
+        async with in_transaction() as conn:
+            if current is not None:
+                moved = (
+                    await Booking.filter(id=current.id, status__in=list(ACTIVE_BOOKING_STATUSES))
+                    .using_db(conn)
+                    .update(
+                        status=BookingStatus.CANCELLED,
+                        cancelled_at=now,
+                        updated_at=now,
+                        reason="Flyttad av SYV.",
+                        decided_by_id=actor.user_id,
+                    )
+                )
+                if not moved:  # changed a moment ago: let her look again
+                    raise Refused(DomainError.of(ErrorCode.NOT_ACTIVE, "pupilId"))
+                await (
+                    Slot.filter(id=current.slot_id)
+                    .using_db(conn)
+                    .update(taken=F("taken") - 1, updated_at=now)
+                )
+            try:
+                booking = await Booking.create(
+                    pupil_id=pupil.id,
+                    slot_id=slot.id,
+                    period_id=period.id,
+                    status=status,
+                    origin=BookingOrigin.STAFF,
+                    created_by_id=actor.user_id,
+                    using_db=conn,
+                )
+            except IntegrityError as exc:  # someone else placed her at the same moment
+                raise Refused(DomainError.of(ErrorCode.ALREADY_BOOKED, "pupilId")) from exc
+            slot.taken += 1
+            messages += await outbox.booking_changed(
+                kind="booking_created",
+                booking=booking,
+                pupil=pupil,
+                slot=slot,
+                recipients=recipients,
+                connection=conn,
+            )
+            reserved = (
+                await Slot.filter(id=slot.id, status=SlotStatus.PUBLISHED, taken__lt=F("capacity"))
+                .using_db(conn)
+                .update(taken=F("taken") + 1, updated_at=now)
+            )
+            if not reserved:
+                raise Refused(DomainError.of(ErrorCode.SLOT_FULL, "slotId"))
+            await audit.record(
+                actor,
+                "move" if current else "place",
+                "booking",
+                connection=conn,
+                booking_id=booking.id,
+                pupil_id=pupil.id,
+            )
+    except Refused as refused:
+        return Outcome(errors=[refused.error])
+    await jobs.deliver([m.id for m in messages])
+    return Outcome(value=booking)
+
+
+@dataclass(frozen=True)
+class PupilLine:
+    pupil: Pupil
+    booking: Booking | None  # the active one, with slot and slot.employer fetched
+    wishes: int
+
+    @property
+    def state(self) -> str:
+        if self.booking is None:
+            return "unplaced"
+        return "placed" if self.booking.status == BookingStatus.CONFIRMED else "pending"
+
+
+@dataclass
+class ClassCount:
+    class_name: str
+    pupils: int = 0
+    placed: int = 0
+    pending: int = 0
+    unplaced: int = 0
+
+
+@dataclass
+class PeriodOverview:
+    period: Period
+    lines: list[PupilLine]  # the unplaced first, then by class and name
+    classes: list[ClassCount] = field(default_factory=list)
+
+    def count(self, state: str) -> int:
+        return sum(1 for line in self.lines if line.state == state)
+
+    @property
+    def unplaced(self) -> list[PupilLine]:
+        return [line for line in self.lines if line.state == "unplaced"]
+
+
+async def period_overview(actor: Actor, period_id: int) -> Outcome[PeriodOverview]:
+    """Every pupil of the period's year group with her placement. Coordinators see pupils with
+    protected identity too (they place them); exports leave them out. The read is audited."""
+    period = await managed_period(actor, period_id)
+    if isinstance(period, DomainError):
+        return Outcome(errors=[period])
+    pupils = await Pupil.filter(school_id=period.school_id, year_group=period.year_group)
+    bookings = {
+        b.pupil_id: b
+        for b in await Booking.filter(
+            period_id=period.id, status__in=list(ACTIVE_BOOKING_STATUSES)
+        ).select_related("slot__employer")
+    }
+    wish_counts: dict[int, int] = {}
+    for row in await Wish.filter(period_id=period.id).values("pupil_id"):
+        wish_counts[row["pupil_id"]] = wish_counts.get(row["pupil_id"], 0) + 1
+    lines = [PupilLine(p, bookings.get(p.id), wish_counts.get(p.id, 0)) for p in pupils]
+    lines.sort(
+        key=lambda line: (
+            line.state != "unplaced",
+            line.pupil.class_name,
+            line.pupil.last_name,
+            line.pupil.first_name,
+            line.pupil.id,
+        )
+    )
+    classes: dict[str, ClassCount] = {}
+    for line in lines:
+        counts = classes.setdefault(line.pupil.class_name, ClassCount(line.pupil.class_name))
+        counts.pupils += 1
+        setattr(counts, line.state, getattr(counts, line.state) + 1)
+    await audit.pupils_read(actor, len(lines), view="period-overview", period_id=period.id)
+    return Outcome(value=PeriodOverview(period, lines, [classes[k] for k in sorted(classes)]))
+
+
+async def open_slots(actor: Actor, period: Period) -> list[Slot]:
+    """Published slots open to the period's school, overlapping its dates, with places left."""
+    return (
+        await policy.slots(actor)
+        .filter(
+            status=SlotStatus.PUBLISHED,
+            taken__lt=F("capacity"),
+            start_date__lte=period.end_date,
+            end_date__gte=period.start_date,
+        )
+        .select_related("employer")
+        .order_by("title", "id")
+        .limit(500)
+    )
+
+
+async def reminder_addresses(pupils: list[Pupil]) -> dict[int, str]:
+    """Where each pupil can be reached: her own address, else her sign-in account's."""
+    accounts: dict[int, str] = {}
+    for user in await User.filter(pupil_id__in=[p.id for p in pupils] or [0]).order_by("id"):
+        if user.pupil_id is not None:
+            accounts.setdefault(user.pupil_id, user.email)
+    return {p.id: address for p in pupils if (address := p.email or accounts.get(p.id))}
+
+
+async def remind_unplaced(actor: Actor, period_id: int) -> Outcome[int]:
+    """One outbox message per unplaced pupil with an e-mail address; returns how many."""
+    found = await period_overview(actor, period_id)
+    if not found.ok or found.value is None:
+        return Outcome(errors=found.errors)
+    period = found.value.period
+    unplaced = [line.pupil for line in found.value.unplaced]
+    addresses = await reminder_addresses(unplaced)
+    closes = f"{clock.local(period.booking_closes_at):%Y-%m-%d %H:%M}"
+    async with in_transaction() as conn:
+        messages = [
+            await outbox.unplaced_reminder(
+                email=addresses[p.id],
+                first_name=p.first_name,
+                period_name=period.name,
+                closes=closes,
+                connection=conn,
+            )
+            for p in unplaced
+            if p.id in addresses
+        ]
+        await audit.record(
+            actor, "remind", "pupil", len(messages), connection=conn, period_id=period.id
+        )
+    await jobs.deliver([m.id for m in messages])
+    return Outcome(value=len(messages))

@@ -1,0 +1,290 @@
+"""Self-found placements (egenfunnen plats): a pupil names a workplace she found herself, and the
+workplace confirms or declines by a one-time link, without an account."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from prao import audit, clock, outbox
+from prao.actor import Actor
+from prao.auth import hash_secret
+from prao.config import Settings
+from prao.errors import DomainError, ErrorCode, Outcome, Refused
+from prao.jobs import jobs
+from prao.models import (
+    ACTIVE_BOOKING_STATUSES,
+    Booking,
+    BookingLink,
+    BookingOrigin,
+    BookingStatus,
+    Employer,
+    LinkPurpose,
+    OutboxMessage,
+    Period,
+    Pupil,
+    School,
+    Slot,
+    SlotStatus,
+)
+from prao.rules import dates_errors
+from prao.services.employers import MAX_NAME, email_refusal
+from prao.validation import clean_text
+
+CONFIRM_PATH = "/bekrafta/"
+LINK_DAYS = 14
+MAX_TASKS = 5000
+# The pupil does not know the workplace's hours; the placement card shows these until changed.
+DEFAULT_STARTS = 8 * 60
+DEFAULT_ENDS = 15 * 60
+
+
+@dataclass
+class SelfFound:
+    name: str
+    contact_email: str
+    start_date: date | None
+    end_date: date | None
+    tasks: str
+    address: str = ""
+    city: str = ""
+
+
+async def _period_for(pupil: Pupil, start: date, end: date) -> Period | None:
+    """The pupil's own prao period that holds these dates and has not ended."""
+    return (
+        await Period.filter(
+            school_id=pupil.school_id,
+            year_group=pupil.year_group,
+            start_date__lte=start,
+            end_date__gte=max(end, clock.today()),
+        )
+        .order_by("start_date", "id")
+        .first()
+    )
+
+
+def _check(data: SelfFound) -> list[DomainError]:
+    errors: list[DomainError] = []
+    if not data.name:
+        errors.append(DomainError.of(ErrorCode.INVALID, "name", "Skriv arbetsplatsens namn."))
+    elif len(data.name) > MAX_NAME:
+        errors.append(DomainError.of(ErrorCode.INVALID, "name", f"Högst {MAX_NAME} tecken."))
+    refusal = email_refusal(data.contact_email, "contactEmail")
+    if refusal:
+        errors.append(refusal)
+    errors += dates_errors(data.start_date, data.end_date)
+    if not data.tasks:
+        errors.append(DomainError.of(ErrorCode.INVALID, "tasks", "Skriv vad du ska göra där."))
+    elif len(data.tasks) > MAX_TASKS:
+        errors.append(DomainError.of(ErrorCode.INVALID, "tasks", f"Högst {MAX_TASKS} tecken."))
+    for value, field in ((data.address, "address"), (data.city, "city")):
+        if len(value) > MAX_NAME:
+            errors.append(DomainError.of(ErrorCode.INVALID, field, f"Högst {MAX_NAME} tecken."))
+    return errors
+
+
+async def register(actor: Actor, data: SelfFound, settings: Settings) -> Outcome[Booking]:
+    """A pending booking of a private slot, and a link mailed to the workplace's contact."""
+    if not actor.is_pupil or actor.pupil_id is None:
+        return Outcome.fail(ErrorCode.FORBIDDEN)
+    data = SelfFound(
+        name=clean_text(data.name),
+        contact_email=clean_text(data.contact_email).lower(),
+        start_date=data.start_date,
+        end_date=data.end_date,
+        tasks=clean_text(data.tasks),
+        address=clean_text(data.address),
+        city=clean_text(data.city),
+    )
+    errors = _check(data)
+    if errors:
+        return Outcome(errors=errors)
+    assert data.start_date is not None and data.end_date is not None
+    pupil = await Pupil.get(id=actor.pupil_id)
+    period = await _period_for(pupil, data.start_date, data.end_date)
+    if period is None:
+        return Outcome.fail(
+            ErrorCode.DATES_DO_NOT_MATCH,
+            "startDate",
+            "Datumen måste ligga inom din praoperiod.",
+        )
+    if await Booking.exists(
+        pupil_id=pupil.id, period_id=period.id, status__in=list(ACTIVE_BOOKING_STATUSES)
+    ):
+        return Outcome.fail(ErrorCode.ALREADY_BOOKED, "startDate")
+    school = await School.get(id=pupil.school_id)
+    raw = secrets.token_urlsafe(32)
+    try:
+        async with in_transaction() as conn:
+            employer = await Employer.filter(
+                organiser_id=school.organiser_id, contact_email=data.contact_email
+            ).using_db(conn).order_by("id").first() or await Employer.create(
+                organiser_id=school.organiser_id,
+                name=data.name,
+                contact_email=data.contact_email,
+                address=data.address,
+                city=data.city,
+                using_db=conn,
+            )
+            slot = await Slot.create(
+                employer_id=employer.id,
+                title=data.name,
+                tasks=data.tasks,
+                address=data.address or employer.address,
+                city=data.city or employer.city,
+                trade="",
+                start_date=data.start_date,
+                end_date=data.end_date,
+                starts_minute=DEFAULT_STARTS,
+                ends_minute=DEFAULT_ENDS,
+                break_minutes=30,
+                capacity=1,
+                taken=1,
+                visible_to_all=False,  # private: listed for no school
+                status=SlotStatus.CLOSED,
+                requires_approval=True,
+                using_db=conn,
+            )
+            try:
+                booking = await Booking.create(
+                    pupil_id=pupil.id,
+                    slot_id=slot.id,
+                    period_id=period.id,
+                    status=BookingStatus.PENDING,
+                    origin=BookingOrigin.SELF_FOUND,
+                    created_by_id=actor.user_id,
+                    using_db=conn,
+                )
+            except IntegrityError as exc:  # one active booking per period, raced
+                raise Refused(DomainError.of(ErrorCode.ALREADY_BOOKED, "startDate")) from exc
+            await BookingLink.create(
+                booking_id=booking.id,
+                purpose=LinkPurpose.CONFIRM_SELF_FOUND,
+                token_hash=hash_secret(raw),
+                email=data.contact_email,
+                expires_at=clock.now() + timedelta(days=LINK_DAYS),
+                using_db=conn,
+            )
+            message = await OutboxMessage.create(
+                kind="self_found_request",
+                to_address=data.contact_email,
+                subject=f"Bekräfta praoplats för {pupil.first_name}",
+                body=_request_body(pupil, school, data, f"{settings.base_url}{CONFIRM_PATH}{raw}"),
+                booking_id=booking.id,
+                using_db=conn,
+            )
+            await audit.record(actor, "register_self_found", "booking", connection=conn,
+                               booking_id=booking.id)  # fmt: skip
+    except Refused as refused:
+        return Outcome(errors=[refused.error])
+    await jobs.deliver([message.id])
+    return Outcome(value=booking)
+
+
+def _request_body(pupil: Pupil, school: School, data: SelfFound, url: str) -> str:
+    assert data.start_date is not None and data.end_date is not None
+    return "\n".join(
+        [
+            "Hej!",
+            "",
+            f"{pupil.first_name} på {school.name} har berättat att hen ska göra sin prao hos "
+            f"{data.name}, {data.start_date:%Y-%m-%d} – {data.end_date:%Y-%m-%d}.",
+            "",
+            f"Uppgifter: {data.tasks}",
+            "",
+            "Bekräfta eller tacka nej här (inget konto behövs; länken fungerar en gång och i "
+            f"{LINK_DAYS} dagar):",
+            url,
+            "",
+            "Hälsningar, Prao",
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class PendingLink:
+    link: BookingLink
+    booking: Booking  # with pupil__school and slot fetched
+
+    @property
+    def first_name(self) -> str:
+        return self.booking.pupil.first_name
+
+    @property
+    def school_name(self) -> str | None:
+        pupil = self.booking.pupil
+        return None if pupil.security_marking else pupil.school.name
+
+
+async def open_link(raw: str, now: datetime | None = None) -> Outcome[PendingLink]:
+    """What the link is about, if it may still be used. Reading it changes nothing."""
+    now = now or clock.now()
+    link = await BookingLink.get_or_none(
+        token_hash=hash_secret(raw), purpose=LinkPurpose.CONFIRM_SELF_FOUND
+    )
+    if link is None:
+        return Outcome.fail(ErrorCode.NOT_FOUND, "token", "Länken finns inte.")
+    if link.used_at is not None:
+        return Outcome.fail(ErrorCode.LINK_USED, "token")
+    if link.expires_at <= now:
+        return Outcome.fail(ErrorCode.LINK_EXPIRED, "token")
+    booking = await Booking.get(id=link.booking_id).select_related("pupil__school", "slot")
+    if booking.status != BookingStatus.PENDING:
+        return Outcome.fail(ErrorCode.NOT_PENDING, "token")
+    return Outcome(value=PendingLink(link, booking))
+
+
+async def answer_link(raw: str, confirm: bool, reason: str = "") -> Outcome[Booking]:
+    """Confirm or decline, once: the link and the booking each change by a conditional UPDATE."""
+    opened = await open_link(raw)
+    if not opened.ok or opened.value is None:
+        return Outcome(errors=opened.errors)
+    link, booking = opened.value.link, opened.value.booking
+    reason = clean_text(reason, 1000)
+    now = clock.now()
+    pupil = booking.pupil
+    # outbox adds the pupil's accounts and her guardians; the workplace is the link's address.
+    recipients = [pupil.email, link.email]
+    status = BookingStatus.CONFIRMED if confirm else BookingStatus.DECLINED
+    try:
+        async with in_transaction() as conn:
+            used = (
+                await BookingLink.filter(id=link.id, used_at__isnull=True, expires_at__gt=now)
+                .using_db(conn)
+                .update(used_at=now)
+            )
+            if not used:
+                raise Refused(DomainError.of(ErrorCode.LINK_USED, "token"))
+            changed = (
+                await Booking.filter(id=booking.id, status=BookingStatus.PENDING)
+                .using_db(conn)
+                .update(status=status, decided_at=now, updated_at=now, reason=reason)
+            )
+            if not changed:
+                raise Refused(DomainError.of(ErrorCode.NOT_PENDING, "token"))
+            if not confirm:
+                await (
+                    Slot.filter(id=booking.slot_id, taken__gt=0)
+                    .using_db(conn)
+                    .update(taken=F("taken") - 1, updated_at=now)
+                )
+            booking = await Booking.get(id=booking.id, using_db=conn)
+            slot = await Slot.get(id=booking.slot_id, using_db=conn)
+            messages = await outbox.booking_changed(
+                kind="self_found_confirmed" if confirm else "booking_declined",
+                booking=booking,
+                pupil=pupil,
+                slot=slot,
+                recipients=recipients,
+                connection=conn,
+            )
+    except Refused as refused:
+        return Outcome(errors=[refused.error])
+    await jobs.deliver([m.id for m in messages])
+    return Outcome(value=booking)

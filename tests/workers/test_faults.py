@@ -1,0 +1,275 @@
+"""Faults between the outbox and the mailbox: mail is delayed, never lost, never doubled."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+from arq import create_pool
+from arq.connections import ArqRedis, RedisSettings
+from arq.constants import in_progress_key_prefix
+
+from prao import clock
+from prao.app import create_app
+from prao.config import Settings
+from prao.jobs import DELIVER_MESSAGE, enqueue_deliveries, jobs
+from prao.models import OutboxMessage, OutboxStatus
+from prao.services.booking import book_slot
+from prao.services.delivery import backoff, sweep_outbox
+from tests.conftest import sign_in
+from tests.factories import World
+from tests.workers.burst import run_worker_burst
+from tests.workers.conftest import Sink, free_port
+from workers.mail import sweep_outbox_job
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+async def configured(
+    settings: Settings, redis_url: str, smtp: tuple[str, Sink]
+) -> AsyncIterator[Settings]:
+    with_mail = dataclasses.replace(settings, redis_url=redis_url, smtp_url=smtp[0])
+    await jobs.start(with_mail)
+    yield with_mail
+    await jobs.stop()
+
+
+@pytest.fixture
+async def pool(redis_url: str) -> AsyncIterator[ArqRedis]:
+    redis = await create_pool(RedisSettings.from_dsn(redis_url))
+    yield redis
+    await redis.aclose()
+
+
+async def one_message(address: str = "alva@example.se") -> OutboxMessage:
+    return await OutboxMessage.create(
+        kind="test", to_address=address, subject="Prov", body="Hej!\n\nEtt prov."
+    )
+
+
+async def test_refused_twice_then_accepted_is_delivered_once(
+    db: None, configured: Settings, redis_url: str, smtp: tuple[str, Sink]
+) -> None:
+    _, sink = smtp
+    sink.data_replies = ["451 4.3.0 Try again later"] * 2
+    message = await one_message()
+    await jobs.deliver([message.id])
+    worker = await run_worker_burst(redis_url, configured)
+    assert worker.jobs_retried == 2 and worker.jobs_complete == 1
+    assert sink.data_attempts == 3
+    assert sink.by_message_id() == {f"<outbox-{message.id}@prao>": 1}
+    await message.refresh_from_db()
+    assert message.status == OutboxStatus.SENT and message.attempts == 3
+    assert message.last_error.startswith("451")
+
+
+def test_backoff_doubles_up_to_an_hour() -> None:
+    assert [backoff(n) for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
+    assert backoff(30) == 3600
+
+
+async def test_after_arqs_last_try_the_message_waits_for_the_sweep(
+    db: None, configured: Settings, redis_url: str, smtp: tuple[str, Sink]
+) -> None:
+    _, sink = smtp
+    sink.data_replies = ["421 4.7.0 Busy"] * 20  # more refusals than arq's tries
+    message = await one_message()
+    await jobs.deliver([message.id])
+    worker = await run_worker_burst(redis_url, configured)
+    await message.refresh_from_db()
+    # arq gave up after its tries; the message waits, pending, for the sweep.
+    assert worker.jobs_retried == 5 and worker.jobs_failed == 1 and not sink.messages
+    assert message.status == OutboxStatus.PENDING and message.attempts == 5
+    assert message.next_attempt_at is not None and message.last_error.startswith("421")
+    # The server recovers; a minute after the retry time the sweep enqueues it afresh.
+    sink.data_replies.clear()
+    assert await sweep_outbox(message.next_attempt_at + timedelta(seconds=30)) == []
+    later = message.next_attempt_at + timedelta(minutes=2)
+    ids = await sweep_outbox(later)
+    assert ids == [message.id]
+    await jobs.deliver(ids)
+    await run_worker_burst(redis_url, configured)
+    assert sink.by_message_id() == {f"<outbox-{message.id}@prao>": 1}
+
+
+async def test_redis_flushed_after_enqueue_the_sweep_delivers(
+    world: World,
+    configured: Settings,
+    redis_url: str,
+    pool: ArqRedis,
+    smtp: tuple[str, Sink],
+) -> None:
+    _, sink = smtp
+    assert (await book_slot(await world.actor(world.pupil_b_user), world.slot.id)).ok
+    ids = sorted(await OutboxMessage.all().values_list("id", flat=True))
+    assert len(ids) == 2 and len(await pool.queued_jobs()) == 2
+    await pool.flushdb()
+    lost = await run_worker_burst(redis_url, configured)
+    assert lost.jobs_complete == 0 and not sink.messages
+    ctx: dict[str, Any] = {"settings": configured, "redis": pool}
+    assert await sweep_outbox_job(ctx) == 0  # under a minute old: not yet the sweep's
+    await OutboxMessage.all().update(created_at=clock.now() - timedelta(minutes=2))
+    assert await sweep_outbox_job(ctx) == 2
+    worker = await run_worker_burst(redis_url, configured)
+    assert worker.jobs_complete == 2
+    assert sink.by_message_id() == {f"<outbox-{i}@prao>": 1 for i in ids}
+    assert await OutboxMessage.filter(status=OutboxStatus.SENT).count() == 2
+    # Sent is sent: a later sweep finds nothing and a stray job sends nothing.
+    assert await sweep_outbox(clock.now() + timedelta(hours=1)) == []
+    await enqueue_deliveries(pool, ids)
+    await run_worker_burst(redis_url, configured)
+    assert len(sink.messages) == 2
+
+
+async def test_sweep_frees_only_stale_claims(db: None) -> None:
+    fresh, stale, unaddressed = await one_message(), await one_message(), await one_message()
+    now = clock.now()
+    await OutboxMessage.filter(id=fresh.id).update(
+        status=OutboxStatus.SENDING, claimed_at=now - timedelta(minutes=1)
+    )
+    await OutboxMessage.filter(id=stale.id).update(
+        status=OutboxStatus.SENDING, claimed_at=now - timedelta(minutes=6)
+    )
+    await OutboxMessage.filter(id=unaddressed.id).update(to_address=None)
+    later = now + timedelta(minutes=2)
+    assert await sweep_outbox(later) == [stale.id]
+    assert (await OutboxMessage.get(id=fresh.id)).status == OutboxStatus.SENDING
+    assert (await OutboxMessage.get(id=stale.id)).status == OutboxStatus.PENDING
+
+
+async def test_refused_address_is_failed_and_shown_to_the_coordinator(
+    world: World,
+    configured: Settings,
+    redis_url: str,
+    smtp: tuple[str, Sink],
+) -> None:
+    _, sink = smtp
+    sink.refused = {"alva@example.se"}
+    assert (await book_slot(await world.actor(world.pupil_a_user), world.slot.id)).ok
+    worker = await run_worker_burst(redis_url, configured)
+    assert worker.jobs_retried == 0
+    failed = await OutboxMessage.get(to_address="alva@example.se")
+    assert failed.status == OutboxStatus.FAILED and failed.attempts == 1
+    assert failed.last_error == "550 5.1.1 No such user"
+    assert await OutboxMessage.filter(status=OutboxStatus.SENT).count() == 3
+    assert len(sink.messages) == 3
+    # Not retried by the sweep either.
+    assert await sweep_outbox(clock.now() + timedelta(hours=1)) == []
+    app = create_app(configured, manage_db=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        await sign_in(client, world.coordinator_a, configured)
+        page = (await client.get("/oversikt")).text
+    assert "E-postadressen fungerar inte" in page
+    assert "Alva Andersson: alva@example.se" in page and "550 5.1.1 No such user" in page
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        await sign_in(client, world.coordinator_b, configured)
+        other = (await client.get("/oversikt")).text
+    assert "E-postadressen fungerar inte" not in other and "alva@example.se" not in other
+
+
+class HoldingSink(Sink):
+    """Holds the first DATA until released (by then the sender is dead), accepting nothing."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data_started = threading.Event()
+        self.release = threading.Event()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if not self.data_started.is_set():
+            self.data_started.set()
+            await asyncio.to_thread(self.release.wait)
+            return "421 4.4.2 Connection dropped"
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.fixture
+def holding_smtp() -> Iterator[tuple[str, HoldingSink]]:
+    sink = HoldingSink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield f"smtp://127.0.0.1:{port}", sink
+    sink.release.set()
+    controller.stop()
+
+
+def start_worker(settings: Settings, redis_url: str, smtp_url: str, var: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": redis_url,
+        "SMTP_URL": smtp_url,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "PRAO_VAR_DIR": str(var),
+        "OUTBOX_RETRY_SECONDS": "0.05",
+    }
+    env.pop("DEMO", None)
+    prao = Path(sys.executable).with_name("prao")
+    return subprocess.Popen(
+        [str(prao), "worker"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+
+
+async def wait_for(condition: Any, seconds: float = 30) -> bool:
+    for _ in range(int(seconds / 0.1)):
+        if await condition():
+            return True
+        await asyncio.sleep(0.1)
+    return False
+
+
+async def test_worker_killed_mid_send_delivers_once_after_restart(
+    db: None,
+    settings: Settings,
+    redis_url: str,
+    pool: ArqRedis,
+    holding_smtp: tuple[str, HoldingSink],
+    tmp_path: Path,
+) -> None:
+    smtp_url, sink = holding_smtp
+    message = await one_message()
+    await enqueue_deliveries(pool, [message.id])
+    first = start_worker(settings, redis_url, smtp_url, tmp_path)
+    try:
+        assert await asyncio.to_thread(sink.data_started.wait, 60), "worker never sent"
+        await message.refresh_from_db()
+        assert message.status == OutboxStatus.SENDING
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    sink.release.set()
+    assert not sink.messages
+    # Time passes: arq's in-progress mark of the dead worker expires (job timeout + 10 s) and
+    # the claim grows stale (STALE_CLAIM); we age them instead of waiting minutes.
+    await pool.delete(f"{in_progress_key_prefix}{DELIVER_MESSAGE}:{message.id}")
+    await OutboxMessage.filter(id=message.id).update(claimed_at=clock.now() - timedelta(minutes=6))
+    second = start_worker(settings, redis_url, smtp_url, tmp_path)
+    try:
+
+        async def sent() -> bool:
+            return (await OutboxMessage.get(id=message.id)).status == OutboxStatus.SENT
+
+        delivered = await wait_for(sent)
+        await asyncio.sleep(0.5)  # a duplicate, were there one, would arrive now
+    finally:
+        second.send_signal(signal.SIGTERM)
+        _, errors = second.communicate(timeout=20)
+    assert delivered, errors.decode()[-3000:]
+    assert sink.by_message_id() == {f"<outbox-{message.id}@prao>": 1}
+    await message.refresh_from_db()
+    assert message.attempts == 2, errors.decode()[-2000:]

@@ -1,0 +1,199 @@
+"""Allocation pages: the start form of a period, the progress bar, the proposal and applying it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from prao.actor import Actor
+from prao.errors import DomainError, ErrorCode
+from prao.models import AllocationRun, AllocationStatus
+from prao.services import allocation
+from web.access import current_actor, redirect, sign_in_first
+from web.errors import csrf_refused, error_page, status_for, with_error_pages
+from web.forms import checked_form, text_field
+from web.templating import is_htmx, render, set_flash
+
+FINISHED = (
+    AllocationStatus.DONE,
+    AllocationStatus.APPLIED,
+    AllocationStatus.FAILED,
+    AllocationStatus.STALE,
+)
+CHART_WIDTH = 320
+BAR_HEIGHT = 24
+LABEL_WIDTH = 90
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/oversikt/perioder/{period_id:int}/fordelning", with_error_pages(start_form)),
+        Route(
+            "/oversikt/perioder/{period_id:int}/fordelning",
+            with_error_pages(start),
+            methods=["POST"],
+        ),
+        Route("/fordelning/{run_id:int}", with_error_pages(run_page)),
+        Route("/fordelning/{run_id:int}/tillampa", with_error_pages(apply), methods=["POST"]),
+    ]
+
+
+def chart(counts: list[int], unplaced: int) -> dict[str, Any]:
+    """Bars of a horizontal SVG chart, one per wish rank and one for the unplaced."""
+    labels = [f"Önskemål {r}" for r in range(1, len(counts) + 1)] + ["Ingen plats"]
+    values = [*counts, unplaced]
+    top = max([*values, 1])
+    room = CHART_WIDTH - LABEL_WIDTH - 40
+    bars = [
+        {
+            "label": label,
+            "value": value,
+            "y": i * (BAR_HEIGHT + 6),
+            "width": round(room * value / top) if value else 0,
+        }
+        for i, (label, value) in enumerate(zip(labels, values, strict=True))
+    ]
+    return {
+        "bars": bars,
+        "width": CHART_WIDTH,
+        "height": len(bars) * (BAR_HEIGHT + 6),
+        "bar_height": BAR_HEIGHT,
+        "label_width": LABEL_WIDTH,
+    }
+
+
+async def _staff(request: Request) -> Actor | Response:
+    actor = await current_actor(request)
+    if actor.is_anonymous:
+        return sign_in_first(request)
+    if not allocation.may_allocate(actor):
+        return error_page(request, 403, None, actor)
+    return actor
+
+
+async def start_form(request: Request) -> Response:
+    actor = await _staff(request)
+    if isinstance(actor, Response):
+        return actor
+    return await _start_page(request, actor, request.path_params["period_id"], None, None)
+
+
+async def _start_page(
+    request: Request, actor: Actor, period_id: int, error: DomainError | None, form: Any
+) -> Response:
+    period = await allocation.allowed_period(actor, period_id)
+    if isinstance(period, DomainError):
+        return error_page(request, status_for(period), period.message, actor)
+    context = {
+        "title": f"Fördelning: {period.name}",
+        "nav": "oversikt",
+        "period": period,
+        "seed": (form or {}).get("seed") or allocation.new_seed(),
+        "policy": (form or {}).get("policy") or period.allocation_policy,
+        "policies": allocation.POLICY_NAMES,
+        "runs": await allocation.recent_runs(actor, period.id),
+        "error": error,
+    }
+    status = 200 if error is None else status_for(error)
+    return render(request, "allocation_start.html", context, actor=actor, status=status)
+
+
+async def start(request: Request) -> Response:
+    actor = await current_actor(request)
+    form = await checked_form(request)
+    if form is None:
+        return csrf_refused(request, actor)
+    checked = await _staff(request)
+    if isinstance(checked, Response):
+        return checked
+    period_id = request.path_params["period_id"]
+    raw_seed = text_field(form, "seed")
+    values = {"seed": raw_seed, "policy": text_field(form, "policy")}
+    seed: int | None = None
+    if raw_seed:
+        if not raw_seed.isdigit() or len(raw_seed) > 10:
+            error = DomainError.of(ErrorCode.INVALID, "seed", "Fröet ska vara ett heltal.")
+            return await _start_page(request, actor, period_id, error, values)
+        seed = int(raw_seed)
+    outcome = await allocation.start_run(
+        actor, period_id, seed=seed, dry_run=True, policy_name=values["policy"] or None
+    )
+    if not outcome.ok or outcome.value is None:
+        return await _start_page(request, actor, period_id, outcome.errors[0], values)
+    return redirect(f"/fordelning/{outcome.value.id}")
+
+
+async def run_page(request: Request) -> Response:
+    actor = await _staff(request)
+    if isinstance(actor, Response):
+        return actor
+    run = await allocation.visible_run(actor, request.path_params["run_id"])
+    if run is None:
+        return error_page(request, 404, "Fördelningen finns inte.", actor)
+    return await _run_page(request, actor, run, None)
+
+
+async def _run_page(
+    request: Request, actor: Actor, run: AllocationRun, error: DomainError | None
+) -> Response:
+    finished = run.status in FINISHED
+    headers = {"vary": "HX-Request"}
+    if is_htmx(request) and request.headers.get("hx-target") == "korning":
+        if finished:  # the whole result page replaces the progress bar
+            return Response(status_code=204, headers={**headers, "hx-refresh": "true"})
+        fragment = {"run": run, "finished": False}
+        return render(
+            request, "allocation_run.html", fragment, actor=actor, block="progress", headers=headers
+        )
+    context: dict[str, Any] = {
+        "title": "Fördelning",
+        "nav": "oversikt",
+        "personal": True,
+        "run": run,
+        "finished": finished,
+        "error": error,
+        "period": await allocation.allowed_period(actor, run.period_id),
+        "policies": allocation.POLICY_NAMES,
+    }
+    if finished and run.result:
+        result = run.result
+        context["names"] = await allocation.unplaced_pupils(actor, run)
+        context["overall"] = chart(list(result["rank_counts"]), int(result["unplaced_count"]))  # type: ignore[call-overload]
+        context["school_charts"] = [
+            (school, chart(list(school["rank_counts"]), int(school["unplaced"])))
+            for school in result["schools"]  # type: ignore[attr-defined]
+        ]
+    status = 200 if error is None else status_for(error)
+    return render(
+        request, "allocation_run.html", context, actor=actor, status=status, headers=headers
+    )
+
+
+async def apply(request: Request) -> Response:
+    actor = await current_actor(request)
+    form = await checked_form(request)
+    if form is None:
+        return csrf_refused(request, actor)
+    checked = await _staff(request)
+    if isinstance(checked, Response):
+        return checked
+    run = await allocation.visible_run(actor, request.path_params["run_id"])
+    if run is None:
+        return error_page(request, 404, "Fördelningen finns inte.", actor)
+    if text_field(form, "confirm") != "ja":
+        error = DomainError.of(
+            ErrorCode.INVALID,
+            "confirm",
+            "Bekräfta att du vill skapa bokningarna genom att kryssa i rutan.",
+        )
+        return await _run_page(request, actor, run, error)
+    outcome = await allocation.apply_run(actor, run.id)
+    if not outcome.ok:
+        refreshed = await AllocationRun.get(id=run.id)
+        return await _run_page(request, actor, refreshed, outcome.errors[0])
+    placed = run.result.get("placed", 0)
+    set_flash(request, f"Förslaget är tillämpat: {placed} bokningar skapade.")
+    return redirect(f"/fordelning/{run.id}")

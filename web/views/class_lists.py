@@ -1,0 +1,99 @@
+"""Class-list upload: the file, a preview with every row's problem beside it, confirmation."""
+
+from __future__ import annotations
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+
+from prao.http import CSRF_FIELD, CSRF_HEADER, csrf_ok
+from prao.services import class_lists
+from prao.services.periods import may_manage
+from web.access import current_actor, redirect, sign_in_first
+from web.errors import csrf_refused, error_page, status_for
+from web.forms import checked_form
+from web.templating import render, set_flash
+
+
+async def upload_form(request: Request) -> Response:
+    actor = await current_actor(request)
+    if actor.is_anonymous:
+        return sign_in_first(request)
+    if not may_manage(actor):
+        return error_page(request, 403, None, actor)
+    context = {"title": "Läs in klasslista", "nav": "klasslistor", "error": None}
+    return render(request, "coord_class_list.html", context, actor=actor)
+
+
+async def upload(request: Request) -> Response:
+    actor = await current_actor(request)
+    form = await request.form(max_files=1, max_fields=5)
+    submitted = request.headers.get(CSRF_HEADER) or form.get(CSRF_FIELD)
+    if not isinstance(submitted, str) or not csrf_ok(request, submitted):
+        return csrf_refused(request, actor)
+    if actor.is_anonymous:
+        return sign_in_first(request)
+    file = form.get("file")
+    data, name = b"", ""
+    if isinstance(file, UploadFile):
+        data = await file.read(class_lists.MAX_FILE_BYTES + 1)
+        name = file.filename or ""
+    outcome = await class_lists.upload(actor, name, data)
+    if not outcome.ok or outcome.value is None:
+        error = outcome.errors[0]
+        if error.field != "file":
+            return error_page(request, status_for(error), error.message, actor)
+        context = {"title": "Läs in klasslista", "nav": "klasslistor", "error": error}
+        return render(request, "coord_class_list.html", context, actor=actor, status=422)
+    return redirect(f"/oversikt/klasslistor/{outcome.value.import_id}")
+
+
+async def preview_page(request: Request) -> Response:
+    actor = await current_actor(request)
+    if actor.is_anonymous:
+        return sign_in_first(request)
+    outcome = await class_lists.preview(actor, request.path_params["import_id"])
+    if not outcome.ok or outcome.value is None:
+        return error_page(request, status_for(outcome.errors[0]), outcome.errors[0].message, actor)
+    context = {
+        "title": "Granska klasslistan",
+        "nav": "klasslistor",
+        "personal": True,
+        "preview": outcome.value,
+        "error": None,
+    }
+    return render(request, "coord_class_preview.html", context, actor=actor)
+
+
+async def confirm(request: Request) -> Response:
+    actor = await current_actor(request)
+    if await checked_form(request) is None:
+        return csrf_refused(request, actor)
+    if actor.is_anonymous:
+        return sign_in_first(request)
+    import_id = request.path_params["import_id"]
+    outcome = await class_lists.confirm(actor, import_id)
+    if outcome.ok and outcome.value is not None:
+        done = outcome.value
+        message = (
+            f"Klasslistan är inläst: {done.created} nya, {done.updated} ändrade, "
+            f"{done.unchanged} oförändrade elever."
+        )
+        if done.missing:
+            message += f" {len(done.missing)} elever fanns inte i filen och är kvar."
+        set_flash(request, message)
+        return redirect("/oversikt/perioder")
+    error = outcome.errors[0]
+    shown = await class_lists.preview(actor, import_id)
+    if not shown.ok:
+        return error_page(request, status_for(error), error.message, actor)
+    context = {
+        "title": "Granska klasslistan",
+        "nav": "klasslistor",
+        "personal": True,
+        "preview": shown.value,
+        "error": error,
+    }
+    return render(
+        request, "coord_class_preview.html", context, actor=actor, status=status_for(error)
+    )

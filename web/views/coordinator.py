@@ -1,0 +1,145 @@
+"""A period seen by its coordinator: counts per class, the unplaced first, placing by hand,
+reminders and exports."""
+
+from __future__ import annotations
+
+import secrets
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from prao.actor import Actor
+from prao.errors import DomainError
+from prao.models import PeriodMode
+from prao.services import exports
+from prao.services.placement import (
+    open_slots,
+    period_overview,
+    place_pupil,
+    remind_unplaced,
+    reminder_addresses,
+)
+from web.access import current_actor, redirect, sign_in_first
+from web.errors import csrf_refused, error_page, status_for
+from web.forms import checked_form, text_field
+from web.templating import render, set_flash
+from web.views.periods import MODE_NAMES, POLICY_NAMES
+
+SEED_LIMIT = 2**31 - 1
+
+
+def _id(value: str) -> int:
+    return int(value) if value.isdigit() and len(value) < 10 else 0
+
+
+async def _overview_page(
+    request: Request, actor: Actor, error: DomainError | None = None, chosen: int = 0
+) -> Response:
+    period_id = request.path_params["period_id"]
+    found = await period_overview(actor, period_id)
+    if not found.ok or found.value is None:
+        refusal = found.errors[0]
+        return error_page(request, status_for(refusal), refusal.message, actor)
+    overview = found.value
+    chosen = chosen or _id(request.query_params.get("elev", ""))
+    context = {
+        "title": overview.period.name,
+        "nav": "perioder",
+        "personal": True,
+        "overview": overview,
+        "slots": await open_slots(actor, overview.period),
+        "chosen": chosen,
+        "error": error,
+        "allocation": overview.period.mode == PeriodMode.ALLOCATION,
+        "modes": MODE_NAMES,
+        "policies": POLICY_NAMES,
+        "seed": secrets.randbelow(SEED_LIMIT),
+    }
+    status = status_for(error) if error else 200
+    return render(request, "coord_period.html", context, actor=actor, status=status)
+
+
+async def period_page(request: Request) -> Response:
+    actor = await current_actor(request)
+    if actor.is_anonymous:
+        return sign_in_first(request)
+    return await _overview_page(request, actor)
+
+
+async def place(request: Request) -> Response:
+    actor = await current_actor(request)
+    form = await checked_form(request)
+    if form is None:
+        return csrf_refused(request, actor)
+    if actor.is_anonymous:
+        return sign_in_first(request)
+    period_id = request.path_params["period_id"]
+    pupil_id = _id(text_field(form, "pupil_id"))
+    outcome = await place_pupil(actor, period_id, pupil_id, _id(text_field(form, "slot_id")))
+    if outcome.ok:
+        set_flash(request, "Eleven är placerad.")
+        return redirect(f"/oversikt/perioder/{period_id}")
+    return await _overview_page(request, actor, outcome.errors[0], pupil_id)
+
+
+async def remind_page(request: Request) -> Response:
+    """Asks before e-mailing every unplaced pupil."""
+    actor = await current_actor(request)
+    if actor.is_anonymous:
+        return sign_in_first(request)
+    found = await period_overview(actor, request.path_params["period_id"])
+    if not found.ok or found.value is None:
+        return error_page(request, status_for(found.errors[0]), found.errors[0].message, actor)
+    context = {
+        "title": "Påminn elever utan plats",
+        "nav": "perioder",
+        "personal": True,
+        "overview": found.value,
+        "with_address": len(
+            await reminder_addresses([line.pupil for line in found.value.unplaced])
+        ),
+    }
+    return render(request, "coord_remind.html", context, actor=actor)
+
+
+async def remind(request: Request) -> Response:
+    actor = await current_actor(request)
+    if await checked_form(request) is None:
+        return csrf_refused(request, actor)
+    if actor.is_anonymous:
+        return sign_in_first(request)
+    period_id = request.path_params["period_id"]
+    outcome = await remind_unplaced(actor, period_id)
+    if not outcome.ok:
+        return error_page(request, status_for(outcome.errors[0]), outcome.errors[0].message, actor)
+    set_flash(request, f"Påminnelse skickad till {outcome.value} elever.")
+    return redirect(f"/oversikt/perioder/{period_id}")
+
+
+async def _export(request: Request, kind: str) -> Response:
+    actor = await current_actor(request)
+    if actor.is_anonymous:
+        return sign_in_first(request)
+    class_name = request.query_params.get("klass") or None
+    outcome = await exports.placements(actor, request.path_params["period_id"], class_name)
+    if not outcome.ok or outcome.value is None:
+        return error_page(request, status_for(outcome.errors[0]), outcome.errors[0].message, actor)
+    export = outcome.value
+    if kind == "csv":
+        body, media = exports.to_csv(export), "text/csv; charset=utf-8"
+    else:
+        body = exports.to_xlsx(export)
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    headers = {
+        "content-disposition": f'attachment; filename="{export.filename_stem}.{kind}"',
+        "cache-control": "no-store",
+    }
+    return Response(body, media_type=media, headers=headers)
+
+
+async def export_csv(request: Request) -> Response:
+    return await _export(request, "csv")
+
+
+async def export_xlsx(request: Request) -> Response:
+    return await _export(request, "xlsx")

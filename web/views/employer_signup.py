@@ -1,0 +1,60 @@
+"""Public sign-up of a workplace (/arbetsgivare/registrera)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from prao.errors import DomainError
+from prao.services import employers
+from web.access import current_actor, redirect, start_path
+from web.errors import csrf_refused
+from web.forms import checked_form, text_field
+from web.templating import render
+from web.views.employer import by_field
+
+
+async def _page(
+    request: Request, data: employers.SignUp, errors: list[DomainError], status: int = 200
+) -> Response:
+    organisers = await employers.organisers()
+    context = {
+        "title": "Registrera arbetsplats",
+        "nav": "registrera",
+        "data": data,
+        "organisers": organisers,
+        "errors": by_field(errors),
+        "error_count": len(errors),
+    }
+    return render(request, "employer_signup.html", context, actor=None, status=status)
+
+
+async def signup_form(request: Request) -> Response:
+    actor = await current_actor(request)
+    if not actor.is_anonymous:
+        return redirect(start_path(actor.role))
+    organisers = await employers.organisers()
+    chosen = organisers[0].id if len(organisers) == 1 else None
+    return await _page(request, employers.SignUp(chosen, "", "", "", "", ""), [])
+
+
+async def signup(request: Request) -> Response:
+    form = await checked_form(request)
+    if form is None:
+        return csrf_refused(request, None)
+    organiser = text_field(form, "organiserId")
+    data = employers.SignUp(
+        organiser_id=int(organiser) if organiser.isdigit() and len(organiser) < 10 else None,
+        name=text_field(form, "name"),
+        org_number=text_field(form, "orgNumber"),
+        address=text_field(form, "address"),
+        city=text_field(form, "city"),
+        contact_email=text_field(form, "contactEmail"),
+        contact_name=text_field(form, "contactName"),
+    )
+    outcome = await employers.sign_up(data, request.app.state.settings)
+    if not outcome.ok:
+        return await _page(request, data, outcome.errors, 422)
+    # The same page whether the address was new or already had an account.
+    context = {"title": "Kolla din e-post", "nav": "registrera", "email": data.contact_email}
+    return render(request, "employer_signup_sent.html", context, actor=None)
