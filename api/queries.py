@@ -10,8 +10,8 @@ from strawberry import relay
 from tortoise.queryset import QuerySet
 
 from api import ids
-from api.connections import BookingConnection, PupilConnection, SlotConnection, connection
 from api.allocation_types import AllocationRun
+from api.connections import BookingConnection, PupilConnection, SlotConnection, connection
 from api.context import Info
 from api.inputs import BookingFilter, PupilFilter, SlotFilter
 from api.types import Booking, Employer, Period, Pupil, Role, School, Slot, ViewerKind

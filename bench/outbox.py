@@ -20,6 +20,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import psutil
 from aiosmtpd.controller import Controller
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -119,6 +120,8 @@ async def run(count: int, worker_count: int, redis_url: str) -> int:
                 break
             await asyncio.sleep(0.2)
         elapsed = time.perf_counter() - started
+        worker_cpu = sum(sum(psutil.Process(w.pid).cpu_times()[:2]) for w in workers)
+        own_cpu = sum(psutil.Process().cpu_times()[:2])  # mostly the SMTP sink's thread
         await asyncio.sleep(1)  # anything sent twice would show up by now
         statuses = Counter(await OutboxMessage.all().values_list("status", flat=True))
         attempts = Counter(await OutboxMessage.all().values_list("attempts", flat=True))
@@ -131,6 +134,10 @@ async def run(count: int, worker_count: int, redis_url: str) -> int:
         print(f"outbox delivery, {count} messages, {worker_count} arq workers, PostgreSQL")
         print(f"  enqueue: {count / enqueued:,.0f} jobs/s ({enqueued:.1f} s)")
         print(f"  delivered: {sent} in {elapsed:.1f} s = {sent / elapsed:,.0f} messages/s")
+        print(
+            f"  CPU: workers {worker_cpu:.1f} s ({worker_cpu / count * 1000:.1f} ms a message),"
+            f" sink and this script {own_cpu:.1f} s, load average {os.getloadavg()[0]:.1f}"
+        )
         print(f"  at the sink: {sum(seen.values())} messages, {len(seen)} distinct Message-IDs")
         print(f"  missing {missing}, delivered twice {doubled}, unknown {unknown}")
         print(

@@ -115,13 +115,17 @@ def token_create(school: str | None, organiser: str | None, name: str) -> None:
 @click.argument("period", type=int)
 @click.option("--seed", type=int, default=None, help="lottery seed (random by default)")
 @click.option("--dry-run/--apply", default=True, show_default=True)
-@click.option("--policy", type=click.Choice(["convex", "linear", "most_first_wishes", "fewest_last_wishes"]))
+@click.option(
+    "--policy", type=click.Choice(["convex", "linear", "most_first_wishes", "fewest_last_wishes"])
+)
 def allocate(period: int, seed: int | None, dry_run: bool, policy: str | None) -> None:
     """Run the allocation of a period (a proposal unless --apply)."""
     from prao.allocation import command
 
     with click.progressbar(length=100, label="Fördelning") as bar:
-        run = _with_db(load_settings(), lambda: command.allocate(period, seed, dry_run, policy, bar))
+        run = _with_db(
+            load_settings(), lambda: command.allocate(period, seed, dry_run, policy, bar)
+        )
     command.report(run)
     if run.status in ("failed", "stale"):
         sys.exit(1)

@@ -57,8 +57,8 @@ HEADLINES: dict[str, dict[str, str]] = {
         "booking_approved": "Arbetsplatsen har godkänt {name}. Praoplatsen är bekräftad.",
         "booking_declined": "Arbetsplatsen kunde tyvärr inte ta emot {name}, som behöver välja "
         "en annan plats.",
-        "booking_cancelled": "{name}s bokning av praoplatsen är avbokad.",
-        "self_found_confirmed": "Arbetsplatsen har bekräftat {name}s egenfunna praoplats.",
+        "booking_cancelled": "Bokningen av praoplatsen för {name} är avbokad.",
+        "self_found_confirmed": "Arbetsplatsen har bekräftat den egenfunna praoplatsen för {name}.",
     },
     "employer": {
         "booking_created": "{name} har bokat en praoplats hos er.",
@@ -66,7 +66,7 @@ HEADLINES: dict[str, dict[str, str]] = {
         "eller neka förfrågan.",
         "booking_approved": "Ni har godkänt {name}. Praoplatsen är bekräftad.",
         "booking_declined": "Ni har nekat {name}. Platsen är ledig igen.",
-        "booking_cancelled": "{name}s bokning hos er är avbokad. Platsen är ledig igen.",
+        "booking_cancelled": "Bokningen för {name} är avbokad. Platsen är ledig igen.",
         "self_found_confirmed": "Tack! Ni har bekräftat praoplatsen för {name}.",
     },
 }

@@ -34,6 +34,7 @@ class Phone:
         self.context = chromium.new_context(
             viewport=PHONE, locale="sv-SE", java_script_enabled=js, base_url=server.url
         )
+        self.context.set_default_timeout(10_000)
         self.page: Page = self.context.new_page()
         self.artifacts = artifacts
         self.problems: list[str] = []
