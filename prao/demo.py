@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from tortoise.transactions import in_transaction
 
-from prao import clock
+from prao import clock, orgnr
 from prao.config import TIMEZONE
 from prao.models import (
     Employer,
@@ -289,7 +289,7 @@ async def _seed_employers(
         employer = await Employer.create(
             organiser_id=organiser.id,
             name=rng.choice(names).format(place),
-            org_number=None,
+            org_number=orgnr.with_check_digit(f"5590{n + 1:05d}"),  # a valid-looking AB
             contact_email=f"kontakt{n + 1}@foretag.example.se",
             address=f"{rng.choice(STREETS)} {rng.randint(1, 60)}",
             city="Varberg" if place == "Centrum" else place,

@@ -19,6 +19,12 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+def with_check_digit(nine: str) -> str:
+    """The ten-digit number, hyphenated, whose first nine digits are `nine`."""
+    digit = next(d for d in "0123456789" if luhn_ok(nine + d))
+    return f"{nine[:6]}-{nine[6:]}{digit}"
+
+
 def normalise(text: str) -> str | None:
     """ "5560360793" or "556036-0793" as "556036-0793"; None when not a valid number."""
     match = _FORMAT.fullmatch(text.strip())

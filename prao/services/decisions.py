@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from prao import audit, clock, outbox, policy
@@ -103,14 +103,18 @@ class FlaggedBooking:
 FLAGGED_LIMIT = 50
 
 
-async def flagged_pending(actor: Actor, now: datetime | None = None) -> list[FlaggedBooking]:
-    """The coordinator's flagged pending bookings, oldest first; the read is audited."""
+async def flagged_pending(
+    actor: Actor, days: int, now: datetime | None = None
+) -> list[FlaggedBooking]:
+    """The coordinator's pending bookings waiting too long, oldest first; the read is audited.
+    Old enough counts even before the cron has stamped it (no workers in the embedded mode)."""
     if not actor.is_school_staff or actor.is_token:
         return []
     now = now or clock.now()
+    stale = Q(flagged_at__isnull=False) | Q(created_at__lt=now - timedelta(days=days))
     rows = (
         await policy.bookings(actor)
-        .filter(status=BookingStatus.PENDING, flagged_at__isnull=False)
+        .filter(stale, status=BookingStatus.PENDING)
         .select_related("pupil", "slot__employer")
         .order_by("created_at", "id")
         .limit(FLAGGED_LIMIT)

@@ -78,6 +78,12 @@ async def test_generated_requests_get_no_server_errors(world: World, as_token) -
         "Query.periods",
         "Mutation.bookSlot",
         "Mutation.cancelBooking",
+        "Mutation.createSlot",
+        "Mutation.updateSlot",
+        "Mutation.publishSlot",
+        "Mutation.closeSlot",
+        "Mutation.decideBooking",
+        "Mutation.registerSelfFoundPlacement",
     }
     assert set(sent) == labels and all(n >= 10 for n in sent.values()), sent
     # Positive cases are mostly executed, not refused: the fuzzing reached the resolvers.

@@ -88,6 +88,8 @@ def add_wish(page: Page, search: str) -> str:
     for i in range(links.count()):
         page.goto(f"/platser?q={search}")
         page.locator(".card-title a").nth(i).click()
+        page.wait_for_url(re.compile(r"/platser/\d+$"))
+        page.locator(".booking-panel").wait_for()
         button = page.get_by_role("button", name="Lägg till som önskemål")
         if button.count():
             title = page.locator("h1").inner_text()

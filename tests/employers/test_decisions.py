@@ -99,15 +99,16 @@ async def test_stale_pending_bookings_are_flagged_to_their_coordinator(world: Wo
     _, booking = await pending(world)
     now = clock.now()
     assert await flag_stale_pending(now, days=5) == 0
+    assert await flagged_pending(await world.actor(world.coordinator_a), 5, now) == []
     await Booking.filter(id=booking.id).update(created_at=now - timedelta(days=6))
     assert await flag_stale_pending(now, days=5) == 1
     assert await flag_stale_pending(now, days=5) == 0  # stamped once
     assert (await Booking.get(id=booking.id)).flagged_at is not None
-    [row] = await flagged_pending(await world.actor(world.coordinator_a), now)
+    [row] = await flagged_pending(await world.actor(world.coordinator_a), 5, now)
     assert (row.booking.id, row.pupil_name, row.waiting_days) == (booking.id, "Alva Andersson", 6)
     # Another school's coordinator and the employer see nothing of it.
-    assert await flagged_pending(await world.actor(world.coordinator_b), now) == []
-    assert await flagged_pending(await world.actor(world.employer_user), now) == []
+    assert await flagged_pending(await world.actor(world.coordinator_b), 5, now) == []
+    assert await flagged_pending(await world.actor(world.employer_user), 5, now) == []
 
 
 async def test_a_decided_booking_is_no_longer_flagged(world: World) -> None:
@@ -116,7 +117,7 @@ async def test_a_decided_booking_is_no_longer_flagged(world: World) -> None:
     await Booking.filter(id=booking.id).update(created_at=now - timedelta(days=9))
     await flag_stale_pending(now, days=5)
     assert (await decide_booking(await world.actor(world.employer_user), booking.id, True)).ok
-    assert await flagged_pending(await world.actor(world.coordinator_a), now) == []
+    assert await flagged_pending(await world.actor(world.coordinator_a), 5, now) == []
 
 
 def test_pending_flag_days_setting(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]

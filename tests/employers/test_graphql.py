@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from prao.errors import ErrorCode
 from prao.models import Booking, BookingLink, BookingStatus, OutboxMessage, Slot, SlotStatus
 from prao.services.booking import book_slot
 from tests import factories
@@ -28,6 +29,17 @@ SELF_FOUND = """mutation($input: RegisterSelfFoundPlacementInput!) {
   registerSelfFoundPlacement(input: $input) {
     booking { id status origin } errors { code field } } }"""
 NODE = "query($id: ID!) { node(id: $id) { id } }"
+
+# The codes only the employer side and self-found links give; each is asserted below
+# (GraphQL payloads) or in test_self_found.py / test_web.py (the link, which has no account).
+EMPLOYER_CODES = {
+    ErrorCode.HOURS_NOT_ALLOWED,
+    ErrorCode.END_BEFORE_START,
+    ErrorCode.CAPACITY_BELOW_TAKEN,
+    ErrorCode.NOT_PENDING,
+    ErrorCode.LINK_USED,
+    ErrorCode.LINK_EXPIRED,
+}
 
 
 def slot_input(**kw: Any) -> dict[str, Any]:

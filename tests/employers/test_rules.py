@@ -96,3 +96,8 @@ def test_luhn_catches_every_single_digit_change() -> None:
         for d in "0123456789":
             if d != digits[i]:
                 assert not orgnr.luhn_ok(digits[:i] + d + digits[i + 1 :])
+
+
+def test_with_check_digit_completes_a_real_number() -> None:
+    assert orgnr.with_check_digit("556036079") == "556036-0793"
+    assert orgnr.with_check_digit("212000014") == "212000-0142"

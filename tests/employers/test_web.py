@@ -258,9 +258,10 @@ async def test_coordinator_sees_flagged_pending_bookings(world: World, browser_f
     slot = await factories.slot(world.employer, title="Kock", requires_approval=True)
     booking = (await book_slot(await world.actor(world.pupil_a_user), slot.id)).value
     assert booking
-    await Booking.filter(id=booking.id).update(created_at=clock.now() - timedelta(days=7))
+    await Booking.filter(id=booking.id).update(created_at=clock.now() - timedelta(days=4))
     async with browser_for(world.coordinator_a) as c:
         assert "väntat länge" not in (await c.get("/oversikt")).text
+        await Booking.filter(id=booking.id).update(created_at=clock.now() - timedelta(days=7))
         await flag_stale_pending(clock.now(), 5)
         text = main_text((await c.get("/oversikt")).text)
         assert "Förfrågningar som väntat länge" in text

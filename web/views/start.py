@@ -35,6 +35,6 @@ async def overview(request: Request) -> Response:
     if staff is None:
         return error_page(request, 403, None, actor)
     context["staff"] = staff
-    context["flagged"] = await flagged_pending(actor)
+    context["flagged"] = await flagged_pending(actor, request.app.state.settings.pending_flag_days)
     context["mail_problems"] = await mail_problems(actor)
     return render(request, "staff_start.html", context, actor=actor)
