@@ -284,10 +284,18 @@ async def _compare(school_id: int, rows: list[ImportRow]) -> tuple[dict[str, Pup
         owner = owners.get(row.email)
         if owner is not None and (pupil is None or owner.pupil_id != pupil.id):
             row.problems.append("E-postadressen används redan av en annan person i Prao.")
+    # A list of one class is compared with that class, not with the whole year group.
     years = {r.year_group for r in rows if r.year_group is not None}
+    classes = {r.class_name for r in rows if r.class_name}
     in_file = {r.external_id for r in rows}
     missing = sorted(
-        (p for k, p in existing.items() if k not in in_file and p.year_group in years),
+        (
+            p
+            for k, p in existing.items()
+            if k not in in_file
+            and p.year_group in years
+            and (not classes or p.class_name in classes)
+        ),
         key=lambda p: (p.class_name, p.last_name, p.first_name, p.id),
     )
     return existing, missing

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from prao.errors import ErrorCode
 from prao.jobs import jobs
 from prao.models import AllocationRun as RunRow
-from prao.models import AuditEvent, Booking, User
+from prao.models import AuditEvent, Booking, User, Wish
 from tests import factories
 from tests.allocation.conftest import Setup, wish
 from tests.api.conftest import Caller, gid
@@ -23,6 +24,9 @@ APPLY = """
 mutation($input: ApplyAllocationRunInput!) {
   applyAllocationRun(input: $input) { run { id status } errors { code field message } }
 }"""
+# Codes the tests below reach through the API (the every-code check in tests/api collects them).
+ALLOCATION_CODES = {ErrorCode.STALE_PROPOSAL}
+
 READ = """
 query($id: ID!) {
   allocationRun(id: $id) {
@@ -89,4 +93,20 @@ async def test_refusals_are_payload_errors(
     assert (await token_a.data(node, {"id": run_id}))["node"] == {"status": "DONE"}
     theirs = (await other.data(APPLY, {"input": {"runId": run_id}}))["applyAllocationRun"]
     assert theirs["errors"][0]["code"] == "NOT_FOUND"
+    assert await Booking.all().count() == 0
+
+
+async def test_stale_proposal_is_refused_over_the_api(
+    setup: Setup, as_user: Callable[[User], Awaitable[Caller]]
+) -> None:
+    caller = await as_user(setup.world.coordinator_a)
+    period = gid("Period", setup.period.id)
+    run = (await caller.data(START, {"input": {"periodId": period}}))["startAllocationRun"]["run"]
+    await jobs.drain()
+    await Wish.filter(pupil_id=setup.pupils[3].id).delete()
+    refused = (await caller.data(APPLY, {"input": {"runId": run["id"]}}))["applyAllocationRun"]
+    assert [e["code"] for e in refused["errors"]] == ["STALE_PROPOSAL"]
+    assert refused["errors"][0]["field"] == "runId"
+    read = (await caller.data(READ, {"id": run["id"]}))["allocationRun"]
+    assert read["status"] == "STALE"
     assert await Booking.all().count() == 0

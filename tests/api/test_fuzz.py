@@ -84,6 +84,10 @@ async def test_generated_requests_get_no_server_errors(world: World, as_token) -
         "Mutation.closeSlot",
         "Mutation.decideBooking",
         "Mutation.registerSelfFoundPlacement",
+        "Mutation.submitWishes",
+        "Query.allocationRun",
+        "Mutation.startAllocationRun",
+        "Mutation.applyAllocationRun",
     }
     assert set(sent) == labels and all(n >= 10 for n in sent.values()), sent
     # Positive cases are mostly executed, not refused: the fuzzing reached the resolvers.

@@ -81,7 +81,7 @@ def sign_in_by_link(page: Page, email: str, start: str) -> None:
     page.wait_for_url(f"**{start}")
 
 
-def add_wish(page: Page, search: str) -> str:
+def add_wish(page: Page, search: str, check: bool = False) -> str:
     """Open the search's slots until one offers "Lägg till som önskemål"; returns its title."""
     page.goto(f"/platser?q={search}")
     links = page.locator(".card-title a")
@@ -92,6 +92,8 @@ def add_wish(page: Page, search: str) -> str:
         page.locator(".booking-panel").wait_for()
         button = page.get_by_role("button", name="Lägg till som önskemål")
         if button.count():
+            if check:
+                assert_accessible(page)
             title = page.locator("h1").inner_text()
             button.click()
             page.wait_for_url("**/onskemal")
@@ -131,7 +133,8 @@ def test_import_wishes_allocation_and_placement(phone, tmp_path: Path) -> None:
     for n, email in enumerate(PUPILS):
         pupil = phone(js=n == 0)  # the second pupil has no JavaScript: plain forms
         sign_in_by_link(pupil.page, email, "/platser")
-        wished[email] = [add_wish(pupil.page, s) for s in WISH_SEARCHES[n:] + WISH_SEARCHES[:n]]
+        searches = WISH_SEARCHES[n:] + WISH_SEARCHES[:n]
+        wished[email] = [add_wish(pupil.page, s, check=n == 0) for s in searches]
         wishes = pupil.page.locator(".wish-list > li")
         expect(wishes).to_have_count(3)
         pupil.page.locator(".wish-list > li").nth(2).get_by_role(
@@ -140,7 +143,8 @@ def test_import_wishes_allocation_and_placement(phone, tmp_path: Path) -> None:
         expect(pupil.page.locator(".wish-list > li").nth(1)).to_contain_text(wished[email][2])
         wished[email][1], wished[email][2] = wished[email][2], wished[email][1]
         pupil.shot(f"4-onskemal-{n}")
-        assert_accessible(pupil.page)
+        if n == 0:  # axe runs as a script: not in the browser without JavaScript
+            assert_accessible(pupil.page)
         assert pupil.problems == []
 
     page.goto(period_url)
@@ -158,6 +162,8 @@ def test_import_wishes_allocation_and_placement(phone, tmp_path: Path) -> None:
     first = phone(js=True)
     sign_in_by_link(first.page, PUPILS[0], "/platser")
     first.page.get_by_role("link", name="Mina bokningar").click()
+    first.page.wait_for_url("**/mina-bokningar")
+    expect(first.page.locator("h1")).to_have_text("Mina bokningar")
     card = first.page.locator("main .card").first
     expect(card).to_be_visible()
     assert card.locator(".card-title").inner_text() in wished[PUPILS[0]]

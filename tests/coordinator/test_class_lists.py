@@ -152,6 +152,10 @@ async def test_reimport_changes_nothing_and_lists_missing_pupils(world: World) -
     assert await User.all().order_by("id").values() == users
     assert await Guardian.all().order_by("id").values() == guardians
 
+    # A list of class 9B alone says nothing about the pupils of 9A
+    only_9b = await import_file(actor, csv_text(GOOD[2]).encode())
+    assert only_9b.missing == []
+
     # Björn left and Märta changed class: Björn is listed, not deleted; only Märta is written
     changed = await import_file(actor, csv_text(GOOD[0], GOOD[2].replace("9B", "9C")).encode())
     assert [m.external_id for m in changed.missing] == ["E-002"]

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from prao.errors import ErrorCode
 from prao.models import PeriodMode, Wish
 from tests import factories
 from tests.api.conftest import gid
 from tests.factories import World
+
+# The codes only submitWishes returns; tests/api/test_mutations.py checks every code is reached.
+WISH_CODES = {ErrorCode.TOO_MANY_WISHES, ErrorCode.DUPLICATE}
 
 SUBMIT = """
 mutation($input: SubmitWishesInput!) {
@@ -68,6 +72,7 @@ async def test_refusals_are_typed_and_change_nothing(world: World, period, as_us
         )
         assert result["errors"][0]["message"]
     assert await Wish.all().count() == 0
+    assert {c.value for c in WISH_CODES} <= {code for _, _, code, _ in cases}
 
 
 async def test_only_the_pupil_herself(world: World, period, as_user, as_token, anonymous) -> None:
