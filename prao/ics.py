@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
-from icalendar import Calendar, Event, vRecur
+from icalendar import Calendar, Event, Timezone, vRecur
 
-from prao.config import TIMEZONE
+from prao.config import TIMEZONE, TIMEZONE_NAME
 from prao.models import Booking, Employer, Slot
 
 WEEKDAYS = ["MO", "TU", "WE", "TH", "FR"]
@@ -26,6 +27,14 @@ def _first_working_day(start: date, end: date) -> date | None:
             return day
         day += timedelta(days=1)
     return None
+
+
+@lru_cache(maxsize=16)
+def _vtimezone(first_year: int, last_year: int) -> Timezone:
+    """Computing the transitions is the slow part of a calendar: once per span of years."""
+    return Timezone.from_tzid(
+        TIMEZONE_NAME, first_date=date(first_year, 1, 1), last_date=date(last_year, 12, 31)
+    )
 
 
 def placement_calendar(
@@ -64,5 +73,5 @@ def placement_calendar(
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
     calendar.add_component(event)
-    calendar.add_missing_timezones(first_date=first - timedelta(days=366), last_date=slot.end_date)
+    calendar.subcomponents.insert(0, _vtimezone(first.year - 1, slot.end_date.year))
     return calendar.to_ical().decode()
