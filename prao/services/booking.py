@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.models import Model
@@ -21,6 +22,7 @@ from prao.models import (
     BookingStatus,
     Employer,
     Guardian,
+    OutboxMessage,
     Period,
     PeriodMode,
     Pupil,
@@ -122,6 +124,63 @@ def _origin(actor: Actor) -> BookingOrigin:
     return BookingOrigin.PUPIL if actor.is_pupil else BookingOrigin.STAFF
 
 
+async def create_active_booking(
+    conn: BaseDBAsyncClient,
+    *,
+    pupil: Pupil,
+    slot: Slot,
+    period: Period,
+    status: BookingStatus,
+    origin: BookingOrigin,
+    created_by_id: int | None,
+    recipients: list[str | None],
+    now: datetime,
+    pupil_field: str = "slotId",
+) -> tuple[Booking, list[OutboxMessage]]:
+    """Insert an active booking, its messages, and reserve the place, inside the caller's
+    transaction; raises Refused (rolling it back) when the pupil is booked or the slot full."""
+    try:
+        booking = await Booking.create(
+            pupil_id=pupil.id,
+            slot_id=slot.id,
+            period_id=period.id,
+            status=status,
+            origin=origin,
+            created_by_id=created_by_id,
+            using_db=conn,
+        )
+    except IntegrityError as exc:  # the partial unique index: one active per period
+        raise Refused(DomainError.of(ErrorCode.ALREADY_BOOKED, pupil_field)) from exc
+    slot.taken += 1
+    messages = await outbox.booking_changed(
+        kind="booking_created",
+        booking=booking,
+        pupil=pupil,
+        slot=slot,
+        recipients=recipients,
+        connection=conn,
+    )
+    # The place is reserved by one conditional UPDATE (no read-check-write race), last,
+    # so the slot's row lock is held only until the commit right after it.
+    reserved = (
+        await Slot.filter(id=slot.id, status=SlotStatus.PUBLISHED, taken__lt=F("capacity"))
+        .using_db(conn)
+        .update(taken=F("taken") + 1, updated_at=now)
+    )
+    if not reserved:
+        raise Refused(DomainError.of(ErrorCode.SLOT_FULL, "slotId"))
+    return booking, messages
+
+
+async def release_place(conn: BaseDBAsyncClient, slot_id: int, now: datetime) -> None:
+    """Give back the place of a booking that stopped being active, in the caller's transaction."""
+    await (
+        Slot.filter(id=slot_id, taken__gt=0)
+        .using_db(conn)
+        .update(taken=F("taken") - 1, updated_at=now)
+    )
+
+
 async def book_slot(actor: Actor, slot_id: int, pupil_id: int | None = None) -> Outcome[Booking]:
     pupil = await _resolve_pupil(actor, pupil_id)
     if isinstance(pupil, DomainError):
@@ -141,36 +200,17 @@ async def book_slot(actor: Actor, slot_id: int, pupil_id: int | None = None) -> 
     status = BookingStatus.PENDING if slot.requires_approval else BookingStatus.CONFIRMED
     try:
         async with in_transaction() as conn:
-            try:
-                booking = await Booking.create(
-                    pupil_id=pupil.id,
-                    slot_id=slot.id,
-                    period_id=period.id,
-                    status=status,
-                    origin=_origin(actor),
-                    created_by_id=actor.user_id,
-                    using_db=conn,
-                )
-            except IntegrityError as exc:  # the partial unique index: one active per period
-                raise Refused(DomainError.of(ErrorCode.ALREADY_BOOKED, "slotId")) from exc
-            slot.taken += 1
-            messages = await outbox.booking_changed(
-                kind="booking_created",
-                booking=booking,
+            booking, messages = await create_active_booking(
+                conn,
                 pupil=pupil,
                 slot=slot,
+                period=period,
+                status=status,
+                origin=_origin(actor),
+                created_by_id=actor.user_id,
                 recipients=recipients,
-                connection=conn,
+                now=now,
             )
-            # The place is reserved by one conditional UPDATE (no read-check-write race), last,
-            # so the slot's row lock is held only until the commit right after it.
-            reserved = (
-                await Slot.filter(id=slot.id, status=SlotStatus.PUBLISHED, taken__lt=F("capacity"))
-                .using_db(conn)
-                .update(taken=F("taken") + 1, updated_at=now)
-            )
-            if not reserved:
-                raise Refused(DomainError.of(ErrorCode.SLOT_FULL, "slotId"))
     except Refused as refused:
         return Outcome(errors=[refused.error])
     await jobs.deliver([m.id for m in messages])
@@ -223,11 +263,7 @@ async def cancel_booking(actor: Actor, booking_id: int, reason: str = "") -> Out
             )
             if not changed:  # someone else cancelled it a moment ago
                 raise Refused(DomainError.of(ErrorCode.NOT_ACTIVE, "bookingId"))
-            await (
-                Slot.filter(id=booking.slot_id)
-                .using_db(conn)
-                .update(taken=F("taken") - 1, updated_at=now)
-            )
+            await release_place(conn, booking.slot_id, now)
             booking = await Booking.get(id=booking.id, using_db=conn)
             slot = await Slot.get(id=booking.slot_id, using_db=conn)
             messages = await outbox.booking_changed(

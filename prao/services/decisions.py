@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tortoise.expressions import F, Q
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from prao import audit, clock, outbox, policy
@@ -13,7 +13,7 @@ from prao.actor import Actor
 from prao.errors import DomainError, ErrorCode, Outcome, Refused
 from prao.jobs import jobs
 from prao.models import Booking, BookingStatus, Pupil, Role, Slot
-from prao.services.booking import MAX_REASON_LENGTH
+from prao.services.booking import MAX_REASON_LENGTH, release_place
 from prao.validation import clean_text, valid_id
 
 BOOKING_NOT_FOUND = "Bokningen finns inte."
@@ -59,11 +59,7 @@ async def decide_booking(
             if not changed:
                 raise Refused(DomainError.of(ErrorCode.NOT_PENDING, "bookingId"))
             if not approve:
-                await (
-                    Slot.filter(id=booking.slot_id, taken__gt=0)
-                    .using_db(conn)
-                    .update(taken=F("taken") - 1, updated_at=now)
-                )
+                await release_place(conn, booking.slot_id, now)
             booking = await Booking.get(id=booking.id, using_db=conn)
             slot = await Slot.get(id=booking.slot_id, using_db=conn)
             messages = await outbox.booking_changed(

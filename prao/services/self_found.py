@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from prao import audit, clock, outbox
@@ -33,6 +32,7 @@ from prao.models import (
     SlotStatus,
 )
 from prao.rules import dates_errors
+from prao.services.booking import release_place
 from prao.services.employers import MAX_NAME, email_refusal
 from prao.validation import clean_text
 
@@ -269,11 +269,7 @@ async def answer_link(raw: str, confirm: bool, reason: str = "") -> Outcome[Book
             if not changed:
                 raise Refused(DomainError.of(ErrorCode.NOT_PENDING, "token"))
             if not confirm:
-                await (
-                    Slot.filter(id=booking.slot_id, taken__gt=0)
-                    .using_db(conn)
-                    .update(taken=F("taken") - 1, updated_at=now)
-                )
+                await release_place(conn, booking.slot_id, now)
             booking = await Booking.get(id=booking.id, using_db=conn)
             slot = await Slot.get(id=booking.slot_id, using_db=conn)
             messages = await outbox.booking_changed(
