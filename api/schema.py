@@ -24,6 +24,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from api.allocation_mutations import AllocationMutation, AllocationQuery
+from api.coordinator_mutations import CoordinatorMutation, CoordinatorQuery
 from api.employer_mutations import EmployerMutation
 from api.mutations import Mutation as BookingMutation
 from api.queries import Query
@@ -62,9 +63,10 @@ def extensions(introspection: bool) -> list[Callable[[], SchemaExtension]]:
 
 
 Mutation = merge_types(
-    "Mutation", (BookingMutation, EmployerMutation, AllocationMutation, WishMutation)
+    "Mutation",
+    (BookingMutation, EmployerMutation, AllocationMutation, WishMutation, CoordinatorMutation),
 )
-RootQuery = merge_types("Query", (Query, AllocationQuery))
+RootQuery = merge_types("Query", (Query, AllocationQuery, CoordinatorQuery))
 
 
 def build_schema(introspection: bool = True) -> strawberry.Schema:

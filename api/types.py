@@ -122,6 +122,8 @@ class Period(relay.Node):
     booking_closes_at: datetime
     cancel_deadline: datetime
     mode: PeriodMode
+    max_wishes: int
+    allocation_policy: models.AllocationPolicy  # registered as an enum in api.allocation_types
     school_id: strawberry.Private[int]
 
     @strawberry.field(graphql_type=School)
@@ -140,6 +142,8 @@ class Period(relay.Node):
             booking_closes_at=row.booking_closes_at,
             cancel_deadline=row.cancel_deadline,
             mode=PeriodMode(row.mode),
+            max_wishes=row.max_wishes,
+            allocation_policy=models.AllocationPolicy(row.allocation_policy),
             school_id=row.school_id,
         )
 

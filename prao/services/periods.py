@@ -154,13 +154,36 @@ def may_manage(actor: Actor) -> bool:
     )
 
 
-async def create_period(actor: Actor, draft: PeriodDraft) -> Outcome[Period]:
-    if not may_manage(actor):
+def may_plan(actor: Actor) -> bool:
+    """Coordinators, organiser admins and school-system tokens; which schools is up to policy."""
+    return actor.is_school_staff
+
+
+def as_local(moment: datetime | None) -> datetime | None:
+    """A time given without an offset is Stockholm time."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=TIMEZONE)
+
+
+async def create_period(
+    actor: Actor, draft: PeriodDraft, school_id: int | None = None
+) -> Outcome[Period]:
+    """A period for the actor's own school, or for school_id when she may plan for several."""
+    if not may_plan(actor):
         return Outcome.fail(ErrorCode.FORBIDDEN)
+    wanted = school_id if school_id is not None else actor.school_id
+    school = (
+        await policy.schools(actor).get_or_none(id=wanted)
+        if wanted is not None and valid_id(wanted)
+        else None
+    )
+    if school is None:
+        return Outcome.fail(ErrorCode.NOT_FOUND, "schoolId", "Skolan finns inte.")
     errors = validate(draft)
     if errors:
         return Outcome(errors=errors)
-    period = await Period.create(school_id=actor.school_id, **_values(draft))
+    period = await Period.create(school_id=school.id, **_values(draft))
     await audit.record(actor, "create", "period", period_id=period.id)
     return Outcome(value=period)
 
@@ -183,14 +206,10 @@ def _values(draft: PeriodDraft) -> dict[str, Any]:
 
 
 async def managed_period(actor: Actor, period_id: int) -> Period | DomainError:
-    """One of the coordinator's own school's periods; anything else does not exist for her."""
-    if not may_manage(actor):
+    """A period of a school she plans for (policy.periods); anything else does not exist."""
+    if not may_plan(actor):
         return DomainError.of(ErrorCode.FORBIDDEN)
-    period = (
-        await policy.periods(actor).filter(school_id=actor.school_id).get_or_none(id=period_id)
-        if valid_id(period_id)
-        else None
-    )
+    period = await policy.periods(actor).get_or_none(id=period_id) if valid_id(period_id) else None
     if period is None:
         return DomainError.of(ErrorCode.NOT_FOUND, "periodId", "Perioden finns inte.")
     return period

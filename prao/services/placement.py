@@ -29,7 +29,7 @@ from prao.models import (
     Wish,
 )
 from prao.services.booking import SLOT_NOT_FOUND, is_listed_for
-from prao.services.periods import managed_period
+from prao.services.periods import managed_period, may_plan
 from prao.validation import valid_id
 
 
@@ -161,6 +161,33 @@ async def place_pupil(
         return Outcome(errors=[refused.error])
     await jobs.deliver([m.id for m in messages])
     return Outcome(value=booking)
+
+
+async def place_pupil_at(actor: Actor, pupil_id: int, slot_id: int) -> Outcome[Booking]:
+    """Place or move a pupil naming only her and the slot: the period is her school's period
+    for her year group that the slot's dates overlap (the earliest, should there be several)."""
+    if not may_plan(actor):
+        return Outcome.fail(ErrorCode.FORBIDDEN)
+    pupil = await policy.pupils(actor).get_or_none(id=pupil_id) if valid_id(pupil_id) else None
+    if pupil is None:
+        return Outcome.fail(ErrorCode.NOT_FOUND, "pupilId", "Eleven finns inte.")
+    slot = await policy.slots(actor).get_or_none(id=slot_id) if valid_id(slot_id) else None
+    if slot is None:
+        return Outcome.fail(ErrorCode.NOT_FOUND, "slotId", SLOT_NOT_FOUND)
+    period = (
+        await policy.periods(actor)
+        .filter(
+            school_id=pupil.school_id,
+            year_group=pupil.year_group,
+            start_date__lte=slot.end_date,
+            end_date__gte=slot.start_date,
+        )
+        .order_by("start_date", "id")
+        .first()
+    )
+    if period is None:
+        return Outcome.fail(ErrorCode.DATES_DO_NOT_MATCH, "slotId")
+    return await place_pupil(actor, period.id, pupil.id, slot.id)
 
 
 @dataclass(frozen=True)
