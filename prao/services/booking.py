@@ -21,7 +21,6 @@ from prao.models import (
     BookingOrigin,
     BookingStatus,
     Employer,
-    Guardian,
     OutboxMessage,
     Period,
     PeriodMode,
@@ -30,7 +29,6 @@ from prao.models import (
     Slot,
     SlotStatus,
     SlotVisibility,
-    User,
 )
 from prao.validation import clean_text, valid_id
 
@@ -112,12 +110,6 @@ async def check_booking(pupil: Pupil, slot: Slot, now: datetime) -> Period | Dom
     return period
 
 
-async def _recipients(pupil: Pupil) -> list[str | None]:
-    users = await User.filter(pupil_id=pupil.id).values_list("email", flat=True)
-    guardians = await Guardian.filter(pupil_id=pupil.id).values_list("email", flat=True)
-    return [pupil.email, *users, *guardians]  # type: ignore[list-item]
-
-
 def _origin(actor: Actor) -> BookingOrigin:
     if actor.is_token:
         return BookingOrigin.API
@@ -133,7 +125,6 @@ async def create_active_booking(
     status: BookingStatus,
     origin: BookingOrigin,
     created_by_id: int | None,
-    recipients: list[str | None],
     now: datetime,
     pupil_field: str = "slotId",
 ) -> tuple[Booking, list[OutboxMessage]]:
@@ -157,7 +148,7 @@ async def create_active_booking(
         booking=booking,
         pupil=pupil,
         slot=slot,
-        recipients=recipients,
+        recipients=[],  # booking_changed adds the pupil's and guardians' addresses
         connection=conn,
     )
     # The place is reserved by one conditional UPDATE (no read-check-write race), last,
@@ -196,7 +187,6 @@ async def book_slot(actor: Actor, slot_id: int, pupil_id: int | None = None) -> 
     period = await check_booking(pupil, slot, now)
     if isinstance(period, DomainError):
         return Outcome(errors=[period])
-    recipients = await _recipients(pupil)
     status = BookingStatus.PENDING if slot.requires_approval else BookingStatus.CONFIRMED
     try:
         async with in_transaction() as conn:
@@ -208,7 +198,6 @@ async def book_slot(actor: Actor, slot_id: int, pupil_id: int | None = None) -> 
                 status=status,
                 origin=_origin(actor),
                 created_by_id=actor.user_id,
-                recipients=recipients,
                 now=now,
             )
     except Refused as refused:
@@ -247,7 +236,6 @@ async def cancel_booking(actor: Actor, booking_id: int, reason: str = "") -> Out
     if refusal is not None:
         return Outcome(errors=[refusal])
     pupil = await Pupil.get(id=booking.pupil_id)
-    recipients = await _recipients(pupil)
     try:
         async with in_transaction() as conn:
             changed = (
@@ -271,7 +259,7 @@ async def cancel_booking(actor: Actor, booking_id: int, reason: str = "") -> Out
                 booking=booking,
                 pupil=pupil,
                 slot=slot,
-                recipients=recipients,
+                recipients=[],  # booking_changed adds the pupil's and guardians' addresses
                 connection=conn,
             )
     except Refused as refused:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
@@ -28,7 +27,12 @@ from prao.models import (
     User,
     Wish,
 )
-from prao.services.booking import SLOT_NOT_FOUND, is_listed_for
+from prao.services.booking import (
+    SLOT_NOT_FOUND,
+    create_active_booking,
+    is_listed_for,
+    release_place,
+)
 from prao.services.periods import managed_period, may_plan
 from prao.validation import valid_id
 
@@ -66,11 +70,6 @@ async def _period_pupil(period: Period, pupil_id: int) -> Pupil | DomainError:
     return pupil
 
 
-async def _recipients(pupil: Pupil) -> list[str | None]:
-    users = await User.filter(pupil_id=pupil.id).values_list("email", flat=True)
-    return [pupil.email, *users]  # type: ignore[list-item]
-
-
 async def place_pupil(
     actor: Actor, period_id: int, pupil_id: int, slot_id: int
 ) -> Outcome[Booking]:
@@ -96,7 +95,6 @@ async def place_pupil(
         return Outcome.fail(ErrorCode.ALREADY_BOOKED, "slotId", "Eleven har redan den platsen.")
     if slot.taken >= slot.capacity:
         return Outcome.fail(ErrorCode.SLOT_FULL, "slotId")
-    recipients = await _recipients(pupil)
     now = clock.now()
     status = BookingStatus.PENDING if slot.requires_approval else BookingStatus.CONFIRMED
     messages: list[OutboxMessage] = []
@@ -116,39 +114,19 @@ async def place_pupil(
                 )
                 if not moved:  # changed a moment ago: let her look again
                     raise Refused(DomainError.of(ErrorCode.NOT_ACTIVE, "pupilId"))
-                await (
-                    Slot.filter(id=current.slot_id)
-                    .using_db(conn)
-                    .update(taken=F("taken") - 1, updated_at=now)
-                )
-            try:
-                booking = await Booking.create(
-                    pupil_id=pupil.id,
-                    slot_id=slot.id,
-                    period_id=period.id,
-                    status=status,
-                    origin=BookingOrigin.STAFF,
-                    created_by_id=actor.user_id,
-                    using_db=conn,
-                )
-            except IntegrityError as exc:  # someone else placed her at the same moment
-                raise Refused(DomainError.of(ErrorCode.ALREADY_BOOKED, "pupilId")) from exc
-            slot.taken += 1
-            messages += await outbox.booking_changed(
-                kind="booking_created",
-                booking=booking,
+                await release_place(conn, current.slot_id, now)
+            booking, created = await create_active_booking(
+                conn,
                 pupil=pupil,
                 slot=slot,
-                recipients=recipients,
-                connection=conn,
+                period=period,
+                status=status,
+                origin=BookingOrigin.STAFF,
+                created_by_id=actor.user_id,
+                now=now,
+                pupil_field="pupilId",
             )
-            reserved = (
-                await Slot.filter(id=slot.id, status=SlotStatus.PUBLISHED, taken__lt=F("capacity"))
-                .using_db(conn)
-                .update(taken=F("taken") + 1, updated_at=now)
-            )
-            if not reserved:
-                raise Refused(DomainError.of(ErrorCode.SLOT_FULL, "slotId"))
+            messages += created
             await audit.record(
                 actor,
                 "move" if current else "place",
