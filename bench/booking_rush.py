@@ -112,6 +112,7 @@ async def rush(
     headers = {"Authorization": f"Bearer {token}"}
     latencies: list[float] = []
     outcomes: Counter[str] = Counter()
+    transport_errors: Counter[str] = Counter()
     gate = asyncio.Semaphore(concurrency)
     rng = random.Random(1)
     # Popular slots first: a skewed choice, as in a real rush.
@@ -131,9 +132,14 @@ async def rush(
             }
             async with gate:
                 started = time.perf_counter()
-                response = await client.post(
-                    "/graphql", json={"query": BOOK, "variables": variables}
-                )
+                try:
+                    response = await client.post(
+                        "/graphql", json={"query": BOOK, "variables": variables}
+                    )
+                except httpx.TransportError as exc:
+                    # Counted, not hidden: the pupil tries again, as a browser would.
+                    transport_errors[type(exc).__name__] += 1
+                    return "TRANSPORT_ERROR"
                 latencies.append(time.perf_counter() - started)
             payload = response.json()
             if response.status_code != 200 or "errors" in payload:
@@ -144,8 +150,12 @@ async def rush(
         async def one(pupil_id: int, first_choice: int) -> None:
             # A pupil who finds her first choice full tries up to two more, as people do.
             choice = first_choice
-            for _ in range(3):
+            tries = 0
+            while tries < 3:
                 outcome = await attempt(pupil_id, choice)
+                if outcome == "TRANSPORT_ERROR":
+                    continue  # the same slot again: the request never got an answer
+                tries += 1
                 if outcome != "SLOT_FULL":
                     break
                 choice = rng.choice(slot_ids)
@@ -154,6 +164,8 @@ async def rush(
         started = time.perf_counter()
         await asyncio.gather(*(one(p, s) for p, s in zip(pupil_ids, choices, strict=True)))
         elapsed = time.perf_counter() - started
+    for name, count in transport_errors.items():
+        outcomes[f"{name} (retried)"] = count
     return latencies, outcomes, elapsed
 
 
