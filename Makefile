@@ -55,7 +55,7 @@ schema: install
 ## make bench: benchmarks against a server on PostgreSQL (BENCH_DATABASE_URL)
 bench: install-dev
 	$(BIN)/python bench/booking_rush.py
-	$(BIN)/python bench/allocation.py
+	$(BIN)/python bench/allocation.py --largest
 	$(BIN)/python bench/outbox.py
 
 clean:
