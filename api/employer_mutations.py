@@ -49,17 +49,18 @@ def _slot_input(data: CreateSlotInput) -> slots.SlotInput | list[EmployerError]:
         if isinstance(pk, list):
             return pk
         school_ids.append(pk)
+    # Text is cleaned by the domain (slots._clean), as for the web form.
     return slots.SlotInput(
-        title=clean(data.title),
-        description=clean(data.description),
-        tasks=clean(data.tasks),
-        trade=clean(data.trade),
-        address=clean(data.address),
-        city=clean(data.city),
+        title=data.title,
+        description=data.description,
+        tasks=data.tasks,
+        trade=data.trade,
+        address=data.address,
+        city=data.city,
         start_date=data.start_date,
         end_date=data.end_date,
-        day_starts_at=clean(data.day_starts_at),
-        day_ends_at=clean(data.day_ends_at),
+        day_starts_at=data.day_starts_at,
+        day_ends_at=data.day_ends_at,
         break_minutes=data.break_minutes,
         capacity=data.capacity,
         min_age=data.min_age,

@@ -3,6 +3,7 @@ emptied before each test; the ASGI app; signed-in clients through the real sign-
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -27,6 +28,17 @@ from tests.db import (
     sqlite_url,
     truncate_all,
 )
+
+REQUIRE_SERVICES = os.environ.get("PRAO_REQUIRE_SERVICES") == "1"
+
+
+def missing_service(reason: str) -> None:
+    """Skip where a service is not configured; fail in CI (PRAO_REQUIRE_SERVICES=1), where a
+    skipped test would pass off as a passing one."""
+    if REQUIRE_SERVICES:
+        pytest.fail(reason)
+    pytest.skip(reason)
+
 
 CSRF_RE = re.compile(r'name="csrf_token"\s+value="([^"]+)"')
 
@@ -80,7 +92,7 @@ def postgres(db: None) -> None:
     """For tests whose point is a race that only PostgreSQL shows (SQLite serialises writers).
     Mark such tests `postgres` too, so a SQLite run can deselect them instead of skipping."""
     if not is_postgres():
-        pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL=postgres://…")
+        missing_service("needs PostgreSQL: set TEST_DATABASE_URL=postgres://…")
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import REQUIRE_SERVICES
 from tests.db import postgres_server_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,6 +43,8 @@ MISSING = (
     if not AXE.exists()
     else None
 )
+if MISSING is not None and REQUIRE_SERVICES:
+    raise RuntimeError(f"browser tests cannot run: {MISSING}")  # CI installs both
 
 
 def _free_port() -> int:

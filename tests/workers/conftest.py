@@ -15,6 +15,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from redis.asyncio import Redis
 
+from tests.conftest import missing_service
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -71,7 +73,7 @@ def smtp() -> Iterator[tuple[str, Sink]]:
 async def redis_url() -> AsyncIterator[str]:
     base = os.environ.get("TEST_REDIS_URL")
     if not base:
-        pytest.skip("needs Redis: set TEST_REDIS_URL=redis://127.0.0.1:6379")
+        missing_service("needs Redis: set TEST_REDIS_URL=redis://127.0.0.1:6379")
     url = f"{base.rstrip('/')}/{1 + os.getpid() % 15}"
     client = Redis.from_url(url)
     await client.flushdb()
