@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -13,34 +15,96 @@ from tortoise.queryset import QuerySet
 
 from api import ids
 from api.types import Booking, Pupil, Slot
-from prao.pagination import MAX_PAGE_SIZE, check_first, paginate
+from prao import sync
+from prao.pagination import MAX_PAGE_SIZE, Key, Order, Window, check_window, keyset_page
 
 M = TypeVar("M", bound=Model)
 
 # Apollo's code for a bad argument: clients and test tools read it as the caller's mistake.
 BAD_USER_INPUT = {"code": "BAD_USER_INPUT"}
 
+First = Annotated[
+    int | None,
+    strawberry.argument(description="Page size from the start, 0 to 100 (default 20)."),
+]
+After = Annotated[
+    str | None, strawberry.argument(description="The endCursor of the previous page.")
+]
+Last = Annotated[
+    int | None,
+    strawberry.argument(description="Page size from the end, 0 to 100; not with first."),
+]
+Before = Annotated[str | None, strawberry.argument(description="The startCursor of the next page.")]
+UpdatedSince = Annotated[
+    datetime | None,
+    strawberry.argument(
+        description=(
+            "Incremental sync: only items changed at or after this moment, ordered by "
+            "(updatedAt, id). Pass the last page's syncedUntil on the next sync."
+        )
+    ),
+]
+
 
 def bad_input(message: str) -> GraphQLError:
     return GraphQLError(message, extensions=BAD_USER_INPUT)
 
 
-def page_arguments(first: int | None, after: str | None) -> tuple[int | None, int | None]:
-    """A bad `first` or `after` is a client bug: a GraphQL error, not an empty page."""
-    if check_first(first) is not None:
-        raise bad_input(f"first must be between 0 and {MAX_PAGE_SIZE}")
-    if after is None:
-        return first, None
-    after_id = ids.decode_cursor(after)
-    if after_id is None:
-        raise bad_input("after is not a cursor from this API")
-    return first, after_id
+@dataclass(frozen=True)
+class PageArgs:
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+
+
+def _key(cursor: str | None, order: Order, argument: str) -> Key | None:
+    if cursor is None:
+        return None
+    key: Key | None
+    if order is Order.UPDATED:
+        key = ids.decode_sync_cursor(cursor)
+    else:
+        pk = ids.decode_cursor(cursor)
+        key = None if pk is None else (pk,)
+    if key is None:
+        raise bad_input(f"{argument} is not a cursor from this list")
+    return key
+
+
+def window(args: PageArgs, order: Order) -> Window:
+    """A bad size or cursor is a client bug: a GraphQL error, not a silently cut page."""
+    if args.first is not None and args.last is not None:
+        raise bad_input("pass first or last, not both")
+    problem = check_window(args.first, args.last)
+    if problem is not None:
+        raise bad_input(f"{problem.field} must be between 0 and {MAX_PAGE_SIZE}")
+    return Window(
+        first=args.first,
+        last=args.last,
+        after=_key(args.after, order, "after"),
+        before=_key(args.before, order, "before"),
+    )
+
+
+def _cursor(order: Order, row: Model) -> str:
+    if order is Order.UPDATED:
+        updated_at, pk = order.key(row)
+        return ids.sync_cursor(updated_at, pk)
+    return ids.cursor(row.pk)
 
 
 @strawberry.type
 class _CountedConnection:
     # Counting costs a query: done only when the client asks for totalCount.
     queryset: strawberry.Private[QuerySet[Any]]
+    synced_until: datetime | None = strawberry.field(
+        default=None,
+        description=(
+            "With updatedSince: every change before this moment is in this list. Use it as "
+            "updatedSince on the next sync, once the last page is read."
+        ),
+    )
 
     @strawberry.field(description="Matching items on all pages.")
     async def total_count(self) -> int:
@@ -74,13 +138,17 @@ C = TypeVar("C", SlotConnection, BookingConnection, PupilConnection)
 async def connection(
     cls: type[C],
     queryset: QuerySet[M],
-    first: int | None,
-    after: str | None,
+    args: PageArgs,
     build: Callable[[M], Any],
+    updated_since: datetime | None = None,
 ) -> C:
-    limit, after_id = page_arguments(first, after)
-    page = await paginate(queryset, limit, after_id, count=False)
-    edges = [relay.Edge(cursor=ids.cursor(row.pk), node=build(row)) for row in page.items]
+    order = Order.ID if updated_since is None else Order.UPDATED
+    chosen = window(args, order)
+    synced_until = None
+    if updated_since is not None:
+        queryset, synced_until = await sync.changed_since(queryset, updated_since)
+    page = await keyset_page(queryset, order, chosen)
+    edges = [relay.Edge(cursor=_cursor(order, row), node=build(row)) for row in page.items]
     return cls(
         page_info=relay.PageInfo(
             has_next_page=page.has_next,
@@ -90,4 +158,5 @@ async def connection(
         ),
         edges=edges,
         queryset=queryset,
+        synced_until=synced_until,
     )

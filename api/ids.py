@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from datetime import UTC, datetime, timedelta
 
 CURSOR_PREFIX = "cursor"
 # Keys are 32-bit integer columns: anything larger names no row, and PostgreSQL refuses it.
@@ -41,3 +42,33 @@ def cursor(pk: int) -> str:
 
 def decode_cursor(value: str) -> int | None:
     return decode_as(value, CURSOR_PREFIX)
+
+
+SYNC_PREFIX = "sync"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_SYNC_RE = re.compile(r"-?[0-9]{1,20}:[1-9][0-9]{0,9}")
+
+
+def sync_cursor(moment: datetime, pk: int) -> str:
+    """A cursor in (updatedAt, id) order; whole microseconds, so it compares exactly."""
+    micros = (moment - _EPOCH) // _MICROSECOND
+    return base64.b64encode(f"{SYNC_PREFIX}:{micros}:{pk}".encode()).decode()
+
+
+def decode_sync_cursor(value: str) -> tuple[datetime, int] | None:
+    try:
+        raw = base64.b64decode(value.encode(), validate=True).decode()
+    except (binascii.Error, UnicodeError, ValueError):
+        return None
+    prefix, _, rest = raw.partition(":")
+    if prefix != SYNC_PREFIX or not _SYNC_RE.fullmatch(rest):
+        return None
+    micros, pk = (int(part) for part in rest.split(":"))
+    try:
+        moment = _EPOCH + micros * _MICROSECOND
+    except OverflowError:
+        return None
+    if pk > MAX_PK:
+        return None
+    return moment, pk

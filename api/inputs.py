@@ -33,7 +33,7 @@ EARLIEST = datetime(1, 1, 2, tzinfo=TIMEZONE)
 LATEST = datetime(9999, 12, 30, tzinfo=TIMEZONE)
 
 
-def _moment(value: datetime) -> datetime:
+def moment(value: datetime) -> datetime:
     """Aware and inside the range every database can compare; naive means Swedish time."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=TIMEZONE)
@@ -75,14 +75,19 @@ class BookingFilter:
     status: BookingStatus | None = None
     period_id: strawberry.ID | None = None
     updated_since: datetime | None = strawberry.field(
-        default=None, description="Bookings changed at or after this moment (incremental sync)."
+        default=None,
+        description="Bookings changed at or after this moment, in id order.",
+        deprecation_reason=(
+            "Use the updatedSince argument of bookings: it orders by (updatedAt, id) and holds "
+            "back changes that are not yet committed."
+        ),
     )
 
     def to_domain(self) -> lookup.BookingFilter:
         return lookup.BookingFilter(
             status=models.BookingStatus(self.status) if self.status is not None else None,
             period_id=_id_of(self.period_id, "Period", "periodId"),
-            updated_since=_moment(self.updated_since) if self.updated_since else None,
+            updated_since=moment(self.updated_since) if self.updated_since else None,
         )
 
 

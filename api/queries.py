@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -11,18 +12,27 @@ from tortoise.queryset import QuerySet
 
 from api import ids
 from api.allocation_types import AllocationRun
-from api.connections import BookingConnection, PupilConnection, SlotConnection, connection
+from api.connections import (
+    After,
+    Before,
+    BookingConnection,
+    First,
+    Last,
+    PageArgs,
+    PupilConnection,
+    SlotConnection,
+    UpdatedSince,
+    bad_input,
+    connection,
+)
 from api.context import Info
-from api.inputs import BookingFilter, PupilFilter, SlotFilter
+from api.inputs import BookingFilter, PupilFilter, SlotFilter, moment
 from api.types import Booking, Employer, Period, Pupil, Role, School, Slot, ViewerKind
 from prao import audit, models, policy
 from prao.actor import Actor
 from prao.services import allocation, catalogue, lookup
 
-First = Annotated[int | None, strawberry.argument(description="Page size, 0 to 100 (default 20).")]
-After = Annotated[
-    str | None, strawberry.argument(description="The endCursor of the previous page.")
-]
+MAX_NODES = 100
 
 Scope = Callable[[Actor], QuerySet[Any]]
 Build = Callable[[Any, Actor], relay.Node]
@@ -36,6 +46,28 @@ NODE_TYPES: dict[str, tuple[Scope, Build]] = {
     "Employer": (policy.employers, lambda row, _: Employer.from_row(row)),
     "AllocationRun": (allocation.runs, lambda row, _: AllocationRun.from_row(row)),
 }
+
+
+def _since(value: datetime | None) -> datetime | None:
+    return moment(value) if value is not None else None
+
+
+async def _nodes(actor: Actor, global_ids: list[strawberry.ID]) -> list[relay.Node | None]:
+    """One query per type asked for, each through that type's policy scope."""
+    wanted: dict[str, list[int]] = {}
+    for value in global_ids:
+        decoded = ids.decode(value)
+        if decoded is not None and decoded[0] in NODE_TYPES:
+            wanted.setdefault(decoded[0], []).append(decoded[1])
+    found: dict[tuple[str, int], relay.Node] = {}
+    for type_name, pks in wanted.items():
+        scope, build = NODE_TYPES[type_name]
+        rows = await scope(actor).filter(id__in=pks)
+        for row in rows:
+            found[(type_name, row.pk)] = build(row, actor)
+        if type_name == "Pupil" and rows:
+            await audit.pupils_read(actor, len(rows), via="graphql", source="node")
+    return [found.get(ids.decode(value) or ("", 0)) for value in global_ids]
 
 
 @strawberry.type(description="Who is asking.")
@@ -77,18 +109,17 @@ class Viewer:
 class Query:
     @strawberry.field(description="Any object by its global id; null when it is not yours to see.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
-        decoded = ids.decode(id)
-        if decoded is None or decoded[0] not in NODE_TYPES:
-            return None
-        type_name, pk = decoded
-        actor = info.context.actor
-        scope, build = NODE_TYPES[type_name]
-        row = await scope(actor).get_or_none(id=pk)
-        if row is None:
-            return None
-        if type_name == "Pupil":
-            await audit.pupils_read(actor, 1, via="graphql", source="node")
-        return build(row, actor)
+        found = await _nodes(info.context.actor, [id])
+        return found[0]
+
+    @strawberry.field(
+        description=f"Objects by global id, in the order asked (at most {MAX_NODES}); null "
+        "for each one that does not exist or is not yours to see."
+    )
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
+        if len(ids) > MAX_NODES:
+            raise bad_input(f"ids: at most {MAX_NODES} per request")
+        return await _nodes(info.context.actor, ids)
 
     @strawberry.field
     def viewer(self, info: Info) -> Viewer:
@@ -105,23 +136,41 @@ class Query:
         info: Info,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
+        updated_since: UpdatedSince = None,
         filter: SlotFilter | None = None,
     ) -> SlotConnection:
         flt = filter.to_domain() if filter else catalogue.SlotFilter()
         queryset = catalogue.filtered_slots(info.context.actor, flt)
-        return await connection(SlotConnection, queryset, first, after, Slot.from_row)
+        return await connection(
+            SlotConnection,
+            queryset,
+            PageArgs(first, after, last, before),
+            Slot.from_row,
+            _since(updated_since),
+        )
 
-    @strawberry.field(description="Bookings the caller may see.")
+    @strawberry.field(description="Bookings the caller may see; cancelled ones included.")
     async def bookings(
         self,
         info: Info,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
+        updated_since: UpdatedSince = None,
         filter: BookingFilter | None = None,
     ) -> BookingConnection:
         flt = filter.to_domain() if filter else lookup.BookingFilter()
         queryset = lookup.listed_bookings(info.context.actor, flt)
-        return await connection(BookingConnection, queryset, first, after, Booking.from_row)
+        return await connection(
+            BookingConnection,
+            queryset,
+            PageArgs(first, after, last, before),
+            Booking.from_row,
+            _since(updated_since),
+        )
 
     @strawberry.field(description="Pupil records: school staff and API tokens only.")
     async def pupils(
@@ -129,13 +178,20 @@ class Query:
         info: Info,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
+        updated_since: UpdatedSince = None,
         filter: PupilFilter | None = None,
     ) -> PupilConnection:
         actor = info.context.actor
         flt = filter.to_domain() if filter else lookup.PupilFilter()
         queryset = lookup.listed_pupils(actor, flt)
         result = await connection(
-            PupilConnection, queryset, first, after, lambda row: Pupil.from_row(row, actor)
+            PupilConnection,
+            queryset,
+            PageArgs(first, after, last, before),
+            lambda row: Pupil.from_row(row, actor),
+            _since(updated_since),
         )
         await audit.pupils_read(actor, len(result.edges), via="graphql", source="pupils")
         return result

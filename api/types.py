@@ -162,6 +162,7 @@ class Pupil(relay.Node):
     class_name: str | None
     email: str | None
     external_id: str | None
+    updated_at: datetime
     school_id: strawberry.Private[int]
 
     @strawberry.field(graphql_type=School)
@@ -179,6 +180,7 @@ class Pupil(relay.Node):
             class_name=row.class_name if full else None,
             email=row.email if full else None,
             external_id=row.external_id if full else None,
+            updated_at=row.updated_at,
             school_id=row.school_id,
         )
 

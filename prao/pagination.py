@@ -1,13 +1,21 @@
-"""Keyset pagination over primary keys: cursors stay valid while rows are inserted."""
+"""Keyset pagination: cursors are sort keys, not offsets, so they stay valid while rows change.
+
+Two orders exist: by primary key (lists), and by (updated_at, id) for incremental sync, where a
+row that changes moves to the end and is delivered again.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from datetime import datetime
+from enum import Enum
+from typing import Any, Generic, TypeVar
 
+from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from prao import clock
 from prao.errors import DomainError, ErrorCode
 from prao.validation import MAX_ID
 
@@ -15,6 +23,38 @@ MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 
 M = TypeVar("M", bound=Model)
+Key = tuple[Any, ...]
+
+
+class Order(Enum):
+    ID = ("id",)
+    UPDATED = ("updated_at", "id")
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return self.value  # type: ignore[no-any-return]
+
+    def key(self, row: Model) -> Key:
+        return tuple(getattr(row, name) for name in self.fields)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which page: `first` rows after a key, or `last` rows before one (Relay's arguments)."""
+
+    first: int | None = None
+    last: int | None = None
+    after: Key | None = None
+    before: Key | None = None
+
+    @property
+    def backward(self) -> bool:
+        return self.last is not None
+
+    @property
+    def size(self) -> int:
+        wanted = self.last if self.backward else self.first
+        return DEFAULT_PAGE_SIZE if wanted is None else wanted
 
 
 @dataclass
@@ -25,26 +65,62 @@ class Page(Generic[M]):
     total_count: int
 
 
-def check_first(first: int | None) -> DomainError | None:
+def check_first(first: int | None, name: str = "first") -> DomainError | None:
     if first is not None and not 0 <= first <= MAX_PAGE_SIZE:
         return DomainError.of(
-            ErrorCode.INVALID, "first", f"first måste vara mellan 0 och {MAX_PAGE_SIZE}."
+            ErrorCode.INVALID, name, f"{name} måste vara mellan 0 och {MAX_PAGE_SIZE}."
         )
     return None
+
+
+def check_window(first: int | None, last: int | None) -> DomainError | None:
+    if first is not None and last is not None:
+        return DomainError.of(ErrorCode.INVALID, "last", "Ange first eller last, inte båda.")
+    return check_first(first) or check_first(last, "last")
+
+
+def _comparable(value: Any) -> Any:
+    # SQLite compares stored local-time text: a bound must be written in the same zone.
+    return clock.local(value) if isinstance(value, datetime) else value
+
+
+def beyond(fields: tuple[str, ...], key: Key, op: str) -> Q:
+    """Rows strictly after (op "gt") or before (op "lt") `key` in lexicographic order."""
+    values = [_comparable(v) for v in key]
+    if fields[-1] == "id":
+        values[-1] = min(values[-1], MAX_ID)
+    result: Q | None = None
+    for i, name in enumerate(fields):
+        equal = {fields[j]: values[j] for j in range(i)}
+        step = Q(**equal, **{f"{name}__{op}": values[i]})
+        result = step if result is None else result | step
+    assert result is not None
+    return result
+
+
+async def keyset_page(queryset: QuerySet[M], order: Order, window: Window) -> Page[M]:
+    """One page in `order`; `has_previous`/`has_next` towards the cursor side are cheap guesses."""
+    qs = queryset
+    if window.after is not None:
+        qs = qs.filter(beyond(order.fields, window.after, "gt"))
+    if window.before is not None:
+        qs = qs.filter(beyond(order.fields, window.before, "lt"))
+    size = window.size
+    if window.backward:
+        rows = list(await qs.order_by(*(f"-{f}" for f in order.fields)).limit(size + 1))
+        more = len(rows) > size
+        items = rows[:size][::-1]
+        return Page(items, window.before is not None, more, -1)
+    rows = list(await qs.order_by(*order.fields).limit(size + 1))
+    return Page(rows[:size], len(rows) > size, window.after is not None, -1)
 
 
 async def paginate(
     queryset: QuerySet[M], first: int | None, after_id: int | None, count: bool = True
 ) -> Page[M]:
+    """Forward pages by primary key, for the web's "more" links."""
     limit = DEFAULT_PAGE_SIZE if first is None else min(first, MAX_PAGE_SIZE)
-    total = await queryset.count() if count else -1
-    page_qs = queryset.order_by("id")
-    if after_id is not None:
-        page_qs = page_qs.filter(id__gt=min(after_id, MAX_ID))
-    rows = await page_qs.limit(limit + 1)
-    return Page(
-        items=list(rows[:limit]),
-        has_next=len(rows) > limit,
-        has_previous=after_id is not None,
-        total_count=total,
-    )
+    after = (after_id,) if after_id is not None else None
+    page = await keyset_page(queryset, Order.ID, Window(first=limit, after=after))
+    page.total_count = await queryset.count() if count else -1
+    return page
