@@ -301,7 +301,7 @@ async def _write(
                 id=slot_id, status=SlotStatus.PUBLISHED, taken__lte=F("capacity") - count
             )
             .using_db(conn)
-            .update(taken=F("taken") + count, updated_at=now)
+            .update(taken=F("taken") + count, updated_at=clock.now())
         )
         if not reserved:
             raise Refused(DomainError.of(ErrorCode.STALE_PROPOSAL, "runId"))

@@ -156,7 +156,7 @@ async def create_active_booking(
     reserved = (
         await Slot.filter(id=slot.id, status=SlotStatus.PUBLISHED, taken__lt=F("capacity"))
         .using_db(conn)
-        .update(taken=F("taken") + 1, updated_at=now)
+        .update(taken=F("taken") + 1, updated_at=clock.now())
     )
     if not reserved:
         raise Refused(DomainError.of(ErrorCode.SLOT_FULL, "slotId"))
@@ -168,7 +168,7 @@ async def release_place(conn: BaseDBAsyncClient, slot_id: int, now: datetime) ->
     await (
         Slot.filter(id=slot_id, taken__gt=0)
         .using_db(conn)
-        .update(taken=F("taken") - 1, updated_at=now)
+        .update(taken=F("taken") - 1, updated_at=clock.now())
     )
 
 
@@ -244,7 +244,7 @@ async def cancel_booking(actor: Actor, booking_id: int, reason: str = "") -> Out
                 .update(
                     status=BookingStatus.CANCELLED,
                     cancelled_at=now,
-                    updated_at=now,
+                    updated_at=clock.now(),
                     reason=reason,
                     decided_by_id=actor.user_id,
                 )

@@ -418,7 +418,11 @@ async def confirm(actor: Actor, import_id: int) -> Outcome[ImportResult]:
             else:
                 changes = _changes(row, pupil)
                 if changes:
-                    await Pupil.filter(id=pupil.id).using_db(conn).update(**changes, updated_at=now)
+                    await (
+                        Pupil.filter(id=pupil.id)
+                        .using_db(conn)
+                        .update(**changes, updated_at=clock.now())
+                    )
                 touched = bool(changes)
             touched = await _upsert_contacts(row, pupil, conn) or touched
             if touched and row.action != "ny":

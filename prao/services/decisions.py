@@ -52,7 +52,7 @@ async def decide_booking(
                     status=status,
                     decided_by_id=actor.user_id,
                     decided_at=now,
-                    updated_at=now,
+                    updated_at=clock.now(),
                     reason=reason,
                 )
             )

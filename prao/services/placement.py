@@ -107,7 +107,7 @@ async def place_pupil(
                     .update(
                         status=BookingStatus.CANCELLED,
                         cancelled_at=now,
-                        updated_at=now,
+                        updated_at=clock.now(),
                         reason="Flyttad av SYV.",
                         decided_by_id=actor.user_id,
                     )

@@ -264,7 +264,7 @@ async def answer_link(raw: str, confirm: bool, reason: str = "") -> Outcome[Book
             changed = (
                 await Booking.filter(id=booking.id, status=BookingStatus.PENDING)
                 .using_db(conn)
-                .update(status=status, decided_at=now, updated_at=now, reason=reason)
+                .update(status=status, decided_at=now, updated_at=clock.now(), reason=reason)
             )
             if not changed:
                 raise Refused(DomainError.of(ErrorCode.NOT_PENDING, "token"))
