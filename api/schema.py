@@ -26,6 +26,7 @@ from strawberry.tools import merge_types
 from api.allocation_mutations import AllocationMutation, AllocationQuery
 from api.coordinator_mutations import CoordinatorMutation, CoordinatorQuery
 from api.employer_mutations import EmployerMutation
+from api.execution import PraoExecutionContext
 from api.mutations import Mutation as BookingMutation
 from api.queries import Query
 from api.wish_mutations import WishMutation
@@ -71,7 +72,10 @@ RootQuery = merge_types("Query", (Query, AllocationQuery, CoordinatorQuery))
 
 def build_schema(introspection: bool = True) -> strawberry.Schema:
     return strawberry.Schema(
-        query=RootQuery, mutation=Mutation, extensions=extensions(introspection)
+        query=RootQuery,
+        mutation=Mutation,
+        extensions=extensions(introspection),
+        execution_context_class=PraoExecutionContext,
     )
 
 

@@ -1,0 +1,334 @@
+"""A faster way through lists: each field is resolved for the whole list at once.
+
+graphql-core completes a list item by item and field by field, with a resolve-info object, a
+Strawberry wrapper call and often an awaitable for every single value: for a page of 100 slots
+that is thousands of calls per request. Here a list of objects is completed column by column from
+a plan made once per list field: plain attributes are read directly, node ids are encoded
+directly, other resolvers are called per item but their awaitables are gathered once per column.
+
+Anything the plan does not cover exactly (abstract types, deferred fields, a resolver that raises,
+a null where the schema forbids one) falls back to graphql-core for that list, so errors and
+their paths are graphql-core's own. Falling back re-runs that list's resolvers; they only read
+(mutations run at the root, which this never touches), and DataLoaders cache their loads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from graphql import (
+    GraphQLError,
+    GraphQLLeafType,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    Undefined,
+    get_nullable_type,
+    is_leaf_type,
+    is_list_type,
+    is_non_null_type,
+    is_object_type,
+)
+from graphql.execution.collect_fields import FieldDetails
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import AwaitableOrValue, Path
+from strawberry import relay
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.types.field import StrawberryField
+
+BACKREF = "strawberry-definition"
+TYPENAME = "__typename"
+
+FieldDetailsList = list[FieldDetails]
+
+
+class _Fallback(Exception):
+    """This list needs graphql-core's item-by-item completion."""
+
+
+class Source(Enum):
+    TYPENAME = "typename"
+    ATTRIBUTE = "attribute"
+    NODE_ID = "node_id"
+    RESOLVER = "resolver"
+
+
+@dataclass
+class Completion:
+    """How one column's values become response values."""
+
+    non_null: bool
+    serialize: Callable[[Any], Any] | None = None  # leaf
+    plan: ObjectPlan | None = None  # object
+    item: Completion | None = None  # list
+
+
+@dataclass
+class FieldPlan:
+    key: str
+    source: Source
+    completion: Completion | None = None
+    attribute: str = ""
+    resolve: Callable[..., Any] | None = None
+    info: GraphQLResolveInfo | None = None
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ObjectPlan:
+    type_name: str
+    fields: list[FieldPlan]
+    is_type_of: Callable[[Any, Any], Any] | None
+
+
+def _plain_attribute(definition: Any) -> str | None:
+    """The Python attribute behind a field with no resolver, extensions or permissions."""
+    if not isinstance(definition, StrawberryField):
+        return None
+    if definition.base_resolver is not None or definition.extensions:
+        return None
+    if getattr(definition, "permission_classes", None):
+        return None
+    return definition.python_name
+
+
+def _node_id_attribute(object_type: GraphQLObjectType, definition: Any) -> str | None:
+    """The id attribute of a relay Node whose id and type name are resolved the default way."""
+    if not isinstance(definition, StrawberryField) or definition.python_name != "_id":
+        return None
+    type_def = object_type.extensions.get(BACKREF)
+    if not isinstance(type_def, StrawberryObjectDefinition):
+        return None
+    origin = type_def.origin
+    if not (isinstance(origin, type) and issubclass(origin, relay.Node)):
+        return None
+    default = relay.Node
+    if (
+        origin.resolve_id.__func__ is not default.resolve_id.__func__  # type: ignore[attr-defined]
+        or origin.resolve_typename.__func__  # type: ignore[attr-defined]
+        is not default.resolve_typename.__func__  # type: ignore[attr-defined]
+    ):
+        return None
+    return origin.resolve_id_attr()
+
+
+class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Keyed like graphql-core's own memo: the id of a list kept alive beside its plan.
+        self._plans: dict[tuple[int, int], tuple[FieldDetailsList, ObjectPlan | None]] = {}
+
+    def complete_iterable_value(
+        self,
+        item_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo,
+        path: Path,
+        items: Any,
+        position_context: Any,
+    ) -> AwaitableOrValue[list[Any]]:
+        completion = None
+        if isinstance(items, list) and items:
+            completion = self._completion(item_type, field_details_list, info)
+        if completion is None or completion.plan is None:
+            return super().complete_iterable_value(
+                item_type, field_details_list, info, path, items, position_context
+            )
+        return self._complete_list(
+            completion, item_type, field_details_list, info, path, items, position_context
+        )
+
+    async def _complete_list(
+        self,
+        completion: Completion,
+        item_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo,
+        path: Path,
+        items: list[Any],
+        position_context: Any,
+    ) -> list[Any]:
+        try:
+            return await self._complete(completion, items)
+        except Exception:  # noqa: BLE001 - graphql-core reports it properly below
+            result = super().complete_iterable_value(
+                item_type, field_details_list, info, path, items, position_context
+            )
+            if self.is_awaitable(result):
+                return await result  # type: ignore[no-any-return, misc]
+            return result  # type: ignore[return-value]
+
+    # Plans
+
+    def _completion(
+        self,
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo,
+    ) -> Completion | None:
+        non_null = is_non_null_type(return_type)
+        inner = get_nullable_type(return_type)  # type: ignore[type-var]
+        if is_leaf_type(inner):
+            leaf: GraphQLLeafType = inner  # type: ignore[assignment]
+            return Completion(non_null, serialize=leaf.serialize)
+        if is_object_type(inner):
+            plan = self._object_plan(inner, field_details_list, info)  # type: ignore[arg-type]
+            return None if plan is None else Completion(non_null, plan=plan)
+        if is_list_type(inner):
+            item = self._completion(inner.of_type, field_details_list, info)  # type: ignore[union-attr]
+            return None if item is None else Completion(non_null, item=item)
+        return None  # interfaces and unions: graphql-core resolves the runtime type
+
+    def _object_plan(
+        self,
+        object_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo,
+    ) -> ObjectPlan | None:
+        key = (id(object_type), id(field_details_list))
+        if key not in self._plans:
+            self._plans[key] = (
+                field_details_list,
+                self._build(object_type, field_details_list, info),
+            )
+        return self._plans[key][1]
+
+    def _build(
+        self,
+        object_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo,
+    ) -> ObjectPlan | None:
+        grouped, new_defer_usages, _ = self.collect_subfields(object_type, field_details_list)
+        if new_defer_usages:
+            return None
+        fields: list[FieldPlan] = []
+        for response_key, group in grouped.items():
+            details = group[0]
+            name = details.node.name.value
+            if name == TYPENAME:
+                fields.append(FieldPlan(response_key, Source.TYPENAME))
+                continue
+            field_def = object_type.fields.get(name)
+            if field_def is None or details.defer_usage is not None:
+                return None
+            completion = self._completion(field_def.type, group, info)
+            if completion is None:
+                return None
+            definition = field_def.extensions.get(BACKREF)
+            attribute = _plain_attribute(definition)
+            node_id = _node_id_attribute(object_type, definition)
+            if attribute is not None and not field_def.args:
+                fields.append(FieldPlan(response_key, Source.ATTRIBUTE, completion, attribute))
+            elif node_id is not None:
+                fields.append(FieldPlan(response_key, Source.NODE_ID, completion, node_id))
+            else:
+                plan = self._resolver_plan(object_type, field_def, group, info, response_key)
+                if plan is None:
+                    return None
+                plan.completion = completion
+                fields.append(plan)
+        return ObjectPlan(object_type.name, fields, object_type.is_type_of)
+
+    def _resolver_plan(
+        self,
+        object_type: GraphQLObjectType,
+        field_def: Any,
+        group: FieldDetailsList,
+        info: GraphQLResolveInfo,
+        response_key: str,
+    ) -> FieldPlan | None:
+        details = group[0]
+        try:
+            args = (
+                get_argument_values(
+                    field_def,
+                    details.node,
+                    self.variable_values,
+                    details.fragment_variable_values,
+                    self.hide_suggestions,
+                )
+                if field_def.args or details.node.arguments
+                else {}
+            )
+        except GraphQLError:
+            return None  # graphql-core reports the bad argument where it belongs
+        resolve = field_def.resolve or self.field_resolver
+        if self.middleware_manager:
+            resolve = self.middleware_manager.get_field_resolver(resolve)
+        field_info = self.build_resolve_info(
+            field_def, [d.node for d in group], object_type, info.path
+        )
+        return FieldPlan(response_key, Source.RESOLVER, resolve=resolve, info=field_info, args=args)
+
+    # Running a plan over many values at once
+
+    async def _complete(self, completion: Completion, values: list[Any]) -> list[Any]:
+        present = [v for v in values if v is not None]
+        if len(present) < len(values) and completion.non_null:
+            raise _Fallback
+        if completion.serialize is not None:
+            done = [self._leaf(completion.serialize, v) for v in present]
+        elif completion.plan is not None:
+            done = await self._run(completion.plan, present)
+        else:
+            assert completion.item is not None
+            lists = [list(v) for v in present]
+            flat = await self._complete(completion.item, [x for v in lists for x in v])
+            done, start = [], 0
+            for v in lists:
+                done.append(flat[start : start + len(v)])
+                start += len(v)
+        if len(present) == len(values):
+            return done
+        filled = iter(done)
+        return [None if v is None else next(filled) for v in values]
+
+    @staticmethod
+    def _leaf(serialize: Callable[[Any], Any], value: Any) -> Any:
+        serialized = serialize(value)
+        if serialized is Undefined or serialized is None:
+            raise _Fallback
+        return serialized
+
+    async def _run(self, plan: ObjectPlan, sources: list[Any]) -> list[dict[str, Any]]:
+        if plan.is_type_of is not None:
+            for source in sources:
+                if plan.is_type_of(source, None) is not True:
+                    raise _Fallback
+        rows: list[dict[str, Any]] = [{} for _ in sources]
+        for f in plan.fields:
+            if f.source is Source.TYPENAME:
+                for row in rows:
+                    row[f.key] = plan.type_name
+                continue
+            values = await self._column(plan, f, sources)
+            assert f.completion is not None
+            for row, value in zip(rows, await self._complete(f.completion, values), strict=True):
+                row[f.key] = value
+        return rows
+
+    async def _column(self, plan: ObjectPlan, f: FieldPlan, sources: list[Any]) -> list[Any]:
+        if f.source is Source.ATTRIBUTE:
+            return [getattr(source, f.attribute) for source in sources]
+        if f.source is Source.NODE_ID:
+            prefix = plan.type_name + ":"
+            return [
+                base64.b64encode(f"{prefix}{getattr(s, f.attribute)}".encode()).decode()
+                for s in sources
+            ]
+        assert f.resolve is not None
+        values = [f.resolve(source, f.info, **f.args) for source in sources]
+        waiting = [i for i, v in enumerate(values) if self.is_awaitable(v)]
+        if waiting:
+            for i, result in zip(
+                waiting, await asyncio.gather(*(values[i] for i in waiting)), strict=True
+            ):
+                values[i] = result
+        return values
