@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prao.models import ApiToken, Role, User
+from prao.models import ApiToken, Permission, Role, User
+
+ALL_PERMISSIONS = frozenset(Permission)
+
+
+def parse_permissions(text: str) -> frozenset[Permission]:
+    """"read,write" -> {READ, WRITE}; raises ValueError naming an unknown permission."""
+    return frozenset(Permission(part.strip()) for part in text.split(",") if part.strip())
 
 
 @dataclass(frozen=True)
@@ -16,6 +23,11 @@ class Actor:
     employer_id: int | None = None
     school_id: int | None = None
     organiser_id: int | None = None
+    # People act by role; a token only within what it was granted.
+    permissions: frozenset[Permission] = ALL_PERMISSIONS
+
+    def may(self, permission: Permission) -> bool:
+        return permission in self.permissions
 
     @property
     def label(self) -> str:
@@ -57,7 +69,13 @@ class Actor:
 
     @classmethod
     def for_token(cls, token: ApiToken, organiser_id: int) -> Actor:
-        return cls(kind="token", id=token.id, school_id=token.school_id, organiser_id=organiser_id)
+        return cls(
+            kind="token",
+            id=token.id,
+            school_id=token.school_id,
+            organiser_id=organiser_id,
+            permissions=parse_permissions(token.permissions),
+        )
 
 
 ANONYMOUS = Actor(kind="anonymous")

@@ -20,6 +20,7 @@ async def record(
 ) -> None:
     await AuditEvent.create(
         actor=actor.label,
+        organiser_id=actor.organiser_id,
         action=action,
         object_type=object_type,
         object_count=count,

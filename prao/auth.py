@@ -4,19 +4,29 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
-
-from tortoise.expressions import Q
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from prao import clock, outbox
-from prao.actor import ANONYMOUS, Actor
+from prao.actor import ALL_PERMISSIONS, ANONYMOUS, Actor
 from prao.config import Settings
 from prao.jobs import jobs
-from prao.models import ApiToken, Employer, Organiser, Pupil, Role, School, SignInToken, User
+from prao.models import (
+    ApiToken,
+    Employer,
+    Organiser,
+    Permission,
+    Pupil,
+    Role,
+    School,
+    SignInToken,
+    User,
+)
 
 TOKEN_PREFIX = "prao_"
 SIGN_IN_PATH = "/logga-in/"
 LAST_USED_PRECISION = timedelta(minutes=1)
+READ_ONLY = frozenset({Permission.READ})
 
 
 def hash_secret(raw: str) -> str:
@@ -89,8 +99,16 @@ async def redeem_sign_in_token(raw: str) -> User | None:
 
 
 async def create_api_token(
-    name: str, school: School | None = None, organiser: Organiser | None = None
+    name: str,
+    school: School | None = None,
+    organiser: Organiser | None = None,
+    permissions: frozenset[Permission] = ALL_PERMISSIONS,
+    expires_at: datetime | None = None,
+    created_by: str = "",
 ) -> tuple[ApiToken, str]:
+    """The new token and its secret; only the secret's hash is stored. Callers that face
+    people (the CLI, the admin pages) default to READ_ONLY; this default keeps the rights
+    tokens had before permissions existed."""
     if (school is None) == (organiser is None):
         raise ValueError("a token is scoped to exactly one school or one organiser")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -99,24 +117,43 @@ async def create_api_token(
         token_hash=hash_secret(raw),
         school_id=school.id if school else None,
         organiser_id=organiser.id if organiser else None,
+        permissions=format_permissions(permissions),
+        expires_at=expires_at,
+        created_by=created_by,
     )
     return token, raw
 
 
-async def actor_for_bearer(raw: str) -> Actor | None:
-    """None for an unknown, revoked or expired token."""
+def format_permissions(permissions: frozenset[Permission]) -> str:
+    """Stored in the order of the enum, so equal sets are equal strings."""
+    return ",".join(p.value for p in Permission if p in permissions)
+
+
+@dataclass(frozen=True)
+class TokenRefusal:
+    """Why a bearer token was refused: "unknown", "revoked" or "expired" (with when)."""
+
+    reason: str
+    expired_at: datetime | None = None
+
+
+UNKNOWN = TokenRefusal("unknown")
+REVOKED = TokenRefusal("revoked")
+
+
+async def authenticate_bearer(raw: str) -> Actor | TokenRefusal:
+    """The token's actor, or the reason it is refused. Revocation is told before expiry: it
+    is the deliberate act of the two."""
     now = clock.now()
     token = (
-        await ApiToken.filter(
-            Q(token_hash=hash_secret(raw.strip())),
-            Q(revoked_at__isnull=True),
-            Q(expires_at__isnull=True) | Q(expires_at__gt=now),
-        )
-        .select_related("school")
-        .first()
+        await ApiToken.filter(token_hash=hash_secret(raw.strip())).select_related("school").first()
     )
     if token is None:
-        return None
+        return UNKNOWN
+    if token.revoked_at is not None:
+        return REVOKED
+    if token.expires_at is not None and token.expires_at <= now:
+        return TokenRefusal("expired", token.expires_at)
     if token.school_id is not None:
         organiser_id = token.school.organiser_id  # type: ignore[union-attr]
     else:
@@ -126,3 +163,9 @@ async def actor_for_bearer(raw: str) -> Actor | None:
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
         await ApiToken.filter(id=token.id).update(last_used_at=now)
     return Actor.for_token(token, organiser_id)
+
+
+async def actor_for_bearer(raw: str) -> Actor | None:
+    """None for an unknown, revoked or expired token (authenticate_bearer says which)."""
+    found = await authenticate_bearer(raw)
+    return found if isinstance(found, Actor) else None

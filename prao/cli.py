@@ -1,4 +1,5 @@
-"""The `prao` command: serve, worker, migrate, seed-demo, token create, export-schema."""
+"""The `prao` command: serve, worker, migrate, seed-demo, token create|list|revoke,
+export-schema."""
 
 from __future__ import annotations
 
@@ -82,33 +83,60 @@ def token() -> None:
 
 
 @token.command("create")
-@click.option("--school", help="school name")
-@click.option("--organiser", help="organiser (huvudman) name")
+@click.option("--school", help="school id (or name)")
+@click.option("--organiser", help="organiser (huvudman) id (or name)")
 @click.option("--name", default="", help="what the token is for")
-def token_create(school: str | None, organiser: str | None, name: str) -> None:
+@click.option(
+    "--permissions", default="read", show_default=True, help="comma-separated: read,write,allocate"
+)
+@click.option("--days", type=int, default=None, help="valid this many days (default 365)")
+@click.option("--expires", default=None, help="expiry date, YYYY-MM-DD")
+def token_create(
+    school: str | None,
+    organiser: str | None,
+    name: str,
+    permissions: str,
+    days: int | None,
+    expires: str | None,
+) -> None:
     """Print a new bearer token once; only its hash is stored."""
-    from prao.auth import create_api_token
-    from prao.models import Organiser, School
+    from prao import token_command
 
     if bool(school) == bool(organiser):
         raise click.UsageError("Ange precis en av --school och --organiser.")
-
-    async def work() -> str:
-        if school:
-            found_school = await School.get_or_none(name=school)
-            if found_school is None:
-                raise click.ClickException(f"Skolan {school!r} finns inte.")
-            _, raw = await create_api_token(name or f"API {school}", school=found_school)
-        else:
-            found_org = await Organiser.get_or_none(name=organiser)
-            if found_org is None:
-                raise click.ClickException(f"Huvudmannen {organiser!r} finns inte.")
-            _, raw = await create_api_token(name or f"API {organiser}", organiser=found_org)
-        return raw
-
-    raw = _with_db(load_settings(), work)
+    granted = token_command.permissions_option(permissions)
+    expires_on = token_command.expiry_option(days, expires)
+    row, raw = _with_db(
+        load_settings(),
+        lambda: token_command.create(school, organiser, name, granted, expires_on),
+    )
     click.echo(raw)
-    click.echo("Spara token nu: den visas inte igen.", err=True)
+    click.echo(
+        f"API-nyckel {row.token.id} ({row.scope}, {row.permission_names.lower()}). "
+        "Spara token nu: den visas inte igen.",
+        err=True,
+    )
+
+
+@token.command("list")
+@click.option("--organiser", default=None, help="only this organiser's tokens (id or name)")
+def token_list(organiser: str | None) -> None:
+    """List tokens: scope, permissions, expiry, last use and status (never the secret)."""
+    from prao import token_command
+
+    rows = _with_db(load_settings(), lambda: token_command.rows(organiser))
+    click.echo(token_command.table(rows) if rows else "Inga API-nycklar.")
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+def token_revoke(token_id: int) -> None:
+    """Revoke a token at once (again is harmless)."""
+    from prao import token_command
+
+    row, revoked_now = _with_db(load_settings(), lambda: token_command.revoke(token_id))
+    verb = "är nu återkallad" if revoked_now else "var redan återkallad"
+    click.echo(f"API-nyckel {row.token.id} ({row.token.name}) {verb}.")
 
 
 @main.command()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from datetime import datetime
 
 from starlette.requests import HTTPConnection
 
+from prao import clock
 from prao.actor import ANONYMOUS, Actor
-from prao.auth import actor_for_bearer, actor_for_user_id
+from prao.auth import TokenRefusal, actor_for_user_id, authenticate_bearer
 
 SESSION_USER = "user_id"
 SESSION_CSRF = "csrf"
@@ -17,7 +19,28 @@ CSRF_FIELD = "csrf_token"
 
 
 class InvalidToken(Exception):
-    """A bearer token was given but is unknown, revoked or expired."""
+    """A bearer token was given but is unknown, revoked or expired; `refusal` tells which."""
+
+    def __init__(self, refusal: TokenRefusal) -> None:
+        super().__init__(refusal.reason)
+        self.refusal = refusal
+
+    @property
+    def reason(self) -> str:
+        return self.refusal.reason
+
+    @property
+    def expired_at(self) -> datetime | None:
+        return self.refusal.expired_at
+
+    @property
+    def message(self) -> str:
+        """What the caller is told (Swedish, like every message to a school's staff)."""
+        if self.reason == "revoked":
+            return "API-token är återkallad."
+        if self.reason == "expired" and self.expired_at is not None:
+            return f"API-token gick ut {clock.local(self.expired_at):%Y-%m-%d %H:%M}."
+        return "Okänd API-token."
 
 
 def bearer(conn: HTTPConnection) -> str | None:
@@ -32,10 +55,10 @@ async def request_actor(conn: HTTPConnection) -> Actor:
     """Bearer token first (school systems), then the session cookie (people)."""
     raw = bearer(conn)
     if raw is not None:
-        actor = await actor_for_bearer(raw)
-        if actor is None:
-            raise InvalidToken
-        return actor
+        found = await authenticate_bearer(raw)
+        if isinstance(found, TokenRefusal):
+            raise InvalidToken(found)
+        return found
     if "session" not in conn.scope:
         return ANONYMOUS
     return await actor_for_user_id(conn.session.get(SESSION_USER))

@@ -16,6 +16,14 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+class Permission(StrEnum):
+    """What an API token may do; people get theirs from their role."""
+
+    READ = "read"
+    WRITE = "write"
+    ALLOCATE = "allocate"
+
+
 class PeriodMode(StrEnum):
     FIRST_COME = "first_come"
     ALLOCATION = "allocation"
@@ -216,6 +224,10 @@ class ApiToken(Model):
         "models.Organiser", related_name="api_tokens", null=True, on_delete=fields.CASCADE
     )
     organiser_id: int | None
+    # Comma-separated Permission values, e.g. "read,write".
+    # Tokens made before permissions existed keep the rights they had.
+    permissions = fields.CharField(max_length=100, default="read,write,allocate")
+    created_by = fields.CharField(max_length=100, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     expires_at = fields.DatetimeField(null=True)
     last_used_at = fields.DatetimeField(null=True)
@@ -393,6 +405,8 @@ class AuditEvent(Model):
 
     id = fields.BigIntField(primary_key=True)
     actor = fields.CharField(max_length=100)
+    # Whose log it is: organiser admins see and export their organiser's events.
+    organiser_id = fields.IntField(null=True, db_index=True)
     action = fields.CharField(max_length=100)
     object_type = fields.CharField(max_length=50)
     object_count = fields.IntField(default=0)

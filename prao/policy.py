@@ -6,10 +6,12 @@ from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
 from prao.actor import Actor
+from prao.errors import DomainError, ErrorCode
 from prao.models import (
     Booking,
     Employer,
     Period,
+    Permission,
     Pupil,
     Role,
     School,
@@ -21,6 +23,23 @@ from prao.models import (
 NOTHING = Q(id__lt=0)  # primary keys are positive: matches no row
 
 
+def lacks(actor: Actor, permission: Permission, field: str | None = None) -> DomainError | None:
+    """FORBIDDEN when the actor (in practice an API token) was not granted `permission`.
+    Every write service asks this first, before it reads or changes anything."""
+    if actor.may(permission):
+        return None
+    return DomainError.of(ErrorCode.FORBIDDEN, field)
+
+
+def lacks_write(actor: Actor, field: str | None = None) -> DomainError | None:
+    return lacks(actor, Permission.WRITE, field)
+
+
+def _unreadable(actor: Actor) -> bool:
+    """A token without READ sees nothing at all, whatever its scope."""
+    return not actor.may(Permission.READ)
+
+
 def visible_to_school_q(school_id: int, organiser_id: int) -> Q:
     """Slots a school may see: open to the whole organiser, or listed for the school."""
     listed = SlotVisibility.filter(school_id=school_id).values("slot_id")
@@ -30,6 +49,8 @@ def visible_to_school_q(school_id: int, organiser_id: int) -> Q:
 
 
 def slots_q(actor: Actor) -> Q:
+    if _unreadable(actor):
+        return NOTHING
     if actor.employer_id is not None and actor.role is Role.EMPLOYER:
         return Q(employer_id=actor.employer_id)
     if actor.organiser_id is None:
@@ -50,6 +71,8 @@ def slots(actor: Actor) -> QuerySet[Slot]:
 
 
 def bookings(actor: Actor) -> QuerySet[Booking]:
+    if _unreadable(actor):
+        return Booking.filter(NOTHING)
     if actor.is_pupil and actor.pupil_id is not None:
         return Booking.filter(pupil_id=actor.pupil_id)
     if actor.role is Role.EMPLOYER and actor.employer_id is not None:
@@ -63,6 +86,8 @@ def bookings(actor: Actor) -> QuerySet[Booking]:
 
 def pupils(actor: Actor) -> QuerySet[Pupil]:
     """Pupil records: school staff and tokens only (a pupil reads herself via her bookings)."""
+    if _unreadable(actor):
+        return Pupil.filter(NOTHING)
     if actor.is_school_staff and actor.school_id is not None:
         return Pupil.filter(school_id=actor.school_id)
     if actor.is_school_staff and actor.organiser_id is not None:
@@ -73,6 +98,8 @@ def pupils(actor: Actor) -> QuerySet[Pupil]:
 
 
 def schools(actor: Actor) -> QuerySet[School]:
+    if _unreadable(actor):
+        return School.filter(NOTHING)
     if actor.school_id is not None:
         return School.filter(id=actor.school_id)
     if actor.organiser_id is not None and not actor.is_anonymous:
@@ -81,6 +108,8 @@ def schools(actor: Actor) -> QuerySet[School]:
 
 
 def periods(actor: Actor) -> QuerySet[Period]:
+    if _unreadable(actor):
+        return Period.filter(NOTHING)
     if actor.is_pupil and actor.school_id is not None:
         return Period.filter(school_id=actor.school_id)
     if actor.is_school_staff and actor.school_id is not None:
@@ -91,6 +120,8 @@ def periods(actor: Actor) -> QuerySet[Period]:
 
 
 def employers(actor: Actor) -> QuerySet[Employer]:
+    if _unreadable(actor):
+        return Employer.filter(NOTHING)
     if actor.role is Role.EMPLOYER and actor.employer_id is not None:
         return Employer.filter(id=actor.employer_id)
     if actor.organiser_id is not None and not actor.is_anonymous:

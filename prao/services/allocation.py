@@ -31,6 +31,7 @@ from prao.models import (
     Guardian,
     OutboxMessage,
     Period,
+    Permission,
     School,
     Slot,
     SlotStatus,
@@ -90,6 +91,8 @@ async def start_run(
     policy_name: str | None = None,
     enqueue: bool = True,
 ) -> Outcome[AllocationRun]:
+    if refusal := policy.lacks(actor, Permission.ALLOCATE, "periodId"):
+        return Outcome(errors=[refusal])
     period = await allowed_period(actor, period_id)
     if isinstance(period, DomainError):
         return Outcome(errors=[period])
@@ -230,6 +233,8 @@ def summarise(loaded: data.Loaded, solution: Solution) -> dict[str, Any]:
 
 
 async def apply_run(actor: Actor, run_id: int) -> Outcome[AllocationRun]:
+    if refusal := policy.lacks(actor, Permission.ALLOCATE, "runId"):
+        return Outcome(errors=[refusal])
     run = await visible_run(actor, run_id)
     if run is None:
         return Outcome.fail(ErrorCode.NOT_FOUND, "runId", "Fördelningen finns inte.")

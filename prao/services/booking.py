@@ -173,6 +173,8 @@ async def release_place(conn: BaseDBAsyncClient, slot_id: int, now: datetime) ->
 
 
 async def book_slot(actor: Actor, slot_id: int, pupil_id: int | None = None) -> Outcome[Booking]:
+    if refusal := policy.lacks_write(actor, "slotId"):
+        return Outcome(errors=[refusal])
     pupil = await _resolve_pupil(actor, pupil_id)
     if isinstance(pupil, DomainError):
         return Outcome(errors=[pupil])
@@ -219,6 +221,8 @@ def cancel_refusal(
 
 
 async def cancel_booking(actor: Actor, booking_id: int, reason: str = "") -> Outcome[Booking]:
+    if refusal := policy.lacks_write(actor, "bookingId"):
+        return Outcome(errors=[refusal])
     reason = clean_text(reason)
     if len(reason) > MAX_REASON_LENGTH:
         return Outcome.fail(

@@ -23,6 +23,8 @@ async def decide_booking(
     actor: Actor, booking_id: int, approve: bool, reason: str = ""
 ) -> Outcome[Booking]:
     """Only the slot's own employer decides; a decline frees the place at once."""
+    if refusal := policy.lacks_write(actor, "bookingId"):
+        return Outcome(errors=[refusal])
     reason = clean_text(reason)
     if len(reason) > MAX_REASON_LENGTH:
         return Outcome.fail(

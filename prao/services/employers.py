@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
-from prao import audit, orgnr, outbox
+from prao import audit, orgnr, outbox, policy
 from prao.actor import Actor
 from prao.auth import SIGN_IN_PATH, issue_sign_in_token, request_sign_in_link
 from prao.config import Settings
@@ -121,6 +121,8 @@ async def invite_supervisor(
     actor: Actor, email: str, name: str, settings: Settings
 ) -> Outcome[User]:
     """A colleague at the same workplace becomes a supervisor (handledare) with her own sign-in."""
+    if refusal := policy.lacks_write(actor):
+        return Outcome(errors=[refusal])
     if actor.role is not Role.EMPLOYER or actor.employer_id is None:
         return Outcome.fail(ErrorCode.FORBIDDEN)
     email = clean_text(email).lower()

@@ -170,6 +170,8 @@ async def create_period(
     actor: Actor, draft: PeriodDraft, school_id: int | None = None
 ) -> Outcome[Period]:
     """A period for the actor's own school, or for school_id when she may plan for several."""
+    if refusal := policy.lacks_write(actor):
+        return Outcome(errors=[refusal])
     if not may_plan(actor):
         return Outcome.fail(ErrorCode.FORBIDDEN)
     wanted = school_id if school_id is not None else actor.school_id
@@ -189,6 +191,8 @@ async def create_period(
 
 
 async def update_period(actor: Actor, period_id: int, draft: PeriodDraft) -> Outcome[Period]:
+    if refusal := policy.lacks_write(actor):
+        return Outcome(errors=[refusal])
     period = await managed_period(actor, period_id)
     if isinstance(period, DomainError):
         return Outcome(errors=[period])

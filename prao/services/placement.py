@@ -75,6 +75,8 @@ async def place_pupil(
 ) -> Outcome[Booking]:
     """Place a pupil, or move her from her current placement, in one transaction: if the new
     slot has no place left, the old booking stays as it was."""
+    if refusal := policy.lacks_write(actor):
+        return Outcome(errors=[refusal])
     period = await managed_period(actor, period_id)
     if isinstance(period, DomainError):
         return Outcome(errors=[period])
@@ -144,6 +146,8 @@ async def place_pupil(
 async def place_pupil_at(actor: Actor, pupil_id: int, slot_id: int) -> Outcome[Booking]:
     """Place or move a pupil naming only her and the slot: the period is her school's period
     for her year group that the slot's dates overlap (the earliest, should there be several)."""
+    if refusal := policy.lacks_write(actor):
+        return Outcome(errors=[refusal])
     if not may_plan(actor):
         return Outcome.fail(ErrorCode.FORBIDDEN)
     pupil = await policy.pupils(actor).get_or_none(id=pupil_id) if valid_id(pupil_id) else None
@@ -266,6 +270,8 @@ async def reminder_addresses(pupils: list[Pupil]) -> dict[int, str]:
 
 async def remind_unplaced(actor: Actor, period_id: int) -> Outcome[int]:
     """One outbox message per unplaced pupil with an e-mail address; returns how many."""
+    if refusal := policy.lacks_write(actor):
+        return Outcome(errors=[refusal])
     found = await period_overview(actor, period_id)
     if not found.ok or found.value is None:
         return Outcome(errors=found.errors)

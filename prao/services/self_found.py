@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from prao import audit, clock, outbox
+from prao import audit, clock, outbox, policy
 from prao.actor import Actor
 from prao.auth import hash_secret
 from prao.config import Settings
@@ -91,6 +91,8 @@ def _check(data: SelfFound) -> list[DomainError]:
 
 async def register(actor: Actor, data: SelfFound, settings: Settings) -> Outcome[Booking]:
     """A pending booking of a private slot, and a link mailed to the workplace's contact."""
+    if refusal := policy.lacks_write(actor):
+        return Outcome(errors=[refusal])
     if not actor.is_pupil or actor.pupil_id is None:
         return Outcome.fail(ErrorCode.FORBIDDEN)
     data = SelfFound(

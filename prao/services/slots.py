@@ -9,7 +9,7 @@ from datetime import date
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from prao import audit, clock, rules
+from prao import audit, clock, policy, rules
 from prao.actor import Actor
 from prao.errors import DomainError, ErrorCode, Outcome
 from prao.models import Employer, Role, School, Slot, SlotStatus, SlotVisibility
@@ -181,6 +181,8 @@ async def visible_school_ids(slot: Slot) -> list[int]:
 
 async def create_slot(actor: Actor, data: SlotInput) -> Outcome[Slot]:
     """A new draft: pupils see it only once it is published."""
+    if refusal := policy.lacks_write(actor):
+        return Outcome(errors=[refusal])
     employer = await _employer_of(actor)
     if employer is None:
         return Outcome.fail(ErrorCode.FORBIDDEN)
@@ -209,6 +211,8 @@ async def _set_visibility(slot_id: int, data: SlotInput, conn: BaseDBAsyncClient
 
 
 async def update_slot(actor: Actor, slot_id: int, data: SlotInput) -> Outcome[Slot]:
+    if refusal := policy.lacks_write(actor, "slotId"):
+        return Outcome(errors=[refusal])
     slot = await own_slot(actor, slot_id)
     if slot is None:
         return Outcome.fail(ErrorCode.NOT_FOUND, "slotId", SLOT_NOT_FOUND)
@@ -234,6 +238,8 @@ async def update_slot(actor: Actor, slot_id: int, data: SlotInput) -> Outcome[Sl
 
 async def publish_slot(actor: Actor, slot_id: int) -> Outcome[Slot]:
     """Open to pupils. A slot that no longer passes the rules (say, old hours) is refused."""
+    if refusal := policy.lacks_write(actor, "slotId"):
+        return Outcome(errors=[refusal])
     slot = await own_slot(actor, slot_id)
     if slot is None:
         return Outcome.fail(ErrorCode.NOT_FOUND, "slotId", SLOT_NOT_FOUND)
@@ -250,6 +256,8 @@ async def publish_slot(actor: Actor, slot_id: int) -> Outcome[Slot]:
 
 async def close_slot(actor: Actor, slot_id: int) -> Outcome[Slot]:
     """No new bookings; the pupils already booked keep their places."""
+    if refusal := policy.lacks_write(actor, "slotId"):
+        return Outcome(errors=[refusal])
     slot = await own_slot(actor, slot_id)
     if slot is None:
         return Outcome.fail(ErrorCode.NOT_FOUND, "slotId", SLOT_NOT_FOUND)
@@ -274,6 +282,8 @@ def one_year_later(day: date) -> date:
 
 async def copy_slot(actor: Actor, slot_id: int) -> Outcome[Slot]:
     """Last year's slot again: a new draft with the same content, dates moved one year."""
+    if refusal := policy.lacks_write(actor, "slotId"):
+        return Outcome(errors=[refusal])
     slot = await own_slot(actor, slot_id)
     if slot is None:
         return Outcome.fail(ErrorCode.NOT_FOUND, "slotId", SLOT_NOT_FOUND)

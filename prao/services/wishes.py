@@ -117,6 +117,8 @@ async def my_wishes(actor: Actor, period_id: int | None = None) -> Outcome[WishL
 
 async def submit_wishes(actor: Actor, period_id: int, slot_ids: list[int]) -> Outcome[WishList]:
     """Replace the pupil's whole list: first id is her first wish."""
+    if refusal := policy.lacks_write(actor):
+        return Outcome(errors=[refusal])
     pupil = await _pupil(actor)
     if pupil is None:
         return Outcome.fail(ErrorCode.FORBIDDEN, None, "Bara elever kan lämna önskemål.")
@@ -169,6 +171,8 @@ async def _slot_errors(
 
 
 async def _change(actor: Actor, period_id: int, change: str, slot_id: int) -> Outcome[WishList]:
+    if refusal := policy.lacks_write(actor):
+        return Outcome(errors=[refusal])
     current = await my_wishes(actor, period_id)
     if not current.ok or current.value is None:
         return current

@@ -1,0 +1,228 @@
+"""The organiser admin's pages: API keys (list, create, revoke) and the audit log with its CSV
+export. The rules, including who may, live in prao.services.api_tokens and audit_log."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+
+from prao.actor import Actor
+from prao.errors import DomainError, ErrorCode
+from prao.models import Permission
+from prao.services import api_tokens, audit_log
+from prao.services.api_tokens import PERMISSION_NAMES, TokenRequest
+from web.access import current_actor, redirect, sign_in_first
+from web.errors import csrf_refused, error_page, status_for
+from web.forms import after_id, checked_form, text_field
+from web.templating import render, set_flash
+
+TOKENS = "/admin/api-nycklar"
+LOG = "/admin/logg"
+# The domain names fields; the form uses the same names, except the scope choice.
+FIELD_FOR = {"school_id": "scope"}
+PERMISSION_HINTS = {
+    Permission.READ: "Hämta elever, platser, perioder och bokningar.",
+    Permission.WRITE: "Boka, avboka, placera och läsa in elever.",
+    Permission.ALLOCATE: "Starta och tillämpa fördelningar.",
+}
+
+
+def _refused(request: Request, actor: Actor, error: DomainError) -> Response:
+    return error_page(request, status_for(error), error.message, actor)
+
+
+def _values_from(form: FormData | None) -> dict[str, Any]:
+    if form is None:
+        return {
+            "name": "",
+            "scope": "",
+            "permissions": [Permission.READ.value],
+            "expires_on": api_tokens.default_expiry().isoformat(),
+        }
+    return {
+        "name": text_field(form, "name"),
+        "scope": text_field(form, "scope"),
+        "permissions": [v for v in form.getlist("permissions") if isinstance(v, str)],
+        "expires_on": text_field(form, "expires_on"),
+    }
+
+
+def _request_from(values: dict[str, Any]) -> tuple[TokenRequest | None, dict[str, str]]:
+    errors: dict[str, str] = {}
+    scope = values["scope"]
+    school_id = int(scope) if scope.isdigit() and len(scope) < 10 else None
+    if scope and school_id is None:
+        errors["scope"] = "Välj hela huvudmannen eller en skola."
+    known = {p.value: p for p in Permission}
+    permissions = frozenset(known[v] for v in values["permissions"] if v in known)
+    try:
+        expires_on = date.fromisoformat(values["expires_on"]) if values["expires_on"] else None
+    except ValueError:
+        errors["expires_on"] = "Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2027-06-30."
+        expires_on = None
+    if errors:
+        return None, errors
+    return TokenRequest(values["name"], permissions, school_id, expires_on), errors
+
+
+async def _tokens_page(
+    request: Request,
+    actor: Actor,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    listed = await api_tokens.list_tokens(actor)
+    if listed.value is None:
+        return _refused(request, actor, listed.errors[0])
+    errors = errors or {}
+    context = {
+        "title": "API-nycklar",
+        "nav": "oversikt",
+        "tokens": listed.value.rows,
+        "schools": listed.value.schools,
+        "values": values or _values_from(None),
+        "errors": errors,
+        "error_count": len(errors),
+        "permission_names": PERMISSION_NAMES,
+        "permission_hints": PERMISSION_HINTS,
+    }
+    status = 422 if errors else 200
+    return render(request, "admin_tokens.html", context, actor=actor, status=status)
+
+
+async def tokens_page(request: Request) -> Response:
+    actor = await current_actor(request)
+    if actor.is_anonymous:
+        return sign_in_first(request)
+    return await _tokens_page(request, actor)
+
+
+async def create_token(request: Request) -> Response:
+    actor = await current_actor(request)
+    form = await checked_form(request)
+    if form is None:
+        return csrf_refused(request, actor)
+    if actor.is_anonymous:
+        return sign_in_first(request)
+    if not api_tokens.is_organiser_admin(actor):
+        return error_page(request, 403, None, actor)
+    values = _values_from(form)
+    token_request, errors = _request_from(values)
+    if token_request is None:
+        return await _tokens_page(request, actor, values, errors)
+    outcome = await api_tokens.create_token(actor, token_request)
+    if outcome.value is None:
+        if any(e.code is ErrorCode.FORBIDDEN for e in outcome.errors):
+            return _refused(request, actor, outcome.errors[0])
+        found = {FIELD_FOR.get(e.field or "", e.field or ""): e.message for e in outcome.errors}
+        return await _tokens_page(request, actor, values, found)
+    # The secret is in this one response only: not in the session, not in a redirect.
+    context = {
+        "title": "Ny API-nyckel",
+        "nav": "oversikt",
+        "personal": True,
+        "created": outcome.value,
+    }
+    return render(request, "admin_token_created.html", context, actor=actor, status=201)
+
+
+async def revoke_page(request: Request) -> Response:
+    actor = await current_actor(request)
+    if actor.is_anonymous:
+        return sign_in_first(request)
+    if not api_tokens.is_organiser_admin(actor):
+        return error_page(request, 403, None, actor)
+    row = await api_tokens.get_token(actor, request.path_params["token_id"])
+    if row is None:
+        return error_page(request, 404, api_tokens.TOKEN_NOT_FOUND, actor)
+    context = {"title": f"Återkalla {row.token.name}?", "nav": "oversikt", "row": row}
+    return render(request, "admin_token_revoke.html", context, actor=actor)
+
+
+async def revoke(request: Request) -> Response:
+    actor = await current_actor(request)
+    if await checked_form(request) is None:
+        return csrf_refused(request, actor)
+    if actor.is_anonymous:
+        return sign_in_first(request)
+    outcome = await api_tokens.revoke_token(actor, request.path_params["token_id"])
+    if outcome.value is None:
+        return _refused(request, actor, outcome.errors[0])
+    set_flash(request, f"API-nyckeln {outcome.value.token.name} är återkallad.")
+    return redirect(TOKENS)
+
+
+def _log_filter(request: Request) -> tuple[audit_log.AuditFilter, dict[str, str], dict[str, str]]:
+    """The filter, the form's values as typed, and errors for dates that are not dates."""
+    params = request.query_params
+    values = {
+        "action": params.get("handelse", "").strip()[:100],
+        "date_from": params.get("fran", "").strip()[:10],
+        "date_to": params.get("till", "").strip()[:10],
+    }
+    errors: dict[str, str] = {}
+    days: dict[str, date | None] = {}
+    for key, label in (("date_from", "Från"), ("date_to", "Till")):
+        try:
+            days[key] = date.fromisoformat(values[key]) if values[key] else None
+        except ValueError:
+            days[key] = None
+            errors[key] = f"{label}: skriv datumet som ÅÅÅÅ-MM-DD."
+    flt = audit_log.AuditFilter(values["action"], days["date_from"], days["date_to"])
+    return flt, values, errors
+
+
+def _query(values: dict[str, str], **extra: str) -> str:
+    pairs = {
+        "handelse": values["action"],
+        "fran": values["date_from"],
+        "till": values["date_to"],
+        **extra,
+    }
+    return urlencode({k: v for k, v in pairs.items() if v})
+
+
+async def log_page(request: Request) -> Response:
+    actor = await current_actor(request)
+    if actor.is_anonymous:
+        return sign_in_first(request)
+    flt, values, errors = _log_filter(request)
+    outcome = await audit_log.events(actor, flt, after_id(request.query_params))
+    if outcome.value is None:
+        return _refused(request, actor, outcome.errors[0])
+    page = outcome.value
+    context = {
+        "title": "Logg",
+        "nav": "oversikt",
+        "personal": True,
+        "page": page,
+        "values": values,
+        "errors": errors,
+        "action_name": audit_log.action_name,
+        "filter_query": _query(values),
+        "next_query": _query(values, after=str(page.next_before)) if page.next_before else "",
+        "continued": request.query_params.get("after") is not None,
+    }
+    return render(request, "admin_log.html", context, actor=actor)
+
+
+async def log_csv(request: Request) -> Response:
+    actor = await current_actor(request)
+    if actor.is_anonymous:
+        return sign_in_first(request)
+    flt, _, errors = _log_filter(request)
+    if errors:
+        return error_page(request, 400, " ".join(errors.values()), actor)
+    outcome = await audit_log.export_csv(actor, flt)
+    if outcome.value is None:
+        return _refused(request, actor, outcome.errors[0])
+    headers = {
+        "content-disposition": 'attachment; filename="logg.csv"',
+        "cache-control": "no-store",
+    }
+    return Response(outcome.value, media_type="text/csv; charset=utf-8", headers=headers)
