@@ -10,7 +10,7 @@ ALL_PERMISSIONS = frozenset(Permission)
 
 
 def parse_permissions(text: str) -> frozenset[Permission]:
-    """"read,write" -> {READ, WRITE}; raises ValueError naming an unknown permission."""
+    """ "read,write" -> {READ, WRITE}; raises ValueError naming an unknown permission."""
     return frozenset(Permission(part.strip()) for part in text.split(",") if part.strip())
 
 
