@@ -1,7 +1,8 @@
 """Class lists from the school's admin system: upload a CSV, preview every row's problem, confirm.
 
 Rows are keyed by (school, external id): importing the same file twice changes nothing, and a
-pupil missing from a later file is listed for the coordinator, never deleted.
+pupil missing from a later file is listed for the coordinator, never deleted. Checking, comparing
+and writing a row is shared with the API's upsertPupils (prao.services.pupil_rows).
 """
 
 from __future__ import annotations
@@ -10,24 +11,21 @@ import csv
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from prao import audit, clock
+from prao import audit, clock, policy
 from prao.actor import Actor
 from prao.errors import DomainError, ErrorCode, Outcome
-from prao.models import ClassListImport, Guardian, Pupil, Role, User
+from prao.models import ClassListImport, Pupil
+from prao.services import pupil_rows
 from prao.services.periods import may_manage
+from prao.services.pupil_rows import CHANGED, NEW, PupilRow
 from prao.validation import clean_text, valid_id
 
 MAX_FILE_BYTES = 2_000_000
 MAX_ROWS = 5000
-NAME_LENGTH = 100
-CLASS_LENGTH = 20
-EMAIL_LENGTH = 254
-ID_LENGTH = 100
 
 # Header names as school systems and people write them, compared after _key().
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -80,37 +78,9 @@ def _delimiter(text: str) -> str:
     return ";" if header.count(";") >= header.count(",") and ";" in header else ","
 
 
-def email_problem(value: str, label: str) -> str | None:
-    local, at, domain = value.partition("@")
-    if (
-        not at
-        or not local
-        or "." not in domain.strip(".")
-        or len(value) > EMAIL_LENGTH
-        or any(c.isspace() for c in value)
-        or "@" in domain
-    ):
-        return f"{label} ser inte ut som en e-postadress."
-    return None
-
-
 @dataclass
-class ImportRow:
-    line: int
-    first_name: str = ""
-    last_name: str = ""
-    class_name: str = ""
-    year_group: int | None = None
-    email: str = ""
-    guardian_email: str = ""
-    external_id: str = ""
-    security_marking: bool = False
-    problems: list[str] = field(default_factory=list)
-    action: str = ""  # "ny", "ändrad", "oförändrad" once compared with the database
-
-    @property
-    def name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
+class ImportRow(PupilRow):
+    line: int = 0  # in the file, for the preview
 
 
 @dataclass
@@ -173,45 +143,27 @@ def _row(line: int, values: list[str], columns: dict[str, int]) -> ImportRow:
     row.first_name, row.last_name = cell("first_name"), cell("last_name")
     if not (row.first_name or row.last_name) and "full_name" in columns:
         row.first_name, row.last_name = _split_name(cell("full_name"))
-    if not row.first_name:
-        row.problems.append("Förnamn saknas.")
-    if not row.last_name:
-        row.problems.append("Efternamn saknas.")
-    if len(row.first_name) > NAME_LENGTH or len(row.last_name) > NAME_LENGTH:
-        row.problems.append("Namnet är för långt.")
-    _check_rest(row, cell)
+    _read_rest(row, cell)
+    pupil_rows.check(row)
     return row
 
 
-def _check_rest(row: ImportRow, cell: Callable[[str], str]) -> None:
+def _read_rest(row: ImportRow, cell: Callable[[str], str]) -> None:
+    """The columns whose text is read here; pupil_rows.check() judges the values."""
     row.class_name = cell("class_name")
-    if len(row.class_name) > CLASS_LENGTH:
-        row.problems.append("Klassnamnet är för långt (högst 20 tecken).")
     year = cell("year_group").lower().removeprefix("åk").strip()
-    if year.isdigit() and 1 <= int(year) <= 10:
+    if year.isdecimal() and len(year) <= 2:
         row.year_group = int(year)
-    else:
-        row.problems.append(
-            "Årskursen ska vara ett tal mellan 1 och 10." if year else "Årskurs saknas."
-        )
-    row.email = cell("email").lower()
-    if row.email and (problem := email_problem(row.email, "Elevens e-post")):
-        row.problems.append(problem)
-    row.guardian_email = cell("guardian_email").lower()
-    if row.guardian_email and (
-        problem := email_problem(row.guardian_email, "Vårdnadshavarens e-post")
-    ):
-        row.problems.append(problem)
+    elif year:
+        row.flag("yearGroup", pupil_rows.year_group_problem())
+    row.email = cell("email")
+    row.guardian_email = cell("guardian_email")
     row.external_id = cell("external_id")
-    if not row.external_id:
-        row.problems.append("Elev-ID saknas.")
-    elif len(row.external_id) > ID_LENGTH:
-        row.problems.append("Elev-ID är för långt.")
     marking = cell("security_marking").lower()
     if marking in YES:
         row.security_marking = True
     elif marking not in NO:
-        row.problems.append("Skyddad identitet: skriv Ja eller Nej.")
+        row.flag("securityMarking", "Skyddad identitet: skriv Ja eller Nej.")
 
 
 def parse(text: str) -> tuple[list[ImportRow], list[str]]:
@@ -233,57 +185,15 @@ def parse(text: str) -> tuple[list[ImportRow], list[str]]:
     if len(body) > MAX_ROWS:
         return [], [f"Filen har fler än {MAX_ROWS} elever. Dela upp den."]
     rows = [_row(n, v, columns) for n, v in body]
-    _mark_duplicates(rows, "external_id", "Elev-ID {} finns på flera rader.")
-    _mark_duplicates(rows, "email", "E-postadressen {} finns på flera rader.")
+    pupil_rows.mark_duplicates(rows)
     return rows, []
 
 
-def _mark_duplicates(rows: list[ImportRow], attr: str, message: str) -> None:
-    seen: dict[str, int] = {}
-    for row in rows:
-        value = getattr(row, attr).lower()
-        if value:
-            seen[value] = seen.get(value, 0) + 1
-    for row in rows:
-        value = getattr(row, attr).lower()
-        if value and seen[value] > 1:
-            row.problems.append(message.format(getattr(row, attr)))
-
-
-def _changes(row: ImportRow, pupil: Pupil) -> dict[str, object]:
-    wanted: dict[str, object] = {
-        "first_name": row.first_name,
-        "last_name": row.last_name,
-        "class_name": row.class_name,
-        "year_group": row.year_group,
-        "email": row.email or None,
-        "security_marking": row.security_marking,
-    }
-    return {k: v for k, v in wanted.items() if getattr(pupil, k) != v}
-
-
-async def _compare(school_id: int, rows: list[ImportRow]) -> tuple[dict[str, Pupil], list[Pupil]]:
-    """Mark each row new / changed / unchanged; find e-mail clashes and missing pupils."""
-    existing = {
-        p.external_id: p
-        for p in await Pupil.filter(school_id=school_id, external_id__isnull=False)
-        if p.external_id
-    }
-    emails = [r.email for r in rows if r.email]
-    owners = {u.email.lower(): u for u in (await User.filter(email__in=emails) if emails else [])}
-    for row in rows:
-        pupil = existing.get(row.external_id)
-        if pupil is None:
-            row.action = "ny"
-        else:
-            changed = _changes(row, pupil) or await _user_change(row, pupil)
-            guardian_new = row.guardian_email and not await Guardian.exists(
-                pupil_id=pupil.id, email=row.guardian_email
-            )
-            row.action = "ändrad" if changed or guardian_new else "oförändrad"
-        owner = owners.get(row.email)
-        if owner is not None and (pupil is None or owner.pupil_id != pupil.id):
-            row.problems.append("E-postadressen används redan av en annan person i Prao.")
+async def _compare(school_id: int, rows: list[ImportRow]) -> list[Pupil]:
+    """Mark each row new / changed / unchanged, flag e-mail clashes; the missing pupils."""
+    stored = await pupil_rows.load(school_id)
+    await pupil_rows.compare(rows, stored)
+    existing = stored.pupils
     # A list of one class is compared with that class, not with the whole year group.
     years = {r.year_group for r in rows if r.year_group is not None}
     classes = {r.class_name for r in rows if r.class_name}
@@ -298,18 +208,13 @@ async def _compare(school_id: int, rows: list[ImportRow]) -> tuple[dict[str, Pup
         ),
         key=lambda p: (p.class_name, p.last_name, p.first_name, p.id),
     )
-    return existing, missing
-
-
-async def _user_change(row: ImportRow, pupil: Pupil) -> bool:
-    if not row.email:
-        return False
-    user = await User.filter(pupil_id=pupil.id).order_by("id").first()
-    return user is None or user.email != row.email or user.name != row.name
+    return missing
 
 
 async def upload(actor: Actor, filename: str, data: bytes) -> Outcome[ImportPreview]:
     """Keep the file for the preview; nothing about any pupil is saved yet."""
+    if refusal := policy.lacks_write(actor):
+        return Outcome(errors=[refusal])
     if not may_manage(actor):
         return Outcome.fail(ErrorCode.FORBIDDEN)
     if not data:
@@ -344,7 +249,7 @@ async def preview(actor: Actor, import_id: int) -> Outcome[ImportPreview]:
     if isinstance(record, DomainError):
         return Outcome(errors=[record])
     rows, file_problems = parse(record.content)
-    _, missing = await _compare(record.school_id, rows)
+    missing = await _compare(record.school_id, rows)
     await audit.pupils_read(actor, len(rows) + len(missing), view="class-list-preview")
     return Outcome(
         value=ImportPreview(
@@ -368,6 +273,8 @@ class ImportResult:
 
 async def confirm(actor: Actor, import_id: int) -> Outcome[ImportResult]:
     """Write the previewed rows in one transaction, only if every row is without problems."""
+    if refusal := policy.lacks_write(actor):
+        return Outcome(errors=[refusal])
     found = await preview(actor, import_id)
     if not found.ok or found.value is None:
         return Outcome(errors=found.errors)
@@ -393,39 +300,12 @@ async def confirm(actor: Actor, import_id: int) -> Outcome[ImportResult]:
         )
         if not claimed:
             return Outcome.fail(ErrorCode.NOT_ACTIVE, "importId", "Listan är redan inläst.")
-        existing = {
-            p.external_id: p
-            for p in await Pupil.filter(school_id=school_id, external_id__isnull=False).using_db(
-                conn
-            )
-        }
+        stored = await pupil_rows.load(school_id, conn)
         for row in checked.rows:
-            pupil = existing.get(row.external_id)
-            if pupil is None:
-                pupil = await Pupil.create(
-                    school_id=school_id,
-                    external_id=row.external_id,
-                    first_name=row.first_name,
-                    last_name=row.last_name,
-                    class_name=row.class_name,
-                    year_group=row.year_group,
-                    email=row.email or None,
-                    security_marking=row.security_marking,
-                    using_db=conn,
-                )
+            _, action = await pupil_rows.write(row, stored, school_id, conn)
+            if action == NEW:
                 created += 1
-                touched = True
-            else:
-                changes = _changes(row, pupil)
-                if changes:
-                    await (
-                        Pupil.filter(id=pupil.id)
-                        .using_db(conn)
-                        .update(**changes, updated_at=clock.now())
-                    )
-                touched = bool(changes)
-            touched = await _upsert_contacts(row, pupil, conn) or touched
-            if touched and row.action != "ny":
+            elif action == CHANGED:
                 updated += 1
         await audit.record(
             actor,
@@ -445,23 +325,3 @@ async def confirm(actor: Actor, import_id: int) -> Outcome[ImportResult]:
             missing=checked.missing,
         )
     )
-
-
-async def _upsert_contacts(row: ImportRow, pupil: Pupil, conn: BaseDBAsyncClient) -> bool:
-    """Guardian by e-mail; the pupil's own sign-in account when the list gives her e-mail."""
-    touched = False
-    guardians = Guardian.filter(pupil_id=pupil.id, email=row.guardian_email).using_db(conn)
-    if row.guardian_email and not await guardians.exists():
-        await Guardian.create(pupil_id=pupil.id, email=row.guardian_email, using_db=conn)
-        touched = True
-    if row.email:
-        user = await User.filter(pupil_id=pupil.id).using_db(conn).order_by("id").first()
-        if user is None:
-            await User.create(
-                email=row.email, name=row.name, role=Role.PUPIL, pupil_id=pupil.id, using_db=conn
-            )
-            touched = True
-        elif user.email != row.email or user.name != row.name:
-            await User.filter(id=user.id).using_db(conn).update(email=row.email, name=row.name)
-            touched = True
-    return touched
