@@ -1,29 +1,52 @@
-"""The /graphql endpoint: who is asking (once per request), CSRF for cookie sessions, GraphiQL."""
+"""The /graphql endpoint: GraphQL over HTTP (media types, status codes, GET for queries only),
+who is asking (once per request), CSRF for cookie sessions, rate-limit headers, GraphiQL."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import html
+import json
 import re
+from typing import Any
+from uuid import uuid4
 
+from cross_web import HTTPException
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http import process_result as graphql_http_result
+from strawberry.http.async_base_view import AsyncHTTPRequestAdapter
 from strawberry.http.ides import get_graphql_ide_html
+from strawberry.http.parse_content_type import parse_content_type
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
 
 from api.context import Context
 from api.dataloaders import Loaders
+from api.errors import without_suggestions
+from api.rate_limit import RATE_LIMITED, RateLimiter
 from api.schema import build_schema
 from prao.config import Settings
 from prao.http import CSRF_HEADER, SESSION_CSRF, InvalidToken, bearer, csrf_ok, request_actor
 
-MAX_BODY_BYTES = 64 * 1024  # far above MAX_TOKENS worth of query text
+# Far above MAX_TOKENS worth of query text; the variables of upsertPupils' 500 rows fit.
+MAX_BODY_BYTES = 1024 * 1024
 INVALID_TOKEN = "Ogiltig eller återkallad API-token."
 BAD_CSRF = "CSRF-token saknas eller är fel: skicka sidans token i X-CSRF-Token."
+
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+NOT_ACCEPTABLE = f"Svaret kan bara skickas som {GRAPHQL_RESPONSE} eller {JSON}."
+NOT_JSON = "Skicka frågan som application/json (POST) eller i URL:en (GET)."
+GET_IS_FOR_QUERIES = "GET är bara för frågor (query); skicka mutationer med POST."
 
 
 class Refusal(Exception):
@@ -34,8 +57,38 @@ class Refusal(Exception):
         self.response = response
 
 
+def _error_response(
+    status: int, message: str, media_type: str = JSON, headers: dict[str, str] | None = None
+) -> Response:
+    body = json.dumps({"errors": [{"message": message}]}, ensure_ascii=False)
+    return Response(body, status, headers=headers, media_type=media_type)
+
+
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Refusal:
-    return Refusal(JSONResponse({"errors": [{"message": message}]}, status, headers=headers))
+    return Refusal(_error_response(status, message, headers=headers))
+
+
+def _asks_for_ide(request: Request) -> bool:
+    return request.method == "GET" and "query" not in request.query_params
+
+
+def negotiate(accept: str) -> str | None:
+    """The response media type the client accepts, by q-value; plain and wildcard `Accept`s get
+    application/json, as the GraphQL-over-HTTP specification asks for legacy clients."""
+    if not accept.strip():
+        return JSON
+    candidates: list[tuple[float, bool, int, str]] = []
+    for position, part in enumerate(accept.split(",")):
+        media, params = parse_content_type(part.strip())
+        try:
+            q = float(params.get("q", "1"))
+        except ValueError:
+            q = 0.0
+        chosen = JSON if media in ("*/*", "application/*") else media
+        if chosen in (GRAPHQL_RESPONSE, JSON) and q > 0:
+            # Higher q wins; on a tie the graphql-response type, then the earlier entry.
+            candidates.append((q, chosen == GRAPHQL_RESPONSE, -position, chosen))
+    return max(candidates)[3] if candidates else None
 
 
 def _graphiql_page() -> tuple[str, str]:
@@ -68,21 +121,41 @@ class PraoGraphQL(GraphQL[Context, None]):
             graphql_ide="graphiql" if settings.graphiql else None,
         )
         self._ide_page, self._ide_csp = _graphiql_page()
+        self.limiter = RateLimiter(settings.rate_limit_points, settings.redis_url)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            raise _error(404, "Not Found")
+        request_id = uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["X-Request-Id"] = request_id
+            await send(message)
+
+        request = Request(scope, receive)
         try:
-            await super().__call__(scope, receive, send)
+            response = await self.run(request)
+        except HTTPException as refused:
+            media = negotiate(request.headers.get("accept", "")) or JSON
+            response = _error_response(refused.status_code, refused.reason, media)
         except Refusal as refusal:
-            await refusal.response(scope, receive, send)
+            response = refusal.response
+        await response(scope, receive, send_with_id)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         assert isinstance(request, Request) and isinstance(response, Response)  # no websockets
+        media = negotiate(request.headers.get("accept", ""))
+        if media is None and not _asks_for_ide(request):
+            raise _error(406, NOT_ACCEPTABLE)
+        response.media_type = media or JSON
         try:
             actor = await request_actor(request)
-        except InvalidToken:
-            raise _error(401, INVALID_TOKEN, {"WWW-Authenticate": "Bearer"}) from None
+        except InvalidToken as refused:  # the message says why: unknown, revoked or expired
+            raise _error(401, refused.message, {"WWW-Authenticate": "Bearer"}) from None
         # A cookie rides along with cross-site requests; a bearer token or no session does not.
         if (
             request.method == "POST"
@@ -91,7 +164,77 @@ class PraoGraphQL(GraphQL[Context, None]):
             and not csrf_ok(request, request.headers.get(CSRF_HEADER))
         ):
             raise _error(403, BAD_CSRF)
-        return Context(request=request, response=response, actor=actor, loaders=Loaders(actor))
+        context = Context(
+            request=request,
+            response=response,
+            actor=actor,
+            loaders=Loaders(actor),
+            request_id=request.scope["state"]["request_id"],
+            limiter=self.limiter,
+        )
+        request.state.context = context
+        return context
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        if request.method == "POST":
+            content_type, _ = parse_content_type(request.content_type or "")
+            if content_type != JSON:
+                raise _error(415, NOT_JSON)
+        return await super().parse_http_body(request)
+
+    async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        try:
+            return await super().execute_single(*args, **kwargs)
+        except HTTPException as refused:
+            if isinstance(refused.__cause__, InvalidOperationTypeError):
+                raise _error(405, GET_IS_FOR_QUERIES, {"Allow": "POST"}) from None
+            raise
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """Status codes and headers of GraphQL over HTTP: a request refused before execution
+        has no `data`, and is a 400 for clients that accept graphql-response+json."""
+        context: Context = request.state.context
+        response = context.response
+        body = graphql_http_result(result)
+        # Variables that do not fit their types are refused by graphql-core before any field
+        # runs: no data and no error path. Those are request errors too.
+        errors = result.errors or []
+        refused_early = isinstance(result, PreExecutionError) or (
+            result.data is None and bool(errors) and all(not e.path for e in errors)
+        )
+        if refused_early:
+            body.pop("data", None)
+        if context.actor.is_anonymous:
+            for error in body.get("errors") or []:
+                assert isinstance(error, dict)
+                error["message"] = without_suggestions(str(error["message"]))
+        if context.budget is not None:
+            response.headers.update(context.budget.headers())
+        codes = {(e.extensions or {}).get("code") for e in errors}
+        if RATE_LIMITED in codes and context.budget is not None:
+            response.status_code = 429
+            response.headers["Retry-After"] = str(context.budget.retry_after())
+        elif refused_early and response.media_type == GRAPHQL_RESPONSE:
+            response.status_code = 400
+        return body
+
+    def create_response(
+        self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
+    ) -> Response:
+        response = Response(
+            self.encode_json(response_data),
+            status_code=sub_response.status_code or 200,
+            media_type=sub_response.media_type or JSON,
+            background=sub_response.background,
+        )
+        for name, value in sub_response.headers.items():
+            if name not in ("content-type", "content-length"):
+                response.headers.append(name, value)
+        return response
 
     async def render_graphql_ide(self, request: Request) -> Response:
         token = request.session.get(SESSION_CSRF, "") if "session" in request.scope else ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeAlias
 
 import strawberry
@@ -13,6 +13,7 @@ from prao.actor import Actor
 
 if TYPE_CHECKING:
     from api.dataloaders import Loaders
+    from api.rate_limit import Budget, RateLimiter
 
 
 @dataclass
@@ -21,6 +22,11 @@ class Context:
     response: Response
     actor: Actor
     loaders: Loaders
+    request_id: str = ""
+    limiter: RateLimiter | None = None
+    # Set before execution: what this request cost and what is left of the caller's budget.
+    cost: int = 0
+    budget: Budget | None = field(default=None)
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

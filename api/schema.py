@@ -13,7 +13,6 @@ from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
-    MaskErrors,
     MaxTokensLimiter,
     ParserCache,
     SchemaExtension,
@@ -22,13 +21,18 @@ from strawberry.extensions import (
     query_depth_limiter,
 )
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from api.allocation_mutations import AllocationMutation, AllocationQuery
+from api.budget import CostAndRateLimit
 from api.coordinator_mutations import CoordinatorMutation, CoordinatorQuery
 from api.employer_mutations import EmployerMutation
+from api.errors import MaskUnexpected, log_unexpected
 from api.execution import PraoExecutionContext
 from api.mutations import Mutation as BookingMutation
+from api.pupil_mutations import PupilMutation
 from api.queries import Query
+from api.rate_limit_query import RateLimitQuery
 from api.wish_mutations import WishMutation
 
 MAX_DEPTH = 10
@@ -44,19 +48,14 @@ LIMIT_RULES: list[type[ASTValidationRule]] = [
 ]
 
 
-def is_unexpected(error: GraphQLError) -> bool:
-    """Our own GraphQLErrors and validation errors are meant for the client; the rest is a bug."""
-    original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError)
-
-
 def extensions(introspection: bool) -> list[Callable[[], SchemaExtension]]:
     chosen: list[Callable[[], SchemaExtension]] = [
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: AddValidationRules(LIMIT_RULES),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
-        lambda: MaskErrors(should_mask_error=is_unexpected, error_message="Internt fel."),
+        CostAndRateLimit,
+        MaskUnexpected,
     ]
     if not introspection:
         chosen.append(DisableIntrospection)
@@ -65,13 +64,28 @@ def extensions(introspection: bool) -> list[Callable[[], SchemaExtension]]:
 
 Mutation = merge_types(
     "Mutation",
-    (BookingMutation, EmployerMutation, AllocationMutation, WishMutation, CoordinatorMutation),
+    (
+        BookingMutation,
+        EmployerMutation,
+        AllocationMutation,
+        WishMutation,
+        CoordinatorMutation,
+        PupilMutation,
+    ),
 )
-RootQuery = merge_types("Query", (Query, AllocationQuery, CoordinatorQuery))
+RootQuery = merge_types("Query", (Query, AllocationQuery, CoordinatorQuery, RateLimitQuery))
+
+
+class PraoSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Only bugs are logged (with the request id); refusals and bad input are the client's.
+        log_unexpected(errors, execution_context)
 
 
 def build_schema(introspection: bool = True) -> strawberry.Schema:
-    return strawberry.Schema(
+    return PraoSchema(
         query=RootQuery,
         mutation=Mutation,
         extensions=extensions(introspection),

@@ -52,6 +52,7 @@ class Settings:
     session_max_age: int = 60 * 60 * 12
     max_page_size: int = 100
     pending_flag_days: int = 5  # a pending booking older than this is flagged to the coordinator
+    rate_limit_points: int = 10_000  # GraphQL query-cost points per caller per minute; 0: no limit
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -85,4 +86,5 @@ def load_settings() -> Settings:
         smtp_url=os.environ.get("SMTP_URL") or None,
         graphiql=demo,
         pending_flag_days=int(os.environ.get("PENDING_FLAG_DAYS") or 5),
+        rate_limit_points=int(os.environ.get("RATE_LIMIT_POINTS") or 10_000),
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 from tortoise import Tortoise
 
 from prao.app import create_app
@@ -53,6 +54,8 @@ def make_settings(database_url: str, tmp: Path, **overrides: object) -> Settings
         "production": False,
         "var_dir": tmp,
         "graphiql": True,
+        # The limiter runs, but only tests about it set a budget that can run out.
+        "rate_limit_points": 1_000_000,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -133,3 +136,16 @@ async def sign_in(client: httpx.AsyncClient, user: User, settings: Settings) -> 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture
+async def redis_url() -> AsyncIterator[str]:
+    base = os.environ.get("TEST_REDIS_URL")
+    if not base:
+        missing_service("needs Redis: set TEST_REDIS_URL=redis://127.0.0.1:6379")
+    url = f"{base.rstrip('/')}/{1 + os.getpid() % 15}"
+    client = Redis.from_url(url)
+    await client.flushdb()
+    yield url
+    await client.flushdb()
+    await client.aclose()

@@ -11,7 +11,6 @@ from tests import factories
 from tests.api.conftest import as_token, as_user, new_client  # noqa: F401 (fixtures)
 from tests.factories import World
 from tests.web.conftest import browser_for  # noqa: F401 (fixture)
-from tests.workers.conftest import redis_url  # noqa: F401 (fixture)
 
 
 @dataclass

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email import policy as email_policy
@@ -13,9 +12,6 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from redis.asyncio import Redis
-
-from tests.conftest import missing_service
 
 
 def free_port() -> int:
@@ -67,16 +63,3 @@ def smtp() -> Iterator[tuple[str, Sink]]:
     controller.start()
     yield f"smtp://127.0.0.1:{port}", sink
     controller.stop()
-
-
-@pytest.fixture
-async def redis_url() -> AsyncIterator[str]:
-    base = os.environ.get("TEST_REDIS_URL")
-    if not base:
-        missing_service("needs Redis: set TEST_REDIS_URL=redis://127.0.0.1:6379")
-    url = f"{base.rstrip('/')}/{1 + os.getpid() % 15}"
-    client = Redis.from_url(url)
-    await client.flushdb()
-    yield url
-    await client.flushdb()
-    await client.aclose()

@@ -1,0 +1,181 @@
+"""Query cost, computed from the document before anything runs (the way GitHub and Shopify do).
+
+A connection costs its page size (`first` or `last`, else the default page) times what each of
+its nodes costs, plus one; an object costs one plus its own fields; scalars are free; a mutation
+field costs ten. `nodes(ids)` costs one per id. Other lists are bounded by the domain (errors of
+one input, schools of one organiser) and count as one object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    ListValueNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    VariableNode,
+    get_named_type,
+    is_composite_type,
+)
+from graphql.utilities import get_operation_ast
+
+DEFAULT_PAGE = 20  # what a connection returns when neither first nor last is given
+MAX_PAGE = 100
+MAX_COST = 1000
+MUTATION_COST = 10
+TOO_COSTLY = "QUERY_TOO_COSTLY"
+
+
+class QueryTooCostly(GraphQLError):
+    def __init__(self, cost: int) -> None:
+        super().__init__(
+            f"Frågan kostar {cost} poäng; högst {MAX_COST} är tillåtet. "
+            "Hämta färre rader per sida (first/last) eller dela upp frågan.",
+            extensions={"code": TOO_COSTLY, "cost": cost, "maximumCost": MAX_COST},
+        )
+
+
+class _Coster:
+    def __init__(
+        self, schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any]
+    ) -> None:
+        self.schema = schema
+        self.variables = dict(variables)
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+
+    def selections(self, parent: GraphQLNamedType, selection_set: SelectionSetNode | None) -> int:
+        if selection_set is None:
+            return 0
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                total += self.field(parent, selection)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                target = self.schema.get_type(condition.name.value) if condition else parent
+                total += self.selections(target or parent, selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = self.fragments.get(selection.name.value)
+                if fragment is not None:
+                    target = self.schema.get_type(fragment.type_condition.name.value)
+                    total += self.selections(target or parent, fragment.selection_set)
+        return total
+
+    def field(self, parent: GraphQLNamedType, node: FieldNode) -> int:
+        if not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
+            return 0
+        definition = parent.fields.get(node.name.value)
+        if definition is None:
+            return 0  # __typename and friends
+        named = get_named_type(definition.type)
+        if not is_composite_type(named):
+            return 0
+        args = self.sizes(node)
+        if named.name.endswith("Connection"):
+            return self.connection(named, node, args)
+        inner = self.selections(named, node.selection_set)
+        if "ids" in args:
+            return args["ids"] * (1 + inner)
+        return 1 + inner
+
+    def sizes(self, node: FieldNode) -> dict[str, int]:
+        """The size arguments (first, last, ids) as numbers; bad values are refused later."""
+        found: dict[str, int] = {}
+        for argument in node.arguments or ():
+            name, value = argument.name.value, argument.value
+            if name not in ("first", "last", "ids"):
+                continue
+            raw: Any = value
+            if isinstance(value, VariableNode):
+                raw = self.variables.get(value.name.value)
+            if isinstance(raw, IntValueNode):
+                raw = int(raw.value)
+            elif isinstance(raw, ListValueNode):
+                raw = len(raw.values)
+            elif isinstance(raw, list):
+                raw = len(raw)
+            elif isinstance(raw, str) and name == "ids":
+                raw = 1  # a single id is coerced to a list of one
+            if isinstance(raw, int) and not isinstance(raw, bool):
+                found[name] = raw
+        return found
+
+    def connection(
+        self, connection: GraphQLNamedType, node: FieldNode, args: dict[str, int]
+    ) -> int:
+        size = next((args[k] for k in ("first", "last") if args.get(k) is not None), DEFAULT_PAGE)
+        size = min(max(size, 0), MAX_PAGE)  # a larger page is refused with its own error
+        assert isinstance(connection, GraphQLObjectType)
+        per_node = 1
+        rest = 1
+        for selection in _fields(self, connection, node.selection_set):
+            name = selection.name.value
+            if name == "nodes":
+                per_node += self.selections(_node_type(connection), selection.selection_set)
+            elif name == "edges":
+                for edge_field in _fields(self, connection, selection.selection_set):
+                    if edge_field.name.value == "node":
+                        node_type = _node_type(connection)
+                        per_node += self.selections(node_type, edge_field.selection_set)
+            else:
+                rest += self.field(connection, selection)
+        return size * per_node + rest
+
+
+def _fields(
+    coster: _Coster, parent: GraphQLNamedType, selection_set: SelectionSetNode | None
+) -> list[FieldNode]:
+    """The field nodes of a selection set with fragments spread in (connections are concrete)."""
+    found: list[FieldNode] = []
+    if selection_set is None:
+        return found
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            found.append(selection)
+        elif isinstance(selection, InlineFragmentNode):
+            found.extend(_fields(coster, parent, selection.selection_set))
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = coster.fragments.get(selection.name.value)
+            if fragment is not None:
+                found.extend(_fields(coster, parent, fragment.selection_set))
+    return found
+
+
+def _node_type(connection: GraphQLObjectType) -> GraphQLNamedType:
+    return get_named_type(connection.fields["nodes"].type)
+
+
+def operation_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None = None,
+    variables: Mapping[str, Any] | None = None,
+) -> int:
+    operation = get_operation_ast(document, operation_name)
+    if not isinstance(operation, OperationDefinitionNode):
+        return 1
+    coster = _Coster(schema, document, variables or {})
+    root = schema.get_root_type(operation.operation)
+    if root is None:
+        return 1
+    cost = coster.selections(root, operation.selection_set)
+    if operation.operation is OperationType.MUTATION:
+        roots = _fields(coster, root, operation.selection_set)
+        cost += MUTATION_COST * len(roots)
+    return max(cost, 1)
