@@ -8,7 +8,7 @@ from prao.config import Settings
 from web.coordinator_routes import coordinator_routes
 from web.employer_routes import employer_routes
 from web.errors import View, with_error_pages
-from web.views import allocation, bookings, card, catalogue, demo, signin, start
+from web.views import admin, allocation, api_docs, bookings, card, catalogue, demo, signin, start
 
 
 def get(path: str, view: View) -> Route:
@@ -36,10 +36,20 @@ def routes(settings: Settings) -> list[BaseRoute]:
         post("/bokningar/{booking_id:int}/avboka", bookings.cancel),
         get("/bokningar/{booking_id:int}/kort", card.card_page),
         get("/bokningar/{booking_id:int}/kalender.ics", card.calendar_file),
+        get("/api", api_docs.api_page),
+        get("/api/schema.graphql", api_docs.schema_file),
     ]
     table += employer_routes()
     table += coordinator_routes()
     table += allocation.routes()
+    table += [
+        get(admin.TOKENS, admin.tokens_page),
+        post(admin.TOKENS, admin.create_token),
+        get(f"{admin.TOKENS}/{{token_id:int}}/aterkalla", admin.revoke_page),
+        post(f"{admin.TOKENS}/{{token_id:int}}/aterkalla", admin.revoke),
+        get(admin.LOG, admin.log_page),
+        get(f"{admin.LOG}.csv", admin.log_csv),
+    ]
     if settings.demo:
         table += [
             get("/demo", demo.demo_page),

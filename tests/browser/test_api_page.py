@@ -1,0 +1,43 @@
+"""/api on a phone: the page never scrolls sideways, code blocks do (and take keyboard focus),
+and it passes axe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import MISSING, PHONE, Axe, LiveServer
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(MISSING is not None, reason=MISSING or ""),
+]
+
+
+def test_api_page_reads_on_a_phone(chromium: Any, live_server: LiveServer, artifacts: Path) -> None:
+    context = chromium.new_context(viewport=PHONE, locale="sv-SE", base_url=live_server.url)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    try:
+        page.goto("/logga-in")
+        page.get_by_role("link", name="API för skolsystem").click()
+        expect(page.locator("h1")).to_have_text("API för skolsystem")
+        sideways = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert sideways <= 0
+        python = page.locator("pre").filter(has_text="import httpx")
+        widths = python.evaluate("e => [e.scrollWidth, e.clientWidth]")
+        assert widths[0] > widths[1]  # the long lines scroll inside the block
+        python.focus()
+        expect(python).to_be_focused()
+        serious = Axe.serious_violations(page)
+        assert serious == [], [(v["id"], v["help"]) for v in serious]
+        page.screenshot(path=str(artifacts / "api.png"))
+        assert problems == []
+    finally:
+        context.close()
