@@ -55,69 +55,6 @@ def global_id(type_name: str, pk: int) -> str:
     return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
 
 
-class Server:
-    """`prao serve` in a subprocess, with its peak resident memory sampled while it runs."""
-
-    def __init__(
-        self, database_url: str, workers: int = 1, env: Mapping[str, str] | None = None
-    ) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "PRAO_VAR_DIR": str(ROOT / "var" / "bench"),
-            **(env or {}),
-        }
-        env.pop("REDIS_URL", None)
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "prao.asgi:app",
-                "--port",
-                str(self.port),
-                "--workers",
-                str(workers),
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        self.peak_rss = 0
-        self._stop = threading.Event()
-        self._sampler = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self) -> None:
-        parent = psutil.Process(self.proc.pid)
-        while not self._stop.is_set():
-            try:
-                procs = [parent, *parent.children(recursive=True)]
-                self.peak_rss = max(self.peak_rss, sum(p.memory_info().rss for p in procs))
-            except psutil.Error:
-                pass
-            time.sleep(0.05)
-
-    async def __aenter__(self) -> Server:
-        self._sampler.start()
-        async with httpx.AsyncClient() as client:
-            for _ in range(200):
-                try:
-                    await client.get(f"{self.url}/logga-in")
-                    return self
-                except httpx.TransportError:
-                    await asyncio.sleep(0.1)
-        raise RuntimeError("server did not start")
-
-    async def __aexit__(self, *exc: object) -> None:
-        self._stop.set()
-        self.proc.terminate()
-        self.proc.wait(timeout=20)
-
-
 def percentile(values: list[float], pct: float) -> float:
     if not values:
         return 0.0
@@ -144,6 +81,7 @@ class CommandServer:
         port: int,
         ready_path: str = "/",
         env: Mapping[str, str] | None = None,
+        inherit_env: bool = True,
     ) -> None:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
@@ -152,7 +90,7 @@ class CommandServer:
         self.proc = subprocess.Popen(
             argv,
             cwd=ROOT,
-            env={**os.environ, **(env or {})},
+            env={**(os.environ if inherit_env else {}), **(env or {})},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
@@ -195,6 +133,25 @@ class CommandServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+class Server(CommandServer):
+    """`prao serve` (uvicorn) in a subprocess, with its peak resident memory sampled."""
+
+    def __init__(
+        self, database_url: str, workers: int = 1, env: Mapping[str, str] | None = None
+    ) -> None:
+        port = free_port()
+        full_env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "PRAO_VAR_DIR": str(ROOT / "var" / "bench"),
+            **(env or {}),
+        }
+        full_env.pop("REDIS_URL", None)
+        argv = [sys.executable, "-m", "uvicorn", "prao.asgi:app", "--port", str(port)]
+        argv += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+        super().__init__(argv, port, ready_path="/logga-in", env=full_env, inherit_env=False)
 
 
 # PostgreSQL wire protocol: requests sent before the startup message, answered by the proxy.

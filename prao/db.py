@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate as tortoise_migrate
 
 from prao.config import TIMEZONE_NAME, Settings
@@ -24,9 +26,25 @@ def with_pool_size(database_url: str) -> str:
     return f"{database_url}{separator}maxsize={POSTGRES_POOL_MAX}"
 
 
+async def reset_connection(connection: asyncpg.Connection) -> None:
+    """Run when a connection goes back to the pool. asyncpg's default reset costs a round trip
+    on every release (advisory locks, cursors, LISTEN, RESET ALL); Prao keeps no session state,
+    so only a transaction left open needs undoing."""
+    if connection.is_in_transaction():
+        await connection.execute("ROLLBACK")
+
+
+def connection_config(database_url: str) -> str | dict[str, Any]:
+    if not database_url.startswith("postgres"):
+        return database_url
+    config = expand_db_url(with_pool_size(database_url))
+    config["credentials"]["reset"] = reset_connection
+    return config
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     return {
-        "connections": {"default": with_pool_size(database_url)},
+        "connections": {"default": connection_config(database_url)},
         "apps": {
             "models": {
                 "models": [MODELS_MODULE],
