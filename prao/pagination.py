@@ -95,6 +95,10 @@ def beyond(fields: tuple[str, ...], key: Key, op: str) -> Q:
         step = Q(**equal, **{f"{name}__{op}": values[i]})
         result = step if result is None else result | step
     assert result is not None
+    if len(fields) > 1:
+        # Redundant, but it lets the index on the first field start at the cursor instead of
+        # scanning every earlier row (26 ms against 1 ms deep in a 33,000-row sync).
+        result = Q(**{f"{fields[0]}__{op}e": values[0]}) & result
     return result
 
 
