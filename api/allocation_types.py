@@ -11,6 +11,7 @@ from strawberry import relay
 
 from api import ids
 from api.context import Info
+from api.execution import loaded_by
 from api.types import Period, School
 from prao import audit, errors, models
 
@@ -39,7 +40,7 @@ class SchoolProfile:
     rank_counts: list[int] = strawberry.field(description="Index 0: pupils given wish 1, …")
     school_id: strawberry.Private[int]
 
-    @strawberry.field(graphql_type=School)
+    @strawberry.field(graphql_type=School, metadata=loaded_by("school", "school_id"))
     def school(self, info: Info) -> Awaitable[School]:
         return info.context.loaders.school.load(self.school_id)
 
@@ -105,7 +106,7 @@ class AllocationRun(relay.Node):
     result: AllocationResult | None
     period_id: strawberry.Private[int]
 
-    @strawberry.field(graphql_type=Period)
+    @strawberry.field(graphql_type=Period, metadata=loaded_by("period", "period_id"))
     def period(self, info: Info) -> Awaitable[Period]:
         return info.context.loaders.period.load(self.period_id)
 

@@ -4,7 +4,9 @@ graphql-core completes a list item by item and field by field, with a resolve-in
 Strawberry wrapper call and often an awaitable for every single value: for a page of 100 slots
 that is thousands of calls per request. Here a list of objects is completed column by column from
 a plan made once per list field: plain attributes are read directly, node ids are encoded
-directly, other resolvers are called per item but their awaitables are gathered once per column.
+directly, a field loaded by a DataLoader (marked with `loaded_by`) is fetched with one batch call
+for the whole column, other resolvers are called per item but their awaitables are gathered once
+per column.
 
 Anything the plan does not cover exactly (abstract types, deferred fields, a resolver that raises,
 a null where the schema forbids one) falls back to graphql-core for that list, so errors and
@@ -22,11 +24,13 @@ from enum import Enum
 from typing import Any
 
 from graphql import (
+    GraphQLBoolean,
     GraphQLError,
     GraphQLLeafType,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
+    GraphQLString,
     Undefined,
     get_nullable_type,
     is_leaf_type,
@@ -46,6 +50,9 @@ BACKREF = "strawberry-definition"
 TYPENAME = "__typename"
 
 FieldDetailsList = list[FieldDetails]
+# graphql-core's String and Boolean return a str or bool of exactly that type unchanged (Int is
+# not here: it checks the 32-bit range).
+PASSTHROUGH: dict[str, type] = {GraphQLString.name: str, GraphQLBoolean.name: bool}
 
 
 class _Fallback(Exception):
@@ -56,7 +63,17 @@ class Source(Enum):
     TYPENAME = "typename"
     ATTRIBUTE = "attribute"
     NODE_ID = "node_id"
+    BATCH = "batch"
     RESOLVER = "resolver"
+
+
+LOADED_BY = "prao-loaded-by"
+
+
+def loaded_by(loader: str, key: str) -> dict[str, Any]:
+    """Field metadata: the field's value is `context.loaders.<loader>` loaded at the source's
+    `<key>` attribute, so a list can fetch the whole column with one batch call."""
+    return {LOADED_BY: (loader, key)}
 
 
 @dataclass
@@ -65,6 +82,7 @@ class Completion:
 
     non_null: bool
     serialize: Callable[[Any], Any] | None = None  # leaf
+    passthrough: type | None = None  # leaf values of exactly this type serialize to themselves
     plan: ObjectPlan | None = None  # object
     item: Completion | None = None  # list
 
@@ -78,6 +96,7 @@ class FieldPlan:
     resolve: Callable[..., Any] | None = None
     info: GraphQLResolveInfo | None = None
     args: dict[str, Any] = field(default_factory=dict)
+    loader: str = ""
 
 
 @dataclass
@@ -96,6 +115,16 @@ def _plain_attribute(definition: Any) -> str | None:
     if getattr(definition, "permission_classes", None):
         return None
     return definition.python_name
+
+
+def _batch(definition: Any) -> tuple[str, str] | None:
+    if not isinstance(definition, StrawberryField) or definition.extensions:
+        return None
+    if getattr(definition, "permission_classes", None):
+        return None
+    metadata: dict[str, Any] = dict(definition.metadata or {})
+    found = metadata.get(LOADED_BY)
+    return found if isinstance(found, tuple) else None
 
 
 def _node_id_attribute(object_type: GraphQLObjectType, definition: Any) -> str | None:
@@ -176,7 +205,9 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
         inner = get_nullable_type(return_type)  # type: ignore[type-var]
         if is_leaf_type(inner):
             leaf: GraphQLLeafType = inner  # type: ignore[assignment]
-            return Completion(non_null, serialize=leaf.serialize)
+            builtin = leaf is GraphQLString or leaf is GraphQLBoolean
+            same = PASSTHROUGH[leaf.name] if builtin else None
+            return Completion(non_null, serialize=leaf.serialize, passthrough=same)
         if is_object_type(inner):
             plan = self._object_plan(inner, field_details_list, info)  # type: ignore[arg-type]
             return None if plan is None else Completion(non_null, plan=plan)
@@ -228,6 +259,9 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 fields.append(FieldPlan(response_key, Source.ATTRIBUTE, completion, attribute))
             elif node_id is not None:
                 fields.append(FieldPlan(response_key, Source.NODE_ID, completion, node_id))
+            elif (batch := _batch(definition)) is not None and not field_def.args:
+                loader, key = batch
+                fields.append(FieldPlan(response_key, Source.BATCH, completion, key, loader=loader))
             else:
                 plan = self._resolver_plan(object_type, field_def, group, info, response_key)
                 if plan is None:
@@ -273,8 +307,10 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
         present = [v for v in values if v is not None]
         if len(present) < len(values) and completion.non_null:
             raise _Fallback
+        done: list[Any]
         if completion.serialize is not None:
-            done = [self._leaf(completion.serialize, v) for v in present]
+            same, serialize = completion.passthrough, completion.serialize
+            done = [v if type(v) is same else self._leaf(serialize, v) for v in present]
         elif completion.plan is not None:
             done = await self._run(completion.plan, present)
         else:
@@ -289,6 +325,19 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return done
         filled = iter(done)
         return [None if v is None else next(filled) for v in values]
+
+    async def _batch_column(self, f: FieldPlan, sources: list[Any]) -> list[Any]:
+        """One call of the DataLoader's batch function for the column's distinct keys."""
+        loader = getattr(self.context_value.loaders, f.loader)
+        keys = [getattr(source, f.attribute) for source in sources]
+        if None in keys:
+            raise _Fallback
+        distinct = list(dict.fromkeys(keys))
+        found = dict(zip(distinct, await loader.load_fn(distinct), strict=True))
+        if any(isinstance(value, BaseException) for value in found.values()):
+            raise _Fallback  # graphql-core reports the error at its path
+        loader.prime_many(found)  # later loads of the same keys in this request hit the cache
+        return [found[key] for key in keys]
 
     @staticmethod
     def _leaf(serialize: Callable[[Any], Any], value: Any) -> Any:
@@ -323,6 +372,8 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 base64.b64encode(f"{prefix}{getattr(s, f.attribute)}".encode()).decode()
                 for s in sources
             ]
+        if f.source is Source.BATCH:
+            return await self._batch_column(f, sources)
         assert f.resolve is not None
         values = [f.resolve(source, f.info, **f.args) for source in sources]
         waiting = [i for i, v in enumerate(values) if self.is_awaitable(v)]

@@ -14,6 +14,7 @@ import strawberry
 from strawberry import relay
 
 from api.context import Info
+from api.execution import loaded_by
 from prao import errors, models, policy
 from prao.actor import Actor
 
@@ -83,7 +84,7 @@ class Slot(relay.Node):
     updated_at: datetime
     employer_id: strawberry.Private[int]
 
-    @strawberry.field(graphql_type=Employer)
+    @strawberry.field(graphql_type=Employer, metadata=loaded_by("employer", "employer_id"))
     def employer(self, info: Info) -> Awaitable[Employer]:
         return info.context.loaders.employer.load(self.employer_id)
 
@@ -126,7 +127,7 @@ class Period(relay.Node):
     allocation_policy: models.AllocationPolicy  # registered as an enum in api.allocation_types
     school_id: strawberry.Private[int]
 
-    @strawberry.field(graphql_type=School)
+    @strawberry.field(graphql_type=School, metadata=loaded_by("school", "school_id"))
     def school(self, info: Info) -> Awaitable[School]:
         return info.context.loaders.school.load(self.school_id)
 
@@ -165,7 +166,7 @@ class Pupil(relay.Node):
     updated_at: datetime
     school_id: strawberry.Private[int]
 
-    @strawberry.field(graphql_type=School)
+    @strawberry.field(graphql_type=School, metadata=loaded_by("school", "school_id"))
     def school(self, info: Info) -> Awaitable[School]:
         return info.context.loaders.school.load(self.school_id)
 
@@ -197,15 +198,15 @@ class Booking(relay.Node):
     pupil_id: strawberry.Private[int]
     period_id: strawberry.Private[int]
 
-    @strawberry.field(graphql_type=Slot)
+    @strawberry.field(graphql_type=Slot, metadata=loaded_by("slot", "slot_id"))
     def slot(self, info: Info) -> Awaitable[Slot]:
         return info.context.loaders.slot.load(self.slot_id)
 
-    @strawberry.field(graphql_type=Pupil)
+    @strawberry.field(graphql_type=Pupil, metadata=loaded_by("pupil", "pupil_id"))
     def pupil(self, info: Info) -> Awaitable[Pupil]:
         return info.context.loaders.pupil.load(self.pupil_id)
 
-    @strawberry.field(graphql_type=Period)
+    @strawberry.field(graphql_type=Period, metadata=loaded_by("period", "period_id"))
     def period(self, info: Info) -> Awaitable[Period]:
         return info.context.loaders.period.load(self.period_id)
 

@@ -8,6 +8,7 @@ import strawberry
 
 from api import ids
 from api.context import Info
+from api.execution import loaded_by
 from api.types import ErrorCode, Slot
 from prao import errors
 from prao.errors import DomainError
@@ -33,7 +34,7 @@ class Wish:
     rank: int
     slot_id: strawberry.Private[int]
 
-    @strawberry.field(graphql_type=Slot)
+    @strawberry.field(graphql_type=Slot, metadata=loaded_by("slot", "slot_id"))
     def slot(self, info: Info) -> Awaitable[Slot]:
         return info.context.loaders.slot.load(self.slot_id)
 
