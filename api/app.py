@@ -38,7 +38,6 @@ from prao.http import CSRF_HEADER, SESSION_CSRF, InvalidToken, bearer, csrf_ok, 
 
 # Far above MAX_TOKENS worth of query text; the variables of upsertPupils' 500 rows fit.
 MAX_BODY_BYTES = 1024 * 1024
-INVALID_TOKEN = "Ogiltig eller återkallad API-token."
 BAD_CSRF = "CSRF-token saknas eller är fel: skicka sidans token i X-CSRF-Token."
 
 

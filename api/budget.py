@@ -43,7 +43,7 @@ class CostAndRateLimit(SchemaExtension):
         assert ec.graphql_document is not None
         if isinstance(context, Context):
             cost = operation_cost(
-                self.execution_context.schema._schema,
+                ec.schema._schema,
                 ec.graphql_document,
                 ec.operation_name,
                 ec.variables,

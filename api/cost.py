@@ -33,8 +33,8 @@ from graphql import (
 )
 from graphql.utilities import get_operation_ast
 
-DEFAULT_PAGE = 20  # what a connection returns when neither first nor last is given
-MAX_PAGE = 100
+from prao.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
 MAX_COST = 1000
 MUTATION_COST = 10
 TOO_COSTLY = "QUERY_TOO_COSTLY"
@@ -116,49 +116,41 @@ class _Coster:
                 found[name] = raw
         return found
 
+    def fields_of(self, selection_set: SelectionSetNode | None) -> list[FieldNode]:
+        """The field nodes of a selection set, fragments spread in (connections are concrete)."""
+        found: list[FieldNode] = []
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                found.append(selection)
+            elif isinstance(selection, InlineFragmentNode):
+                found.extend(self.fields_of(selection.selection_set))
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = self.fragments.get(selection.name.value)
+                if fragment is not None:
+                    found.extend(self.fields_of(fragment.selection_set))
+        return found
+
     def connection(
         self, connection: GraphQLNamedType, node: FieldNode, args: dict[str, int]
     ) -> int:
-        size = next((args[k] for k in ("first", "last") if args.get(k) is not None), DEFAULT_PAGE)
-        size = min(max(size, 0), MAX_PAGE)  # a larger page is refused with its own error
+        given = (args[k] for k in ("first", "last") if args.get(k) is not None)
+        size = next(given, DEFAULT_PAGE_SIZE)  # what a connection returns without first/last
+        size = min(max(size, 0), MAX_PAGE_SIZE)  # a larger page is refused with its own error
         assert isinstance(connection, GraphQLObjectType)
+        node_type = get_named_type(connection.fields["nodes"].type)
         per_node = 1
         rest = 1
-        for selection in _fields(self, connection, node.selection_set):
+        for selection in self.fields_of(node.selection_set):
             name = selection.name.value
             if name == "nodes":
-                per_node += self.selections(_node_type(connection), selection.selection_set)
+                per_node += self.selections(node_type, selection.selection_set)
             elif name == "edges":
-                for edge_field in _fields(self, connection, selection.selection_set):
+                for edge_field in self.fields_of(selection.selection_set):
                     if edge_field.name.value == "node":
-                        node_type = _node_type(connection)
                         per_node += self.selections(node_type, edge_field.selection_set)
             else:
                 rest += self.field(connection, selection)
         return size * per_node + rest
-
-
-def _fields(
-    coster: _Coster, parent: GraphQLNamedType, selection_set: SelectionSetNode | None
-) -> list[FieldNode]:
-    """The field nodes of a selection set with fragments spread in (connections are concrete)."""
-    found: list[FieldNode] = []
-    if selection_set is None:
-        return found
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            found.append(selection)
-        elif isinstance(selection, InlineFragmentNode):
-            found.extend(_fields(coster, parent, selection.selection_set))
-        elif isinstance(selection, FragmentSpreadNode):
-            fragment = coster.fragments.get(selection.name.value)
-            if fragment is not None:
-                found.extend(_fields(coster, parent, fragment.selection_set))
-    return found
-
-
-def _node_type(connection: GraphQLObjectType) -> GraphQLNamedType:
-    return get_named_type(connection.fields["nodes"].type)
 
 
 def operation_cost(
@@ -176,6 +168,6 @@ def operation_cost(
         return 1
     cost = coster.selections(root, operation.selection_set)
     if operation.operation is OperationType.MUTATION:
-        roots = _fields(coster, root, operation.selection_set)
+        roots = coster.fields_of(operation.selection_set)
         cost += MUTATION_COST * len(roots)
     return max(cost, 1)

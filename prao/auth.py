@@ -136,24 +136,40 @@ class TokenRefusal:
     reason: str
     expired_at: datetime | None = None
 
+    @property
+    def message(self) -> str:
+        """What the caller is told (Swedish, like every message to a school's staff)."""
+        if self.reason == "revoked":
+            return "API-token är återkallad."
+        if self.reason == "expired" and self.expired_at is not None:
+            return f"API-token gick ut {clock.local(self.expired_at):%Y-%m-%d %H:%M}."
+        return "Okänd API-token."
+
+
+def token_status(token: ApiToken, now: datetime) -> str:
+    """ "active", "revoked" or "expired"; revocation first: it is the deliberate act of the two."""
+    if token.revoked_at is not None:
+        return "revoked"
+    if token.expires_at is not None and token.expires_at <= now:
+        return "expired"
+    return "active"
+
 
 UNKNOWN = TokenRefusal("unknown")
 REVOKED = TokenRefusal("revoked")
 
 
 async def authenticate_bearer(raw: str) -> Actor | TokenRefusal:
-    """The token's actor, or the reason it is refused. Revocation is told before expiry: it
-    is the deliberate act of the two."""
+    """The token's actor, or the reason it is refused."""
     now = clock.now()
     token = (
         await ApiToken.filter(token_hash=hash_secret(raw.strip())).select_related("school").first()
     )
     if token is None:
         return UNKNOWN
-    if token.revoked_at is not None:
-        return REVOKED
-    if token.expires_at is not None and token.expires_at <= now:
-        return TokenRefusal("expired", token.expires_at)
+    status = token_status(token, now)
+    if status != "active":
+        return TokenRefusal(status, token.expires_at if status == "expired" else None)
     if token.school_id is not None:
         organiser_id = token.school.organiser_id  # type: ignore[union-attr]
     else:

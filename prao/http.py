@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import datetime
 
 from starlette.requests import HTTPConnection
 
-from prao import clock
 from prao.actor import ANONYMOUS, Actor
 from prao.auth import TokenRefusal, actor_for_user_id, authenticate_bearer
 
@@ -26,21 +24,8 @@ class InvalidToken(Exception):
         self.refusal = refusal
 
     @property
-    def reason(self) -> str:
-        return self.refusal.reason
-
-    @property
-    def expired_at(self) -> datetime | None:
-        return self.refusal.expired_at
-
-    @property
     def message(self) -> str:
-        """What the caller is told (Swedish, like every message to a school's staff)."""
-        if self.reason == "revoked":
-            return "API-token är återkallad."
-        if self.reason == "expired" and self.expired_at is not None:
-            return f"API-token gick ut {clock.local(self.expired_at):%Y-%m-%d %H:%M}."
-        return "Okänd API-token."
+        return self.refusal.message
 
 
 def bearer(conn: HTTPConnection) -> str | None:

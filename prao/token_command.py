@@ -4,6 +4,7 @@ command line follows the same rules (and leaves the same audit trail) as the adm
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 import click
 
@@ -12,6 +13,8 @@ from prao.actor import Actor, parse_permissions
 from prao.models import ApiToken, Organiser, Permission, Role, School
 from prao.services import api_tokens
 from prao.services.api_tokens import TokenRequest, TokenRow
+
+M = TypeVar("M", School, Organiser)
 
 
 def operator(organiser_id: int) -> Actor:
@@ -45,23 +48,20 @@ def expiry_option(days: int | None, expires: str | None) -> date | None:
         ) from None
 
 
-async def _school(key: str) -> School:
+async def _by_id_or_name(model: type[M], key: str, label: str) -> M:
     """By id, or by name as the command has always accepted."""
-    found = await (
-        School.get_or_none(id=int(key)) if key.isdigit() else School.get_or_none(name=key)
-    )
+    found = await (model.get_or_none(id=int(key)) if key.isdigit() else model.get_or_none(name=key))
     if found is None:
-        raise click.ClickException(f"Skolan {key!r} finns inte.")
+        raise click.ClickException(f"{label} {key!r} finns inte.")
     return found
+
+
+async def _school(key: str) -> School:
+    return await _by_id_or_name(School, key, "Skolan")
 
 
 async def _organiser(key: str) -> Organiser:
-    found = await (
-        Organiser.get_or_none(id=int(key)) if key.isdigit() else Organiser.get_or_none(name=key)
-    )
-    if found is None:
-        raise click.ClickException(f"Huvudmannen {key!r} finns inte.")
-    return found
+    return await _by_id_or_name(Organiser, key, "Huvudmannen")
 
 
 async def create(

@@ -12,8 +12,8 @@ from datetime import date, datetime, time, timedelta
 from tortoise.expressions import Q
 
 from prao import audit, clock
-from prao.actor import Actor
-from prao.auth import READ_ONLY, create_api_token, format_permissions
+from prao.actor import Actor, parse_permissions
+from prao.auth import READ_ONLY, create_api_token, format_permissions, token_status
 from prao.config import TIMEZONE
 from prao.errors import DomainError, ErrorCode, Outcome
 from prao.models import ApiToken, Organiser, Permission, Role, School
@@ -46,11 +46,7 @@ def expiry_moment(day: date) -> datetime:
 
 
 def status_of(token: ApiToken, now: datetime | None = None) -> str:
-    if token.revoked_at is not None:
-        return "revoked"
-    if token.expires_at is not None and token.expires_at <= (now or clock.now()):
-        return "expired"
-    return "active"
+    return token_status(token, now or clock.now())
 
 
 @dataclass(frozen=True)
@@ -100,8 +96,8 @@ def _organiser_tokens(organiser_id: int) -> Q:
 
 
 def _permissions(token: ApiToken) -> list[Permission]:
-    granted = {part.strip() for part in token.permissions.split(",")}
-    return [p for p in Permission if p.value in granted]
+    granted = parse_permissions(token.permissions)
+    return [p for p in Permission if p in granted]  # in the enum's order, as forms list them
 
 
 def _row(token: ApiToken, schools: dict[int, str], organiser_name: str) -> TokenRow:

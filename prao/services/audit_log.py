@@ -45,6 +45,7 @@ ACTION_NAMES = {
     "start": "Startade",
     "apply": "Tillämpade",
     "revoke": "Återkallade",
+    "upsert": "Läste in",
     "register_self_found": "Registrerade egenfunnen plats",
 }
 OBJECT_NAMES = {

@@ -22,7 +22,6 @@ from api.rate_limit import RATE_LIMITED, WINDOW_SECONDS
 from api.schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, schema
 from prao.auth import REVOKED, UNKNOWN, TokenRefusal
 from prao.errors import MESSAGES, ErrorCode
-from prao.http import InvalidToken
 from prao.models import Permission
 from prao.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from prao.services.pupil_upsert import MAX_ROWS
@@ -248,9 +247,9 @@ def token_messages() -> list[tuple[str, str]]:
     """The 401 answers, as the API words them."""
     expired = TokenRefusal("expired", datetime(2026, 12, 31, 22, 59, tzinfo=UTC))
     return [
-        ("okänd", InvalidToken(UNKNOWN).message),
-        ("återkallad", InvalidToken(REVOKED).message),
-        ("utgången", InvalidToken(expired).message),
+        ("okänd", UNKNOWN.message),
+        ("återkallad", REVOKED.message),
+        ("utgången", expired.message),
     ]
 
 
