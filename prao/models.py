@@ -76,6 +76,14 @@ class AllocationStatus(StrEnum):
     STALE = "stale"  # the data changed after the dry run: apply refused
 
 
+class EmployerStatus(StrEnum):
+    """Self-registered employers wait for an organiser's vetting before they reach pupils."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
 class LinkPurpose(StrEnum):
     CONFIRM_SELF_FOUND = "confirm_self_found"
 
@@ -158,11 +166,18 @@ class Employer(Model):
     contact_email = fields.CharField(max_length=254, null=True)
     address = fields.CharField(max_length=200, default="")
     city = fields.CharField(max_length=100, default="")
+    # Staff-created and demo employers are approved; self-registration sets PENDING.
+    status = fields.CharEnumField(EmployerStatus, max_length=20, default=EmployerStatus.APPROVED)
+    decline_reason = fields.TextField(default="")
+    decided_by = fields.CharField(max_length=100, default="")  # actor label, as in the audit log
+    decided_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "employer"
+        # One organisation number per organiser: a unique index in migration 0005
+        # (NULLs stay distinct, so employers without a number are not affected).
 
 
 class User(Model):
@@ -187,6 +202,9 @@ class User(Model):
     )
     organiser_id: int | None
     is_active = fields.BooleanField(default=True)
+    # Stamped into the session on sign-in and checked on every request: bumping it ends
+    # every session of the user at once (sign-out, deactivation, "logga ut överallt").
+    session_version = fields.IntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -415,6 +433,19 @@ class AuditEvent(Model):
 
     class Meta:
         table = "audit_event"
+
+
+class MailThrottle(Model):
+    """One mail-sending action by a key (an address, a caller, a pupil): counted over a window
+    to throttle sign-in links, sign-ups, invites and reminders across every web process."""
+
+    id = fields.BigIntField(primary_key=True)
+    key = fields.CharField(max_length=300)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "mail_throttle"
+        indexes = (("key", "created_at"),)
 
 
 class BookingLink(Model):
