@@ -227,8 +227,8 @@ class PraoGraphQL(GraphQL[Context, None]):
             params = request.query_params
             data: dict[str, Any] = {k: params[k] for k in ("query", "operationName") if k in params}
             for name in ("variables", "extensions"):
-                if params.get(name):
-                    data[name] = _json(params[name], f"`{name}`")
+                if raw := params.get(name):
+                    data[name] = _json(raw, f"`{name}`")
         else:
             content_type, _ = parse_content_type(request.content_type or "")
             if content_type != JSON:
