@@ -18,6 +18,7 @@ from prao.db import close_db, init_db
 from prao.jobs import jobs
 
 SESSION_COOKIE = "prao_session"
+HSTS = "max-age=31536000; includeSubDomains"
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
@@ -25,10 +26,14 @@ CSP = (
 
 
 class SecurityHeaders:
-    """CSP that allows only self, and the usual hardening headers, on every response."""
+    """CSP that allows only self, and the usual hardening headers, on every response; HSTS
+    when the service is reached over https."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, hsts: bool = False) -> None:
         self.app = app
+        self.extra: tuple[tuple[bytes, bytes], ...] = (
+            ((b"strict-transport-security", HSTS.encode()),) if hsts else ()
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -44,6 +49,7 @@ class SecurityHeaders:
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"same-origin"),
                     (b"x-frame-options", b"DENY"),
+                    *self.extra,
                 ):
                     if name not in present:
                         headers.append((name, value))
@@ -83,7 +89,7 @@ def create_app(settings: Settings | None = None, manage_db: bool = True) -> Star
         lifespan=lifespan,
         exception_handlers=web_exception_handlers(),
         middleware=[
-            Middleware(SecurityHeaders),
+            Middleware(SecurityHeaders, hsts=settings.https),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret_key,
