@@ -9,12 +9,15 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import HTTPConnection
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from prao import audit
 from prao.config import Settings, load_settings
 from prao.db import close_db, init_db
+from prao.http import client_address
 from prao.jobs import jobs
 
 SESSION_COOKIE = "prao_session"
@@ -58,6 +61,23 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class ClientAddress:
+    """Remembers who sent the request (prao.http.client_address) for the audit log."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = audit.client.set(client_address(HTTPConnection(scope)))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            audit.client.reset(token)
+
+
 def create_app(settings: Settings | None = None, manage_db: bool = True) -> Starlette:
     """`manage_db=False` when the caller (tests, benchmarks) has already initialised the ORM."""
     from api import api_routes
@@ -90,6 +110,7 @@ def create_app(settings: Settings | None = None, manage_db: bool = True) -> Star
         exception_handlers=web_exception_handlers(),
         middleware=[
             Middleware(SecurityHeaders, hsts=settings.https),
+            Middleware(ClientAddress),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret_key,

@@ -15,9 +15,10 @@ from starlette.requests import Request
 
 from api.app import GRAPHQL_RESPONSE
 from prao.app import HSTS, create_app
-from prao.auth import issue_sign_in_token
+from prao.auth import create_api_token, issue_sign_in_token
 from prao.config import ConfigError, Settings, parse_networks
 from prao.http import client_address
+from prao.models import AuditEvent
 from tests.api.test_cost_and_rate_limit import fresh_window
 from tests.conftest import csrf_from
 from tests.factories import World
@@ -180,3 +181,16 @@ def test_forwarded_allow_ips_setting_is_parsed_and_checked() -> None:
     )
     with pytest.raises(ConfigError, match="FORWARDED_ALLOW_IPS"):
         parse_networks("10.0.0.1, proxy.internal")
+
+
+async def test_the_audit_log_records_the_client_address(app_with: AppFactory, world: World) -> None:
+    _, raw = await create_api_token("Skolsystem", school=world.school_a)
+    query = {"query": "{ pupils(first: 5) { nodes { firstName } } }"}
+    headers = {"Authorization": f"Bearer {raw}", "X-Forwarded-For": "198.51.100.7"}
+    plain = app_with()  # no proxy configured: the header is not believed
+    behind_proxy = app_with(forwarded_allow_ips=("127.0.0.1/32",))
+    for client in (plain, behind_proxy):
+        response = await client.post("/graphql", json=query, headers=headers)
+        assert response.status_code == 200 and "errors" not in response.json()
+    events = await AuditEvent.filter(action="read", object_type="pupil").order_by("id")
+    assert [e.client for e in events] == ["127.0.0.1", "198.51.100.7"]
