@@ -59,7 +59,10 @@ def _pk(value: strawberry.ID, type_name: str, field: str) -> int | AllocationRun
 
 @strawberry.type
 class AllocationMutation:
-    @strawberry.mutation(description="Start an allocation run of a period; it runs as a job.")
+    @strawberry.mutation(
+        description="Start an allocation run of a period; it runs as a job. While a run of the "
+        "period is queued or running, that run is returned and no other is started."
+    )
     async def start_allocation_run(
         self, info: Info, input: StartAllocationRunInput
     ) -> AllocationRunPayload:

@@ -38,6 +38,8 @@ from prao.http import CSRF_HEADER, SESSION_CSRF, InvalidToken, bearer, csrf_ok, 
 
 # Far above MAX_TOKENS worth of query text; the variables of upsertPupils' 500 rows fit.
 MAX_BODY_BYTES = 1024 * 1024
+# GET is for queries: MAX_TOKENS of query text and small variables fit.
+MAX_QUERY_STRING_BYTES = 64 * 1024
 BAD_CSRF = "CSRF-token saknas eller är fel: skicka sidans token i X-CSRF-Token."
 
 
@@ -46,6 +48,13 @@ JSON = "application/json"
 NOT_ACCEPTABLE = f"Svaret kan bara skickas som {GRAPHQL_RESPONSE} eller {JSON}."
 NOT_JSON = "Skicka frågan som application/json (POST) eller i URL:en (GET)."
 GET_IS_FOR_QUERIES = "GET är bara för frågor (query); skicka mutationer med POST."
+TOO_LARGE = f"Begäran är för stor: högst {MAX_BODY_BYTES // 1024} KiB."
+URL_TOO_LONG = f"URL:en är för lång: högst {MAX_QUERY_STRING_BYTES // 1024} KiB; använd POST."
+NOT_UTF8 = "Begäran är inte giltig UTF-8."
+BAD_JSON = "{what} är inte giltig JSON."
+NOT_AN_OBJECT = "Begäran ska vara ett JSON-objekt med query, variables, operationName, extensions."
+NO_BATCHES = "Batchning stöds inte: skicka en operation per begäran."
+MUST_BE = "`{name}` ska vara {kind} om den skickas."
 
 
 class Refusal(Exception):
@@ -113,6 +122,33 @@ def _graphiql_page() -> tuple[str, str]:
     return page, csp
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(name)  # NaN and Infinity are not JSON
+
+
+def _json(text: str, what: str) -> Any:
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        # ValueError covers bad JSON and numbers too long to convert; RecursionError nesting.
+        raise HTTPException(400, BAD_JSON.format(what=what)) from None
+
+
+async def _read_body(request: Request) -> None:
+    """Reads a POST body up to the limit; a larger one is refused before it is all read."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_BODY_BYTES:
+        raise HTTPException(413, TOO_LARGE)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise HTTPException(413, TOO_LARGE)
+        chunks.append(chunk)
+    request._body = b"".join(chunks)  # Request.body() answers from here from now on
+
+
 class PraoGraphQL(GraphQL[Context, None]):
     def __init__(self, settings: Settings) -> None:
         super().__init__(
@@ -130,11 +166,18 @@ class PraoGraphQL(GraphQL[Context, None]):
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)["X-Request-Id"] = request_id
+                headers = MutableHeaders(scope=message)
+                headers["X-Request-Id"] = request_id
+                # Answers carry personal data and one-time results: never kept by a cache.
+                headers["Cache-Control"] = "no-store"
             await send(message)
 
         request = Request(scope, receive)
         try:
+            if len(scope.get("query_string", b"")) > MAX_QUERY_STRING_BYTES:
+                raise HTTPException(414, URL_TOO_LONG)
+            if request.method == "POST":
+                await _read_body(request)
             response = await self.run(request)
         except HTTPException as refused:
             media = negotiate(request.headers.get("accept", "")) or JSON
@@ -177,11 +220,44 @@ class PraoGraphQL(GraphQL[Context, None]):
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
-        if request.method == "POST":
+        """Our own reading of the request: anything that is not one GraphQL request as JSON
+        (not UTF-8, not JSON, nested too deep, not an object, fields of the wrong kind) is a
+        400 with a message, before Strawberry could fail on it with a 500."""
+        if request.method == "GET":
+            params = request.query_params
+            data: dict[str, Any] = {k: params[k] for k in ("query", "operationName") if k in params}
+            for name in ("variables", "extensions"):
+                if raw := params.get(name):
+                    data[name] = _json(raw, f"`{name}`")
+        else:
             content_type, _ = parse_content_type(request.content_type or "")
             if content_type != JSON:
                 raise _error(415, NOT_JSON)
-        return await super().parse_http_body(request)
+            try:
+                text = (await request.get_body()).decode("utf-8")
+            except UnicodeDecodeError:
+                raise HTTPException(400, NOT_UTF8) from None
+            decoded = _json(text, "Begäran")
+            if isinstance(decoded, list):
+                raise HTTPException(400, NO_BATCHES)
+            if not isinstance(decoded, dict):
+                raise HTTPException(400, NOT_AN_OBJECT)
+            data = decoded
+        for name, kind, types in (
+            ("query", "en sträng", (str,)),
+            ("operationName", "en sträng", (str,)),
+            ("variables", "ett objekt", (dict,)),
+            ("extensions", "ett objekt", (dict,)),
+        ):
+            if data.get(name) is not None and not isinstance(data[name], types):
+                raise HTTPException(400, MUST_BE.format(name=name, kind=kind))
+        return GraphQLRequestData(
+            query=data.get("query"),
+            variables=data.get("variables"),
+            operation_name=data.get("operationName"),
+            extensions=data.get("extensions"),
+            protocol="http",
+        )
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         try:
@@ -242,4 +318,4 @@ class PraoGraphQL(GraphQL[Context, None]):
 
 
 def graphql_routes(settings: Settings) -> list[BaseRoute]:
-    return [Route("/graphql", PraoGraphQL(settings), name="graphql", max_body_size=MAX_BODY_BYTES)]
+    return [Route("/graphql", PraoGraphQL(settings), name="graphql")]

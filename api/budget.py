@@ -11,13 +11,13 @@ from strawberry.extensions import SchemaExtension
 from api.context import Context
 from api.cost import MAX_COST, QueryTooCostly, operation_cost
 from api.rate_limit import RATE_LIMITED, Budget
+from prao.http import client_address
 
 
 def caller_key(context: Context) -> str:
     actor = context.actor
     if actor.is_anonymous:
-        client = context.request.client
-        return f"anonymous:{client.host if client else 'unknown'}"
+        return f"anonymous:{client_address(context.request)}"
     return actor.label
 
 

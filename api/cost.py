@@ -8,13 +8,12 @@ one input, schools of one organiser) and count as one object.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from graphql import (
     DocumentNode,
     FieldNode,
-    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
     GraphQLInterfaceType,
@@ -27,12 +26,14 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    StringValueNode,
     VariableNode,
     get_named_type,
     is_composite_type,
 )
 from graphql.utilities import get_operation_ast
 
+from api.limits import FragmentMemo
 from prao.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 MAX_COST = 1000
@@ -50,14 +51,14 @@ class QueryTooCostly(GraphQLError):
 
 
 class _Coster:
+    """Each fragment is costed once per type it is spread on, and remembered (FragmentMemo)."""
+
     def __init__(
         self, schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any]
     ) -> None:
         self.schema = schema
         self.variables = dict(variables)
-        self.fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
+        self.memo = FragmentMemo(document)
 
     def selections(self, parent: GraphQLNamedType, selection_set: SelectionSetNode | None) -> int:
         if selection_set is None:
@@ -71,10 +72,16 @@ class _Coster:
                 target = self.schema.get_type(condition.name.value) if condition else parent
                 total += self.selections(target or parent, selection.selection_set)
             elif isinstance(selection, FragmentSpreadNode):
-                fragment = self.fragments.get(selection.name.value)
-                if fragment is not None:
-                    target = self.schema.get_type(fragment.type_condition.name.value)
-                    total += self.selections(target or parent, fragment.selection_set)
+                fragment = self.memo.fragments.get(selection.name.value)
+                if fragment is None:
+                    continue
+                target = self.schema.get_type(fragment.type_condition.name.value) or parent
+                total += self.memo.value(
+                    selection.name.value,
+                    ("selections", target.name),
+                    lambda f, t=target: self.selections(t, f.selection_set),  # type: ignore[misc]
+                    0,
+                )
         return total
 
     def field(self, parent: GraphQLNamedType, node: FieldNode) -> int:
@@ -110,25 +117,34 @@ class _Coster:
                 raw = len(raw.values)
             elif isinstance(raw, list):
                 raw = len(raw)
-            elif isinstance(raw, str) and name == "ids":
+            elif isinstance(raw, str | StringValueNode) and name == "ids":
                 raw = 1  # a single id is coerced to a list of one
             if isinstance(raw, int) and not isinstance(raw, bool):
                 found[name] = raw
         return found
 
-    def fields_of(self, selection_set: SelectionSetNode | None) -> list[FieldNode]:
-        """The field nodes of a selection set, fragments spread in (connections are concrete)."""
-        found: list[FieldNode] = []
+    def over_fields(
+        self,
+        purpose: Hashable,
+        selection_set: SelectionSetNode | None,
+        each: Callable[[FieldNode], int],
+    ) -> int:
+        """The sum of `each` over the fields of a selection set, fragments spread in (the types
+        below a connection are concrete, so type conditions do not matter)."""
+        total = 0
         for selection in selection_set.selections if selection_set else ():
             if isinstance(selection, FieldNode):
-                found.append(selection)
+                total += each(selection)
             elif isinstance(selection, InlineFragmentNode):
-                found.extend(self.fields_of(selection.selection_set))
+                total += self.over_fields(purpose, selection.selection_set, each)
             elif isinstance(selection, FragmentSpreadNode):
-                fragment = self.fragments.get(selection.name.value)
-                if fragment is not None:
-                    found.extend(self.fields_of(fragment.selection_set))
-        return found
+                total += self.memo.value(
+                    selection.name.value,
+                    purpose,
+                    lambda f: self.over_fields(purpose, f.selection_set, each),
+                    0,
+                )
+        return total
 
     def connection(
         self, connection: GraphQLNamedType, node: FieldNode, args: dict[str, int]
@@ -138,19 +154,28 @@ class _Coster:
         size = min(max(size, 0), MAX_PAGE_SIZE)  # a larger page is refused with its own error
         assert isinstance(connection, GraphQLObjectType)
         node_type = get_named_type(connection.fields["nodes"].type)
-        per_node = 1
-        rest = 1
-        for selection in self.fields_of(node.selection_set):
+
+        def of_node(edge_field: FieldNode) -> int:
+            if edge_field.name.value != "node":
+                return 0
+            return self.selections(node_type, edge_field.selection_set)
+
+        def per_node(selection: FieldNode) -> int:
             name = selection.name.value
             if name == "nodes":
-                per_node += self.selections(node_type, selection.selection_set)
-            elif name == "edges":
-                for edge_field in self.fields_of(selection.selection_set):
-                    if edge_field.name.value == "node":
-                        per_node += self.selections(node_type, edge_field.selection_set)
-            else:
-                rest += self.field(connection, selection)
-        return size * per_node + rest
+                return self.selections(node_type, selection.selection_set)
+            if name == "edges":
+                return self.over_fields(("edge", connection.name), selection.selection_set, of_node)
+            return 0
+
+        def rest(selection: FieldNode) -> int:
+            if selection.name.value in ("nodes", "edges"):
+                return 0
+            return self.field(connection, selection)
+
+        nodes = 1 + self.over_fields(("per-node", connection.name), node.selection_set, per_node)
+        others = 1 + self.over_fields(("rest", connection.name), node.selection_set, rest)
+        return size * nodes + others
 
 
 def operation_cost(
@@ -162,12 +187,18 @@ def operation_cost(
     operation = get_operation_ast(document, operation_name)
     if not isinstance(operation, OperationDefinitionNode):
         return 1
-    coster = _Coster(schema, document, variables or {})
+    # A declared default counts exactly like a sent value: `query($n: Int = 100)` is a page of 100.
+    given = dict(variables or {})
+    for definition in operation.variable_definitions or ():
+        name = definition.variable.name.value
+        if name not in given and definition.default_value is not None:
+            given[name] = definition.default_value
+    coster = _Coster(schema, document, given)
     root = schema.get_root_type(operation.operation)
     if root is None:
         return 1
     cost = coster.selections(root, operation.selection_set)
     if operation.operation is OperationType.MUTATION:
-        roots = coster.fields_of(operation.selection_set)
-        cost += MUTATION_COST * len(roots)
+        roots = coster.over_fields("roots", operation.selection_set, lambda _: 1)
+        cost += MUTATION_COST * roots
     return max(cost, 1)

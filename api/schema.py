@@ -17,8 +17,6 @@ from strawberry.extensions import (
     ParserCache,
     SchemaExtension,
     ValidationCache,
-    max_aliases,
-    query_depth_limiter,
 )
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -29,6 +27,7 @@ from api.coordinator_mutations import CoordinatorMutation, CoordinatorQuery
 from api.employer_mutations import EmployerMutation
 from api.errors import MaskUnexpected, log_unexpected
 from api.execution import PraoExecutionContext
+from api.limits import alias_limit, depth_limit
 from api.mutations import Mutation as BookingMutation
 from api.pupil_mutations import PupilMutation
 from api.queries import Query
@@ -40,12 +39,9 @@ MAX_ALIASES = 15
 MAX_TOKENS = 2000
 CACHE_SIZE = 256
 
-# Built once: ValidationCache keys on the rule classes, and QueryDepthLimiter/MaxAliasesLimiter
-# would make new classes for every request when constructed per request.
-LIMIT_RULES: list[type[ASTValidationRule]] = [
-    query_depth_limiter.create_validator(MAX_DEPTH, should_ignore=None),
-    max_aliases.create_validator(MAX_ALIASES),
-]
+# Built once: ValidationCache keys on the rule classes. Our own rules, not Strawberry's
+# QueryDepthLimiter/MaxAliasesLimiter, which re-walk a fragment at every spread.
+LIMIT_RULES: list[type[ASTValidationRule]] = [depth_limit(MAX_DEPTH), alias_limit(MAX_ALIASES)]
 
 
 def extensions(introspection: bool) -> list[Callable[[], SchemaExtension]]:

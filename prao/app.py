@@ -9,15 +9,19 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import HTTPConnection
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from prao import audit
 from prao.config import Settings, load_settings
 from prao.db import close_db, init_db
+from prao.http import client_address
 from prao.jobs import jobs
 
 SESSION_COOKIE = "prao_session"
+HSTS = "max-age=31536000; includeSubDomains"
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
@@ -25,10 +29,14 @@ CSP = (
 
 
 class SecurityHeaders:
-    """CSP that allows only self, and the usual hardening headers, on every response."""
+    """CSP that allows only self, and the usual hardening headers, on every response; HSTS
+    when the service is reached over https."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, hsts: bool = False) -> None:
         self.app = app
+        self.extra: tuple[tuple[bytes, bytes], ...] = (
+            ((b"strict-transport-security", HSTS.encode()),) if hsts else ()
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -44,12 +52,30 @@ class SecurityHeaders:
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"same-origin"),
                     (b"x-frame-options", b"DENY"),
+                    *self.extra,
                 ):
                     if name not in present:
                         headers.append((name, value))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class ClientAddress:
+    """Remembers who sent the request (prao.http.client_address) for the audit log."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = audit.client.set(client_address(HTTPConnection(scope)))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            audit.client.reset(token)
 
 
 def create_app(settings: Settings | None = None, manage_db: bool = True) -> Starlette:
@@ -83,7 +109,8 @@ def create_app(settings: Settings | None = None, manage_db: bool = True) -> Star
         lifespan=lifespan,
         exception_handlers=web_exception_handlers(),
         middleware=[
-            Middleware(SecurityHeaders),
+            Middleware(SecurityHeaders, hsts=settings.https),
+            Middleware(ClientAddress),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret_key,

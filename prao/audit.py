@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from prao.actor import Actor
 from prao.models import AuditEvent
+
+# Set for each HTTP request by the app (prao.app.ClientAddress), read when an event is written.
+client: ContextVar[str] = ContextVar("audit_client", default="")
 
 
 async def record(
@@ -25,6 +29,7 @@ async def record(
         object_type=object_type,
         object_count=count,
         detail=detail,
+        client=client.get(),
         using_db=connection,
     )
 

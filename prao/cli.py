@@ -43,8 +43,14 @@ def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     load_settings()  # fail fast on bad settings, before forking workers
+    # The app reads X-Forwarded-For itself, only from FORWARDED_ALLOW_IPS (prao.http).
     uvicorn.run(
-        "prao.asgi:app", host=host, port=port, workers=workers, proxy_headers=True, log_level="info"
+        "prao.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,
+        log_level="info",
     )
 
 

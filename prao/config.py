@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -53,6 +54,8 @@ class Settings:
     max_page_size: int = 100
     pending_flag_days: int = 5  # a pending booking older than this is flagged to the coordinator
     rate_limit_points: int = 10_000  # GraphQL query-cost points per caller per minute; 0: no limit
+    # Proxies (IPs or CIDRs) whose X-Forwarded-For is believed; by default nobody's.
+    forwarded_allow_ips: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -61,7 +64,25 @@ class Settings:
 
     @property
     def secure_cookies(self) -> bool:
+        return self.https
+
+    @property
+    def https(self) -> bool:
         return self.base_url.startswith("https://")
+
+
+def parse_networks(text: str) -> tuple[str, ...]:
+    """ "10.0.0.1, 10.1.0.0/16" -> the networks, normalised; a bad entry is a ConfigError."""
+    found = []
+    for part in text.split(","):
+        if part.strip():
+            try:
+                found.append(str(ipaddress.ip_network(part.strip(), strict=False)))
+            except ValueError:
+                raise ConfigError(
+                    f"FORWARDED_ALLOW_IPS: {part.strip()!r} is no IP or CIDR"
+                ) from None
+    return tuple(found)
 
 
 def load_settings() -> Settings:
@@ -87,4 +108,5 @@ def load_settings() -> Settings:
         graphiql=demo,
         pending_flag_days=int(os.environ.get("PENDING_FLAG_DAYS") or 5),
         rate_limit_points=int(os.environ.get("RATE_LIMIT_POINTS") or 10_000),
+        forwarded_allow_ips=parse_networks(os.environ.get("FORWARDED_ALLOW_IPS", "")),
     )

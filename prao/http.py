@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import secrets
+from functools import lru_cache
 
 from starlette.requests import HTTPConnection
 
@@ -26,6 +28,40 @@ class InvalidToken(Exception):
     @property
     def message(self) -> str:
         return self.refusal.message
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@lru_cache(maxsize=8)
+def _networks(allowed: tuple[str, ...]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(n, strict=False) for n in allowed)
+
+
+def _trusted(address: str, networks: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def client_address(conn: HTTPConnection) -> str:
+    """Who sent the request, for rate limits and the audit log: the peer's address, unless the
+    peer is a configured proxy (FORWARDED_ALLOW_IPS); then the right-most X-Forwarded-For entry
+    that is not one of our proxies. Entries left of it were written by the client and are not
+    believed, so rotating the header changes nothing."""
+    peer = conn.client.host if conn.client else "unknown"
+    settings = getattr(conn.app.state, "settings", None) if "app" in conn.scope else None
+    allowed = settings.forwarded_allow_ips if settings is not None else ()
+    networks = _networks(tuple(allowed))
+    if not networks or not _trusted(peer, networks):
+        return peer
+    hops = [h.strip() for v in conn.headers.getlist("x-forwarded-for") for h in v.split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if not _trusted(hop, networks):
+            return hop[:64]
+    return peer
 
 
 def bearer(conn: HTTPConnection) -> str | None:

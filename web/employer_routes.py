@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from web.errors import View, with_error_pages
+from web.errors import View, not_cached, with_error_pages
 from web.views import employer, employer_signup, self_found
 
 SLOT = "/arbetsgivare/platser/{slot_id:int}"
@@ -13,6 +13,11 @@ BOOKING = "/arbetsgivare/bokningar/{booking_id:int}"
 
 def _route(method: str, path: str, view: View) -> Route:
     return Route(path, with_error_pages(view), methods=[method])
+
+
+def _link(method: str, path: str, view: View) -> Route:
+    """A page behind a one-time link: never cached."""
+    return Route(path, not_cached(with_error_pages(view)), methods=[method])
 
 
 def employer_routes() -> list[BaseRoute]:
@@ -35,6 +40,6 @@ def employer_routes() -> list[BaseRoute]:
         _route("POST", "/arbetsgivare/kollegor", employer.invite),
         _route("GET", "/mina-bokningar/egen-plats", self_found.form_page),
         _route("POST", "/mina-bokningar/egen-plats", self_found.register),
-        _route("GET", "/bekrafta/{token}", self_found.confirm_page),
-        _route("POST", "/bekrafta/{token}", self_found.answer),
+        _link("GET", "/bekrafta/{token}", self_found.confirm_page),
+        _link("POST", "/bekrafta/{token}", self_found.answer),
     ]

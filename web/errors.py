@@ -94,6 +94,19 @@ def with_error_pages(view: View) -> View:
     return endpoint
 
 
+def not_cached(view: View) -> View:
+    """For pages reached by a one-time link: neither the page nor its answer is kept by a
+    browser or proxy cache, whatever the outcome."""
+
+    @functools.wraps(view)
+    async def endpoint(request: Request) -> Response:
+        response = await view(request)
+        response.headers["cache-control"] = "no-store"
+        return response
+
+    return endpoint
+
+
 async def _actor_or_none(request: Request) -> Actor | None:
     try:
         return await current_actor(request)

@@ -7,7 +7,7 @@ from starlette.routing import BaseRoute, Route
 from prao.config import Settings
 from web.coordinator_routes import coordinator_routes
 from web.employer_routes import employer_routes
-from web.errors import View, with_error_pages
+from web.errors import View, not_cached, with_error_pages
 from web.views import admin, allocation, api_docs, bookings, card, catalogue, demo, signin, start
 
 
@@ -19,14 +19,19 @@ def post(path: str, view: View) -> Route:
     return Route(path, with_error_pages(view), methods=["POST"])
 
 
+def link(view: View) -> View:
+    """A page behind a one-time link."""
+    return not_cached(with_error_pages(view))
+
+
 def routes(settings: Settings) -> list[BaseRoute]:
     table: list[BaseRoute] = [
         get("/", start.home),
         get("/oversikt", start.overview),
         get("/logga-in", signin.sign_in_form),
         post("/logga-in", signin.send_link),
-        get("/logga-in/{token}", signin.link_page),
-        post("/logga-in/{token}", signin.redeem_link),
+        Route("/logga-in/{token}", link(signin.link_page), methods=["GET"]),
+        Route("/logga-in/{token}", link(signin.redeem_link), methods=["POST"]),
         post("/logga-ut", signin.sign_out_view),
         get("/platser", catalogue.catalogue),
         get("/platser/{slot_id:int}", catalogue.slot_page),

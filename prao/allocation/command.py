@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from prao.actor import Actor
-from prao.models import AllocationRun, Period, Role, School
+from prao.models import AllocationRun, AllocationStatus, Period, Role, School
 
 
 async def allocate(
@@ -34,7 +34,12 @@ async def allocate(
         bar.update(percent - shown)
         shown = percent
 
-    await execute_run(started.value.id, progress)
+    if not await execute_run(started.value.id, progress):
+        run = await AllocationRun.get(id=started.value.id)
+        if run.status == AllocationStatus.RUNNING:  # started elsewhere and still going
+            raise click.ClickException(
+                f"En fördelning av perioden pågår redan (körning {run.id}); vänta tills den är klar"
+            )
     return await AllocationRun.get(id=started.value.id)
 
 

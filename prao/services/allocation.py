@@ -46,6 +46,7 @@ SUGGESTIONS = 3
 SUGGESTION_SCAN = 500  # slots with most places left looked at per unplaced pupil
 CHUNK = 5000  # ids per IN list: PostgreSQL takes at most 32767 parameters
 Progress = Callable[[int, str], Awaitable[None]]
+ACTIVE = (AllocationStatus.QUEUED, AllocationStatus.RUNNING)
 
 STAGES = {
     "loading": (5, "Läser in elever, önskemål och platser"),
@@ -103,16 +104,31 @@ async def start_run(
     chosen = policy_name or period.allocation_policy
     if chosen not in {p.value for p in AllocationPolicy}:
         return Outcome.fail(ErrorCode.INVALID, "policy", "Okänd fördelningsprincip.")
-    run = await AllocationRun.create(
-        period_id=period.id,
-        seed=seed,
-        policy=AllocationPolicy(chosen),
-        dry_run=dry_run,
-        started_by=actor.label,
-        parameters={"seed": seed, "policy": chosen, "dry_run": dry_run, "balance": True},
-        progress_text="I kö",
-    )
-    await audit.record(actor, "start", "allocation_run", period_id=period.id, run_id=run.id)
+    async with in_transaction() as conn:
+        # Concurrent starts of one period wait here for each other (row lock on PostgreSQL;
+        # SQLite runs one write transaction at a time), so the second sees the first's run.
+        await Period.filter(id=period.id).using_db(conn).select_for_update().first()
+        active = (
+            await AllocationRun.filter(period_id=period.id, status__in=ACTIVE)
+            .using_db(conn)
+            .order_by("id")
+            .first()
+        )
+        if active is not None:
+            return Outcome(value=active)  # one run at a time: the one already on its way
+        run = await AllocationRun.create(
+            period_id=period.id,
+            seed=seed,
+            policy=AllocationPolicy(chosen),
+            dry_run=dry_run,
+            started_by=actor.label,
+            parameters={"seed": seed, "policy": chosen, "dry_run": dry_run, "balance": True},
+            progress_text="I kö",
+            using_db=conn,
+        )
+        await audit.record(
+            actor, "start", "allocation_run", connection=conn, period_id=period.id, run_id=run.id
+        )
     if enqueue:
         await jobs.run_allocation(run.id)
     return Outcome(value=run)

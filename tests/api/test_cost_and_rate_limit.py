@@ -48,6 +48,28 @@ def test_cost_follows_variables_fragments_and_ids() -> None:
     assert cost('{ nodes(ids: ["a", "b", "c"]) { id } }') == 3
 
 
+def test_declared_variable_defaults_count_like_sent_values() -> None:
+    query = """query($n: Int = 100, $ids: [ID!] = ["a", "b"]) {
+      slots(first: $n) { nodes { employer { id } } } nodes(ids: $ids) { id } }"""
+    assert cost(query) == cost(query, {"n": 100, "ids": ["a", "b"]}) == 100 * 2 + 1 + 2
+    assert cost(query, {"n": 5}) == 5 * 2 + 1 + 2  # a sent value wins over the default
+    assert cost(query, {"n": None}) == 20 * 2 + 1 + 2  # an explicit null is the default page
+
+
+async def test_a_default_cannot_slip_past_the_maximum(world: World, as_token: Any) -> None:
+    api = await as_token(world.school_a)
+    pupils = "{ nodes { id firstName school { name } } }"
+    fields = " ".join(f"p{i}: pupils(first: $n) {pupils}" for i in range(5))
+    query = f"query($n: Int = 100) {{ {fields} }}"
+    for variables in ({}, {"n": 100}):
+        response = await api.client.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=api.headers
+        )
+        (error,) = response.json()["errors"]
+        assert error["extensions"]["code"] == "QUERY_TOO_COSTLY"
+        assert error["extensions"]["cost"] == 5 * (100 * 2 + 1)
+
+
 def test_a_page_larger_than_allowed_is_costed_at_the_maximum_page() -> None:
     # It is then refused by its own clear error ("first must be between 0 and 100").
     assert cost("{ slots(first: 100000) { totalCount } }") == 100 + 1
