@@ -1,4 +1,5 @@
-"""Who may see what: every list and lookup in every adapter goes through these scopes."""
+"""Who may see what: every list and lookup in every adapter goes through these scopes, and every
+pupil is shown through the pupil view (prao.pupil_view, re-exported here)."""
 
 from __future__ import annotations
 
