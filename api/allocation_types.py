@@ -13,7 +13,7 @@ from api import ids
 from api.context import Info
 from api.execution import loaded_by
 from api.types import Period, School
-from prao import audit, errors, models
+from prao import errors, models, policy
 
 AllocationStatus = models.AllocationStatus
 AllocationPolicy = models.AllocationPolicy
@@ -59,8 +59,8 @@ class AllocationResult:
 
     @strawberry.field(description="Global ids of the pupils left without a place (audited).")
     async def unplaced_pupil_ids(self, info: Info) -> list[strawberry.ID]:
-        await audit.pupils_read(
-            info.context.actor, len(self.unplaced_ids), via="graphql", source="allocationRun"
+        await policy.audit_read(
+            info.context.actor, len(self.unplaced_ids), purpose="graphql", source="allocationRun"
         )
         return [strawberry.ID(ids.encode("Pupil", pk)) for pk in self.unplaced_ids]
 

@@ -213,7 +213,5 @@ class CoordinatorQuery:
                 )
                 for c in found.classes
             ],
-            unplaced_pupils=[
-                Pupil.from_row(line.pupil, actor) for line in found.unplaced[:MAX_UNPLACED]
-            ],
+            unplaced_pupils=[Pupil.from_view(line.view) for line in found.unplaced[:MAX_UNPLACED]],
         )

@@ -330,14 +330,16 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
         """One call of the DataLoader's batch function for the column's distinct keys."""
         loader = getattr(self.context_value.loaders, f.loader)
         keys = [getattr(source, f.attribute) for source in sources]
-        if None in keys:
+        if None in keys and (f.completion is None or f.completion.non_null):
             raise _Fallback
-        distinct = list(dict.fromkeys(keys))
-        found = dict(zip(distinct, await loader.load_fn(distinct), strict=True))
+        # A None key is a related object the caller may not see: its field is null.
+        distinct = [key for key in dict.fromkeys(keys) if key is not None]
+        loaded = await loader.load_fn(distinct) if distinct else []
+        found = dict(zip(distinct, loaded, strict=True))
         if any(isinstance(value, BaseException) for value in found.values()):
             raise _Fallback  # graphql-core reports the error at its path
         loader.prime_many(found)  # later loads of the same keys in this request hit the cache
-        return [found[key] for key in keys]
+        return [None if key is None else found[key] for key in keys]
 
     @staticmethod
     def _leaf(serialize: Callable[[Any], Any], value: Any) -> Any:

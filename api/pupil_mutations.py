@@ -9,7 +9,7 @@ from api import ids
 from api.context import Info
 from api.inputs import clean
 from api.types import ErrorCode, Pupil
-from prao import errors
+from prao import errors, policy
 from prao.errors import DomainError
 from prao.services import pupil_upsert
 from prao.services.pupil_rows import PupilRow, RowError
@@ -122,6 +122,6 @@ class PupilMutation:
             created=found.created,
             updated=found.updated,
             unchanged=found.unchanged,
-            pupils=[Pupil.from_row(p, actor) for p in found.pupils],
+            pupils=[Pupil.from_view(policy.see(actor, p)) for p in found.pupils],
             errors=[],
         )

@@ -28,7 +28,7 @@ from api.connections import (
 from api.context import Info
 from api.inputs import BookingFilter, PupilFilter, SlotFilter, moment
 from api.types import Booking, Employer, Period, Pupil, Role, School, Slot, ViewerKind
-from prao import audit, models, policy
+from prao import models, policy
 from prao.actor import Actor
 from prao.services import allocation, catalogue, lookup
 
@@ -40,7 +40,7 @@ Build = Callable[[Any, Actor], relay.Node]
 NODE_TYPES: dict[str, tuple[Scope, Build]] = {
     "Slot": (policy.slots, lambda row, _: Slot.from_row(row)),
     "Booking": (policy.bookings, lambda row, _: Booking.from_row(row)),
-    "Pupil": (policy.pupils, Pupil.from_row),
+    "Pupil": (policy.pupils, lambda row, actor: Pupil.from_view(policy.see(actor, row))),
     "School": (policy.schools, lambda row, _: School.from_row(row)),
     "Period": (policy.periods, lambda row, _: Period.from_row(row)),
     "Employer": (policy.employers, lambda row, _: Employer.from_row(row)),
@@ -66,7 +66,7 @@ async def _nodes(actor: Actor, global_ids: list[strawberry.ID]) -> list[relay.No
         for row in rows:
             found[(type_name, row.pk)] = build(row, actor)
         if type_name == "Pupil" and rows:
-            await audit.pupils_read(actor, len(rows), via="graphql", source="node")
+            await policy.audit_read(actor, len(rows), purpose="graphql", source="node")
     return [found.get(ids.decode(value) or ("", 0)) for value in global_ids]
 
 
@@ -190,10 +190,10 @@ class Query:
             PupilConnection,
             queryset,
             PageArgs(first, after, last, before),
-            lambda row: Pupil.from_row(row, actor),
+            lambda row: Pupil.from_view(policy.see(actor, row)),
             _since(updated_since),
         )
-        await audit.pupils_read(actor, len(result.edges), via="graphql", source="pupils")
+        await policy.audit_read(actor, len(result.edges), purpose="graphql", source="pupils")
         return result
 
     @strawberry.field(description="Prao periods the caller may see, earliest first.")

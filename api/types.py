@@ -16,7 +16,6 @@ from strawberry import relay
 from api.context import Info
 from api.execution import loaded_by
 from prao import errors, models, policy
-from prao.actor import Actor
 
 # The domain's enums, exposed as they are: every ErrorCode value is in the schema.
 ErrorCode = errors.ErrorCode
@@ -151,38 +150,41 @@ class Period(relay.Node):
 
 @strawberry.type(
     description=(
-        "A pupil. For an employer, a pupil with protected identity shows the first name only: "
-        "the other personal fields are null."
+        "A pupil, as the caller may see her: a field the caller may not see is null. An "
+        "employer sees a booked pupil's first name, school and year group; of a pupil with "
+        "protected identity the first name only."
     )
 )
 class Pupil(relay.Node):
     id: relay.NodeID[int]
     first_name: str
     last_name: str | None
-    year_group: int
+    year_group: int | None
     class_name: str | None
     email: str | None
     external_id: str | None
-    updated_at: datetime
-    school_id: strawberry.Private[int]
+    updated_at: datetime | None
+    school_id: strawberry.Private[int | None]
 
-    @strawberry.field(graphql_type=School, metadata=loaded_by("school", "school_id"))
-    def school(self, info: Info) -> Awaitable[School]:
+    @strawberry.field(graphql_type=School | None, metadata=loaded_by("school", "school_id"))
+    def school(self, info: Info) -> Awaitable[School] | None:
+        if self.school_id is None:
+            return None
         return info.context.loaders.school.load(self.school_id)
 
     @classmethod
-    def from_row(cls, row: models.Pupil, actor: Actor) -> Pupil:
-        full = policy.sees_full_pupil(actor, row)
+    def from_view(cls, view: policy.PupilView) -> Pupil:
+        """Built only from what prao.policy.pupil_view decided the caller may see."""
         return cls(
-            id=row.id,
-            first_name=row.first_name,
-            last_name=row.last_name if full else None,
-            year_group=row.year_group,
-            class_name=row.class_name if full else None,
-            email=row.email if full else None,
-            external_id=row.external_id if full else None,
-            updated_at=row.updated_at,
-            school_id=row.school_id,
+            id=view.id,
+            first_name=view.first_name,
+            last_name=view.last_name,
+            year_group=view.year_group,
+            class_name=view.class_name,
+            email=view.email,
+            external_id=view.external_id,
+            updated_at=view.updated_at,
+            school_id=view.school_id,
         )
 
 
@@ -206,9 +208,14 @@ class Booking(relay.Node):
     def pupil(self, info: Info) -> Awaitable[Pupil]:
         return info.context.loaders.pupil.load(self.pupil_id)
 
-    @strawberry.field(graphql_type=Period, metadata=loaded_by("period", "period_id"))
-    def period(self, info: Info) -> Awaitable[Period]:
-        return info.context.loaders.period.load(self.period_id)
+    @strawberry.field(
+        graphql_type=Period | None,
+        metadata=loaded_by("booking_period", "period_id"),
+        description="The school's period; null for an employer (it names the school and year "
+        "group).",
+    )
+    def period(self, info: Info) -> Awaitable[Period | None]:
+        return info.context.loaders.booking_period.load(self.period_id)
 
     @classmethod
     def from_row(cls, row: models.Booking) -> Booking:

@@ -34,7 +34,10 @@ async def record(
     )
 
 
-async def pupils_read(actor: Actor, count: int, **detail: Any) -> None:
-    """Staff and API reads of pupil data; a pupil reading herself is not audited."""
+async def pupils_read(
+    actor: Actor, count: int, connection: BaseDBAsyncClient | None = None, **detail: Any
+) -> None:
+    """Staff, employer and API reads of pupil data; a pupil reading herself is not audited.
+    Callers go through prao.pupil_view, which decides what the read showed."""
     if count and (actor.is_school_staff or actor.role is not None and not actor.is_pupil):
-        await record(actor, "read", "pupil", count, **detail)
+        await record(actor, "read", "pupil", count, connection=connection, **detail)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -21,6 +22,7 @@ from prao.models import (
     Slot,
     User,
 )
+from prao.pupil_view import PupilView, Reader, view_as, workplace_view
 
 STATUS_TEXT = {
     BookingStatus.PENDING: "Väntar på arbetsplatsens godkännande",
@@ -28,6 +30,21 @@ STATUS_TEXT = {
     BookingStatus.DECLINED: "Nekad",
     BookingStatus.CANCELLED: "Avbokad",
 }
+
+# Every kind of message written here; tests render each one for a pupil with protected identity.
+KINDS = frozenset(
+    {
+        "booking_created",
+        "booking_approved",
+        "booking_declined",
+        "booking_cancelled",
+        "self_found_confirmed",
+        "self_found_request",
+        "placement_reminder",
+        "sign_in_link",
+        "unplaced_reminder",
+    }
+)
 
 SUBJECTS = {
     "booking_created": "Bokning av praoplats",
@@ -89,14 +106,14 @@ def _fetched(instance: Model, relation: str) -> Any:
     return instance.__dict__.get(f"_{relation}")
 
 
-def employer_view_name(pupil: Pupil, school: School | None) -> str:
-    """What an employer may know: first name, school and year group; a protected pupil's first
-    name only (DESIGN.md §7)."""
-    if pupil.security_marking:
-        return pupil.first_name
-    if school is None:
-        return f"{pupil.first_name} (åk {pupil.year_group})"
-    return f"{pupil.first_name} ({school.name}, åk {pupil.year_group})"
+def workplace_name(view: PupilView) -> str:
+    """The pupil as a message to a workplace names her (DESIGN.md §7): first name, school and
+    year group; a protected pupil's first name only, as prao.pupil_view decides."""
+    if view.year_group is None:
+        return view.first_name
+    if view.school_name is None:
+        return f"{view.first_name} (åk {view.year_group})"
+    return f"{view.first_name} ({view.school_name}, åk {view.year_group})"
 
 
 def _placement_lines(slot: Slot, employer: Employer | None) -> list[str]:
@@ -124,10 +141,10 @@ def _booking_body(
     key = f"{kind}_pending" if kind == "booking_created" and booking.status == "pending" else kind
     default = "Bokningen av praoplatsen har ändrats."
     if role == "employer":
-        name = employer_view_name(pupil, school)
+        name = workplace_name(workplace_view(pupil, school))
         greeting = "Hej!"
     elif role == "guardian":
-        name = f"{pupil.first_name} {pupil.last_name}"
+        name = view_as(Reader.GUARDIAN, pupil, school).name
         greeting = "Hej!"
     else:
         name = pupil.first_name
@@ -294,6 +311,7 @@ async def placement_reminder(
         id=slot.employer_id, using_db=connection
     )
     school = _fetched(pupil, "school") or await School.get(id=pupil.school_id, using_db=connection)
+    seen = workplace_view(pupil, school)
     card = card_url(booking.id, base_url)
     starts = f"{WEEKDAY_NAMES[slot.start_date.weekday()]} {slot.start_date:%Y-%m-%d}"
     details = _placement_lines(slot, employer)
@@ -311,10 +329,10 @@ async def placement_reminder(
     supervisor_body = [
         f"Hej {supervisor.name}!" if supervisor is not None and supervisor.name else "Hej!",
         "",
-        f"Påminnelse: {employer_view_name(pupil, school)} börjar sin prao hos er {starts}.",
+        f"Påminnelse: {workplace_name(seen)} börjar sin prao hos er {starts}.",
         "",
         *details,
-        f"Skola: {school.name}" + (f", {school.contact_email}" if school.contact_email else ""),
+        *_school_lines(seen),
         *footer,
     ]
     attachment = ics.placement_calendar(booking, slot, employer, card)
@@ -339,6 +357,55 @@ async def placement_reminder(
         )
         for address, body in addressed
     ]
+
+
+def _school_lines(view: PupilView) -> list[str]:
+    """The school and its contact, where the workplace may know the pupil's school."""
+    if view.school_name is None:
+        return []
+    contact = f", {view.school_email}" if view.school_email else ""
+    return [f"Skola: {view.school_name}{contact}"]
+
+
+async def self_found_request(
+    *,
+    booking: Booking,
+    pupil: Pupil,
+    school: School,
+    to_address: str,
+    workplace: str,
+    starts: date,
+    ends: date,
+    tasks: str,
+    url: str,
+    link_days: int,
+    connection: BaseDBAsyncClient,
+) -> OutboxMessage:
+    """The request to a workplace the pupil found herself to confirm the placement by link."""
+    seen = workplace_view(pupil, school)
+    where = f" på {seen.school_name}" if seen.school_name else ""
+    body = [
+        "Hej!",
+        "",
+        f"{seen.first_name}{where} har berättat att hen ska göra sin prao hos {workplace}, "
+        f"{starts:%Y-%m-%d} – {ends:%Y-%m-%d}.",
+        "",
+        f"Uppgifter: {tasks}",
+        "",
+        "Bekräfta eller tacka nej här (inget konto behövs; länken fungerar en gång och i "
+        f"{link_days} dagar):",
+        url,
+        "",
+        "Hälsningar, Prao",
+    ]
+    return await OutboxMessage.create(
+        kind="self_found_request",
+        to_address=to_address,
+        subject=f"Bekräfta praoplats för {seen.first_name}",
+        body="\n".join(body),
+        booking_id=booking.id,
+        using_db=connection,
+    )
 
 
 def _clean(values: list[str | None]) -> list[str]:

@@ -1,4 +1,5 @@
-"""Who may see what: every list and lookup in every adapter goes through these scopes."""
+"""Who may see what: every list and lookup in every adapter goes through these scopes, and every
+pupil is shown through the pupil view (prao.pupil_view, re-exported here)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,14 @@ from prao.models import (
     SlotStatus,
     SlotVisibility,
 )
+from prao.pupil_view import PupilView as PupilView
+from prao.pupil_view import Reader as Reader
+from prao.pupil_view import audit_read as audit_read
+from prao.pupil_view import export_views as export_views
+from prao.pupil_view import pupil_view as pupil_view
+from prao.pupil_view import pupil_views as pupil_views
+from prao.pupil_view import see as see
+from prao.pupil_view import workplace_view as workplace_view
 
 NOTHING = Q(id__lt=0)  # primary keys are positive: matches no row
 
@@ -127,8 +136,3 @@ def employers(actor: Actor) -> QuerySet[Employer]:
     if actor.organiser_id is not None and not actor.is_anonymous:
         return Employer.filter(organiser_id=actor.organiser_id)
     return Employer.filter(NOTHING)
-
-
-def sees_full_pupil(actor: Actor, pupil: Pupil) -> bool:
-    """Employers see protected-identity pupils by first name only (DESIGN.md §7)."""
-    return not (actor.role is Role.EMPLOYER and pupil.security_marking)

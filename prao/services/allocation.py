@@ -32,11 +32,13 @@ from prao.models import (
     OutboxMessage,
     Period,
     Permission,
+    Pupil,
     School,
     Slot,
     SlotStatus,
     User,
 )
+from prao.pupil_view import PupilView
 from prao.validation import valid_id
 
 log = logging.getLogger(__name__)
@@ -399,15 +401,16 @@ POLICY_NAMES = {
 }
 
 
-async def unplaced_pupils(actor: Actor, run: AllocationRun) -> dict[int, Any]:
-    """The unplaced pupils of a proposal as rows the actor may read (an audited read)."""
+async def unplaced_pupils(actor: Actor, run: AllocationRun) -> dict[int, PupilView]:
+    """The unplaced pupils of a proposal as the actor may see them (one audited read)."""
     wanted = [u["pupil_id"] for u in run.result.get("unplaced", [])]  # type: ignore[attr-defined]
-    found: dict[int, Any] = {}
+    rows: list[Pupil] = []
     for i in range(0, len(wanted), CHUNK):
-        rows = await policy.pupils(actor).filter(id__in=wanted[i : i + CHUNK])
-        found.update({p.id: p for p in rows})
-    await audit.pupils_read(actor, len(found), context="allocation_run", run_id=run.id)
-    return found
+        rows += await policy.pupils(actor).filter(id__in=wanted[i : i + CHUNK])
+    views = await policy.pupil_views(
+        actor, rows, purpose="allocation_run", context="allocation_run", run_id=run.id
+    )
+    return {view.id: view for view in views}
 
 
 async def recent_runs(actor: Actor, period_id: int, limit: int = 10) -> list[AllocationRun]:

@@ -117,8 +117,10 @@ async def flagged_pending(
         .order_by("created_at", "id")
         .limit(FLAGGED_LIMIT)
     )
-    await audit.pupils_read(actor, len(rows), view="web:oversikt:flaggade")
+    views = await policy.pupil_views(
+        actor, [b.pupil for b in rows], purpose="web:oversikt:flaggade"
+    )
     return [
-        FlaggedBooking(b, f"{b.pupil.first_name} {b.pupil.last_name}", (now - b.created_at).days)
-        for b in rows
+        FlaggedBooking(b, view.name, (now - b.created_at).days)
+        for b, view in zip(rows, views, strict=True)
     ]

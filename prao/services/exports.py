@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from prao import audit
+from prao import policy
 from prao.actor import Actor
 from prao.errors import Outcome
 from prao.outbox import STATUS_TEXT
@@ -71,10 +71,13 @@ async def placements(
         line for line in overview.lines if class_name is None or line.pupil.class_name == class_name
     ]
     lines.sort(key=lambda ln: (ln.pupil.class_name, ln.pupil.last_name, ln.pupil.first_name))
-    shown = [line for line in lines if not line.pupil.security_marking]
+    shown, left_out = await policy.export_views(
+        actor, [line.pupil for line in lines], period_id=period_id, class_name=class_name or ""
+    )
+    booking_of = {line.pupil.id: line.booking for line in lines}
     rows = []
-    for line in shown:
-        p, b = line.pupil, line.booking
+    for p in shown:
+        b = booking_of[p.id]
         placed = (
             [
                 b.slot.employer.name,
@@ -88,20 +91,15 @@ async def placements(
             if b is not None
             else ["", "", "", "", "", "", "Ingen plats"]
         )
-        rows.append(
-            [_safe(v) for v in [p.external_id or "", p.first_name, p.last_name, p.class_name]]
-            + [_safe(v) for v in placed]
-        )
+        person = [p.external_id or "", p.first_name, p.last_name or "", p.class_name or ""]
+        rows.append([_safe(v) for v in person] + [_safe(v) for v in placed])
     title = overview.period.name + (f", klass {class_name}" if class_name else "")
-    await audit.record(
-        actor, "export", "pupil", len(rows), period_id=period_id, class_name=class_name or ""
-    )
     return Outcome(
         value=Export(
             title=title,
             filename_stem=_slug(title),
             rows=rows,
-            left_out=len(lines) - len(shown),
+            left_out=left_out,
         )
     )
 

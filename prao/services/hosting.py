@@ -1,14 +1,16 @@
-"""What an employer sees of her slots and the pupils booked on them (DESIGN.md §7: a pupil with
-protected identity is a first name only; no surname, e-mail or class ever)."""
+"""What an employer sees of her slots and the pupils booked on them: each pupil as
+prao.policy.pupil_view shows her to the employer (first name, school and year group; a pupil
+with protected identity is a first name only)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prao import audit, policy
+from prao import policy
 from prao.actor import Actor
 from prao.models import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus, Role, Slot
 from prao.outbox import STATUS_TEXT
+from prao.pupil_view import PupilView
 
 
 @dataclass(frozen=True)
@@ -35,17 +37,14 @@ class HostedSlot:
         return sum(p.pending for p in self.pupils)
 
 
-def hosted(actor: Actor, booking: Booking) -> HostedPupil:
-    """`booking` with pupil__school fetched."""
-    pupil = booking.pupil
-    full = policy.sees_full_pupil(actor, pupil)
+def hosted(booking: Booking, view: PupilView) -> HostedPupil:
     return HostedPupil(
         booking_id=booking.id,
         status=BookingStatus(booking.status),
         status_text=STATUS_TEXT[BookingStatus(booking.status)],
-        first_name=pupil.first_name,
-        school_name=pupil.school.name if full else None,
-        year_group=pupil.year_group if full else None,
+        first_name=view.first_name,
+        school_name=view.school_name,
+        year_group=view.year_group,
     )
 
 
@@ -59,10 +58,10 @@ async def employer_slots(actor: Actor, slot_id: int | None = None) -> list[Hoste
         slots = slots.filter(id=slot_id)
         bookings = bookings.filter(slot_id=slot_id)
     rows = await bookings.select_related("pupil__school").order_by("created_at", "id")
+    views = await policy.pupil_views(actor, [b.pupil for b in rows], purpose="web:arbetsgivare")
     by_slot: dict[int, list[HostedPupil]] = {}
-    for b in rows:
-        by_slot.setdefault(b.slot_id, []).append(hosted(actor, b))
-    await audit.pupils_read(actor, len(rows), view="web:arbetsgivare")
+    for b, view in zip(rows, views, strict=True):
+        by_slot.setdefault(b.slot_id, []).append(hosted(b, view))
     ordered = await slots.order_by("start_date", "title", "id")
     return [HostedSlot(s, by_slot.get(s.id, [])) for s in ordered]
 
@@ -78,5 +77,7 @@ async def hosted_booking(actor: Actor, booking_id: int) -> tuple[Booking, Hosted
     )
     if booking is None:
         return None
-    await audit.pupils_read(actor, 1, view="web:arbetsgivare:bokning")
-    return booking, hosted(actor, booking)
+    view = await policy.pupil_view(
+        actor, booking.pupil, purpose="web:arbetsgivare:bokning", booking_id=booking.id
+    )
+    return booking, hosted(booking, view)

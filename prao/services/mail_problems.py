@@ -7,7 +7,7 @@ from datetime import datetime
 
 from tortoise.expressions import Subquery
 
-from prao import audit, policy
+from prao import policy
 from prao.actor import Actor
 from prao.models import OutboxMessage, OutboxStatus
 
@@ -38,15 +38,17 @@ async def mail_problems(actor: Actor) -> list[MailProblem]:
         .order_by("-created_at", "-id")
         .limit(MAIL_PROBLEMS_LIMIT)
     )
-    await audit.pupils_read(actor, len(rows), view="web:oversikt:epostproblem")
+    shown = [(m, m.booking) for m in rows if m.booking is not None]
+    views = await policy.pupil_views(
+        actor, [b.pupil for _, b in shown], purpose="web:oversikt:epostproblem"
+    )
     return [
         MailProblem(
-            pupil_name=f"{m.booking.pupil.first_name} {m.booking.pupil.last_name}",
+            pupil_name=view.name,
             address=m.to_address or "",
             reason=m.last_error,
             subject=m.subject,
             when=m.sent_at or m.created_at,
         )
-        for m in rows
-        if m.booking is not None
+        for (m, _), view in zip(shown, views, strict=True)
     ]

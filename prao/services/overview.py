@@ -1,11 +1,12 @@
-"""Read-side views for people: a pupil's bookings and what she may still do with them, a school's
-bookings for its staff, an employer's slots and pupils. Every query goes through prao.policy."""
+"""Read-side views for people: a pupil's bookings and what she may still do with them, and a
+school's bookings for its staff (an employer's slots and pupils are in services.hosting). Every
+query goes through prao.policy."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prao import audit, clock, policy
+from prao import clock, policy
 from prao.actor import Actor
 from prao.errors import DomainError, ErrorCode
 from prao.models import (
@@ -91,12 +92,6 @@ async def pupil_booking(actor: Actor, booking_id: int) -> PupilBooking | None:
     )
 
 
-def pupil_name(actor: Actor, pupil: Pupil) -> str:
-    if policy.sees_full_pupil(actor, pupil):
-        return f"{pupil.first_name} {pupil.last_name}"
-    return pupil.first_name
-
-
 @dataclass(frozen=True)
 class StaffRow:
     booking: Booking
@@ -138,19 +133,19 @@ async def staff_overview(
     )
     active = policy.bookings(actor).filter(status__in=list(ACTIVE_BOOKING_STATUSES))
     placed = len(set(await active.values_list("pupil_id", flat=True)))
+    views = await policy.pupil_views(actor, [b.pupil for b in page.items], purpose="web:oversikt")
     rows = [
         StaffRow(
             booking=b,
-            pupil_name=pupil_name(actor, b.pupil),
-            class_name=b.pupil.class_name,
-            school_name=b.pupil.school.name,
+            pupil_name=view.name,
+            class_name=view.class_name or "",
+            school_name=view.school_name or "",
             slot_title=b.slot.title,
             employer_name=b.slot.employer.name,
             status_text=status_text(b),
         )
-        for b in page.items
+        for b, view in zip(page.items, views, strict=True)
     ]
-    await audit.pupils_read(actor, len(rows), view="web:oversikt")
     return StaffOverview(
         scope_name=await _scope_name(actor),
         pupils=await policy.pupils(actor).count(),
@@ -158,39 +153,3 @@ async def staff_overview(
         rows=rows,
         page=page,
     )
-
-
-@dataclass(frozen=True)
-class HostedPupil:
-    """What an employer sees of a booked pupil: first name, school and year group only."""
-
-    first_name: str
-    school_name: str
-    year_group: int
-    status_text: str
-
-
-@dataclass(frozen=True)
-class EmployerSlot:
-    slot: Slot
-    pupils: list[HostedPupil]
-
-
-async def employer_overview(actor: Actor) -> list[EmployerSlot] | None:
-    """An employer's own slots with their active bookings; the read is audited."""
-    if actor.employer_id is None or actor.is_school_staff:
-        return None
-    slots = await policy.slots(actor).order_by("start_date", "title", "id")
-    bookings = (
-        await policy.bookings(actor)
-        .filter(status__in=list(ACTIVE_BOOKING_STATUSES))
-        .select_related("pupil__school")
-        .order_by("id")
-    )
-    by_slot: dict[int, list[HostedPupil]] = {}
-    for b in bookings:
-        by_slot.setdefault(b.slot_id, []).append(
-            HostedPupil(b.pupil.first_name, b.pupil.school.name, b.pupil.year_group, status_text(b))
-        )
-    await audit.pupils_read(actor, len(bookings), view="web:oversikt")
-    return [EmployerSlot(s, by_slot.get(s.id, [])) for s in slots]

@@ -27,6 +27,7 @@ from prao.models import (
     User,
     Wish,
 )
+from prao.pupil_view import PupilView
 from prao.services.booking import (
     SLOT_NOT_FOUND,
     create_active_booking,
@@ -174,7 +175,8 @@ async def place_pupil_at(actor: Actor, pupil_id: int, slot_id: int) -> Outcome[B
 
 @dataclass(frozen=True)
 class PupilLine:
-    pupil: Pupil
+    pupil: Pupil  # for the domain's own use (sorting, reminders); pages show `view`
+    view: PupilView
     booking: Booking | None  # the active one, with slot and slot.employer fetched
     wishes: int
 
@@ -224,7 +226,11 @@ async def period_overview(actor: Actor, period_id: int) -> Outcome[PeriodOvervie
     wish_counts: dict[int, int] = {}
     for row in await Wish.filter(period_id=period.id).values("pupil_id"):
         wish_counts[row["pupil_id"]] = wish_counts.get(row["pupil_id"], 0) + 1
-    lines = [PupilLine(p, bookings.get(p.id), wish_counts.get(p.id, 0)) for p in pupils]
+    views = await policy.pupil_views(actor, pupils, purpose="period-overview", period_id=period.id)
+    lines = [
+        PupilLine(p, v, bookings.get(p.id), wish_counts.get(p.id, 0))
+        for p, v in zip(pupils, views, strict=True)
+    ]
     lines.sort(
         key=lambda line: (
             line.state != "unplaced",
@@ -239,7 +245,6 @@ async def period_overview(actor: Actor, period_id: int) -> Outcome[PeriodOvervie
         counts = classes.setdefault(line.pupil.class_name, ClassCount(line.pupil.class_name))
         counts.pupils += 1
         setattr(counts, line.state, getattr(counts, line.state) + 1)
-    await audit.pupils_read(actor, len(lines), view="period-overview", period_id=period.id)
     return Outcome(value=PeriodOverview(period, lines, [classes[k] for k in sorted(classes)]))
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prao import audit, ics, outbox, policy
+from prao import ics, outbox, policy
 from prao.actor import Actor
-from prao.models import Booking, BookingStatus, Employer, Pupil, School, Slot, User
+from prao.models import Booking, BookingStatus, Employer, Slot, User
 from prao.outbox import STATUS_TEXT
+from prao.pupil_view import PupilView
 from prao.validation import valid_id
 
 
@@ -16,15 +17,21 @@ class PlacementCard:
     booking: Booking
     slot: Slot
     employer: Employer
-    pupil_name: str
-    class_name: str  # empty where the reader may not see it
-    school: School | None  # None for an employer reading a protected pupil's card
+    pupil: PupilView  # as prao.policy.pupil_view shows her to the reader
     supervisor: User | None
     status_text: str
 
     @property
     def confirmed(self) -> bool:
         return self.booking.status == BookingStatus.CONFIRMED
+
+    @property
+    def pupil_line(self) -> str:
+        """Staff and the pupil: full name and class; an employer: first name and year group."""
+        detail = self.pupil.class_name or (
+            f"åk {self.pupil.year_group}" if self.pupil.year_group is not None else ""
+        )
+        return f"{self.pupil.name}, {detail}" if detail else self.pupil.name
 
 
 async def _visible_booking(actor: Actor, booking_id: int) -> Booking | None:
@@ -39,39 +46,31 @@ async def _visible_booking(actor: Actor, booking_id: int) -> Booking | None:
     )
 
 
-def _pupil_view(actor: Actor, pupil: Pupil) -> tuple[str, str, School | None]:
-    if not policy.sees_full_pupil(actor, pupil):
-        return pupil.first_name, "", None
-    if actor.employer_id is not None and not actor.is_school_staff:
-        # Employers know first name, school and year group (as on their booking lists).
-        return pupil.first_name, f"åk {pupil.year_group}", pupil.school
-    return f"{pupil.first_name} {pupil.last_name}", pupil.class_name, pupil.school
-
-
 async def placement_card(actor: Actor, booking_id: int) -> PlacementCard | None:
+    """The card of a booking the actor may see; the read of the pupil is audited."""
     booking = await _visible_booking(actor, booking_id)
     if booking is None:
         return None
-    if actor.is_school_staff:
-        await audit.pupils_read(actor, 1, view="web:praoplatskort", booking_id=booking.id)
-    name, class_name, school = _pupil_view(actor, booking.pupil)
+    view = await policy.pupil_view(
+        actor, booking.pupil, purpose="web:praoplatskort", booking_id=booking.id
+    )
     return PlacementCard(
         booking=booking,
         slot=booking.slot,
         employer=booking.slot.employer,
-        pupil_name=name,
-        class_name=class_name,
-        school=school,
+        pupil=view,
         supervisor=booking.slot.supervisor,
         status_text=STATUS_TEXT[BookingStatus(booking.status)],
     )
 
 
 async def placement_calendar(actor: Actor, booking_id: int, base_url: str) -> str | None:
-    """The .ics of a confirmed booking the actor may see; None otherwise."""
+    """The .ics of a confirmed booking the actor may see; None otherwise. The file names no
+    pupil, but fetching it tells the reader which pupil is placed where: audited as a read."""
     booking = await _visible_booking(actor, booking_id)
     if booking is None or booking.status != BookingStatus.CONFIRMED:
         return None
+    await policy.audit_read(actor, 1, purpose="web:kalenderfil", booking_id=booking.id)
     slot = booking.slot
     return ics.placement_calendar(
         booking, slot, slot.employer, outbox.card_url(booking.id, base_url)

@@ -24,7 +24,6 @@ from prao.models import (
     BookingStatus,
     Employer,
     LinkPurpose,
-    OutboxMessage,
     Period,
     Pupil,
     School,
@@ -173,13 +172,18 @@ async def register(actor: Actor, data: SelfFound, settings: Settings) -> Outcome
                 expires_at=clock.now() + timedelta(days=LINK_DAYS),
                 using_db=conn,
             )
-            message = await OutboxMessage.create(
-                kind="self_found_request",
+            message = await outbox.self_found_request(
+                booking=booking,
+                pupil=pupil,
+                school=school,
                 to_address=data.contact_email,
-                subject=f"Bekräfta praoplats för {pupil.first_name}",
-                body=_request_body(pupil, school, data, f"{settings.base_url}{CONFIRM_PATH}{raw}"),
-                booking_id=booking.id,
-                using_db=conn,
+                workplace=data.name,
+                starts=data.start_date,
+                ends=data.end_date,
+                tasks=data.tasks,
+                url=f"{settings.base_url}{CONFIRM_PATH}{raw}",
+                link_days=LINK_DAYS,
+                connection=conn,
             )
             await audit.record(actor, "register_self_found", "booking", connection=conn,
                                booking_id=booking.id)  # fmt: skip
@@ -187,26 +191,6 @@ async def register(actor: Actor, data: SelfFound, settings: Settings) -> Outcome
         return Outcome(errors=[refused.error])
     await jobs.deliver([message.id])
     return Outcome(value=booking)
-
-
-def _request_body(pupil: Pupil, school: School, data: SelfFound, url: str) -> str:
-    assert data.start_date is not None and data.end_date is not None
-    return "\n".join(
-        [
-            "Hej!",
-            "",
-            f"{pupil.first_name} på {school.name} har berättat att hen ska göra sin prao hos "
-            f"{data.name}, {data.start_date:%Y-%m-%d} – {data.end_date:%Y-%m-%d}.",
-            "",
-            f"Uppgifter: {data.tasks}",
-            "",
-            "Bekräfta eller tacka nej här (inget konto behövs; länken fungerar en gång och i "
-            f"{LINK_DAYS} dagar):",
-            url,
-            "",
-            "Hälsningar, Prao",
-        ]
-    )
 
 
 @dataclass(frozen=True)
@@ -220,8 +204,8 @@ class PendingLink:
 
     @property
     def school_name(self) -> str | None:
-        pupil = self.booking.pupil
-        return None if pupil.security_marking else pupil.school.name
+        """The page is the workplace's: it names the pupil as a message to it would."""
+        return policy.workplace_view(self.booking.pupil).school_name
 
 
 async def open_link(raw: str, now: datetime | None = None) -> Outcome[PendingLink]:

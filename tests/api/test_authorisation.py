@@ -103,7 +103,8 @@ async def test_employer_sees_only_the_first_name_of_a_protected_pupil(
         "className": None,
         "externalId": None,
     }
-    assert pupils[gid("Booking", booking_b.id)]["lastName"] == "Berg"
+    # An ordinary pupil: her first name, school and year group only (no surname either).
+    assert pupils[gid("Booking", booking_b.id)]["lastName"] is None
     node = await employer.data(NODE, {"id": gid("Booking", booking_a.id)})
     assert node["node"]["pupil"] == {"firstName": "Alva", "lastName": None}
     # Pupil records themselves are not the employer's to look up.

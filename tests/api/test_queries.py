@@ -121,7 +121,8 @@ NODE = """query($id: ID!) { node(id: $id) { __typename id
   ... on Booking { status origin slot { title } pupil { firstName } period { name } }
   ... on Pupil { firstName lastName yearGroup className email externalId school { name } }
   ... on School { name }
-  ... on Period { name yearGroup mode startDate cancelDeadline school { name } }
+  ... on Period { name periodYearGroup: yearGroup mode startDate cancelDeadline
+    periodSchool: school { name } }
   ... on Employer { name }
 } }"""
 
@@ -154,7 +155,7 @@ async def test_node_resolves_every_type(world: World, as_user) -> None:
     assert pupil["school"] == {"name": "Skola A"}
     assert (await node("School", world.school_a.id))["name"] == "Skola A"
     period = await node("Period", world.period_a.id)
-    assert period["mode"] == "FIRST_COME" and period["school"] == {"name": "Skola A"}
+    assert period["mode"] == "FIRST_COME" and period["periodSchool"] == {"name": "Skola A"}
     assert (await node("Employer", world.employer.id))["name"] == "Café Solen"
 
 

@@ -98,3 +98,27 @@ async def test_booking_page_with_every_relation_is_constant_in_statements(
     assert len(data["bookings"]["edges"]) == 30
     assert data["bookings"]["totalCount"] == 30
     assert small == large, statements
+
+
+async def test_employer_booking_page_with_protected_pupils_is_constant_in_statements(
+    world: World, as_user, statements: list[str]
+) -> None:
+    """The pupil view per row costs no statement: one pupil query, one audit insert."""
+    for i in range(30):
+        pupil = await factories.pupil(world.school_a, security_marking=i % 3 == 0)
+        slot = await factories.slot(world.employer, title=f"Plats {i}", capacity=1, taken=1)
+        await Booking.create(
+            pupil_id=pupil.id,
+            slot_id=slot.id,
+            period_id=world.period_a.id,
+            status=BookingStatus.CONFIRMED,
+            origin=BookingOrigin.API,
+        )
+    api = await as_user(world.employer_user)
+    small, data = await count_statements(api, statements, BOOKINGS % 5)
+    assert len(data["bookings"]["edges"]) == 5
+    large, data = await count_statements(api, statements, BOOKINGS % 30)
+    schools = [e["node"]["pupil"]["school"] for e in data["bookings"]["edges"]]
+    assert schools.count(None) == 10 and schools.count({"name": world.school_a.name}) == 20
+    assert all(e["node"]["period"] is None for e in data["bookings"]["edges"])
+    assert small == large, statements

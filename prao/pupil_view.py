@@ -1,0 +1,175 @@
+"""The one rule for what a reader may see of a pupil (DESIGN.md §7), and the audit of the read.
+
+Every adapter (GraphQL types and loaders, web pages, e-mails, the placement card, exports,
+allocation pages) shows a pupil only through a `PupilView` made here; a field that is None is
+one this reader may not see. Employers see a booked pupil's first name, school and year group;
+of a pupil with protected identity the first name only. Protected pupils are never exported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from prao import audit
+from prao.actor import Actor
+from prao.models import Pupil, Role, School
+
+
+class Reader(StrEnum):
+    """Who reads, as far as a pupil's data is concerned."""
+
+    SELF = "self"  # the pupil herself
+    STAFF = "staff"  # her school's or organiser's staff and tokens
+    GUARDIAN = "guardian"  # a guardian, in a message to them
+    EMPLOYER = "employer"  # the workplace: signed in, or in a message to it
+    OTHER = "other"  # anyone else: the first name only, like the least trusted reader
+
+
+@dataclass(frozen=True)
+class PupilView:
+    """What one reader may see of one pupil; None where they may not."""
+
+    id: int
+    first_name: str
+    last_name: str | None = None
+    year_group: int | None = None
+    class_name: str | None = None
+    email: str | None = None
+    external_id: str | None = None
+    updated_at: datetime | None = None
+    protected: bool | None = None  # only readers who see everything learn of the marking
+    school_id: int | None = None
+    school_name: str | None = None  # None also when the school row was not at hand
+    school_email: str | None = None
+
+    @property
+    def name(self) -> str:
+        """Full name where the reader may see it, else the first name."""
+        return f"{self.first_name} {self.last_name}" if self.last_name else self.first_name
+
+    @property
+    def sees_school(self) -> bool:
+        return self.school_id is not None
+
+
+def _school_of(pupil: Pupil, school: School | None) -> School | None:
+    """The pupil's school if the caller passed it or select_related fetched it (never a query)."""
+    if school is not None:
+        return school
+    fetched = pupil.__dict__.get("_school")
+    return fetched if isinstance(fetched, School) else None
+
+
+def reader_of(actor: Actor, pupil: Pupil, school: School | None = None) -> Reader:
+    """The kind of reader this actor is for this pupil."""
+    if actor.is_pupil:
+        return Reader.SELF if actor.pupil_id == pupil.id else Reader.OTHER
+    if actor.is_school_staff:
+        if actor.school_id is not None:
+            return Reader.STAFF if actor.school_id == pupil.school_id else Reader.OTHER
+        known = _school_of(pupil, school)
+        if actor.organiser_id is None or (known and known.organiser_id != actor.organiser_id):
+            return Reader.OTHER
+        # Organiser-wide staff reached the pupil through policy's organiser scope.
+        return Reader.STAFF
+    if actor.role is Role.EMPLOYER:
+        return Reader.EMPLOYER
+    return Reader.OTHER
+
+
+def view_as(reader: Reader, pupil: Pupil, school: School | None = None) -> PupilView:
+    """The rule itself, for a kind of reader; no audit (e-mails are recorded in the outbox)."""
+    known = _school_of(pupil, school)
+    if reader in (Reader.SELF, Reader.STAFF, Reader.GUARDIAN):
+        return PupilView(
+            id=pupil.id,
+            first_name=pupil.first_name,
+            last_name=pupil.last_name,
+            year_group=pupil.year_group,
+            class_name=pupil.class_name,
+            email=pupil.email,
+            external_id=pupil.external_id,
+            updated_at=pupil.updated_at,
+            protected=pupil.security_marking,
+            school_id=pupil.school_id,
+            school_name=known.name if known else None,
+            school_email=known.contact_email if known else None,
+        )
+    if reader is Reader.EMPLOYER and not pupil.security_marking:
+        return PupilView(
+            id=pupil.id,
+            first_name=pupil.first_name,
+            year_group=pupil.year_group,
+            school_id=pupil.school_id,
+            school_name=known.name if known else None,
+            school_email=known.contact_email if known else None,
+        )
+    return PupilView(id=pupil.id, first_name=pupil.first_name)
+
+
+def workplace_view(pupil: Pupil, school: School | None = None) -> PupilView:
+    """The pupil as a message to a workplace may name her."""
+    return view_as(Reader.EMPLOYER, pupil, school)
+
+
+def see(actor: Actor, pupil: Pupil, school: School | None = None) -> PupilView:
+    """The view without the audit, for callers that audit the whole read once themselves
+    through `audit_read` (a page built row by row)."""
+    return view_as(reader_of(actor, pupil, school), pupil, school)
+
+
+async def audit_read(
+    actor: Actor,
+    count: int,
+    *,
+    purpose: str,
+    connection: BaseDBAsyncClient | None = None,
+    **detail: Any,
+) -> None:
+    """One audit event for a read of `count` pupils (a pupil reading herself is not audited)."""
+    await audit.pupils_read(actor, count, connection=connection, view=purpose, **detail)
+
+
+async def pupil_views(
+    actor: Actor,
+    pupils: Sequence[Pupil],
+    *,
+    purpose: str,
+    connection: BaseDBAsyncClient | None = None,
+    **detail: Any,
+) -> list[PupilView]:
+    """What `actor` may see of each pupil, in order; one audit event for the whole list."""
+    views = [see(actor, pupil) for pupil in pupils]
+    await audit_read(actor, len(views), purpose=purpose, connection=connection, **detail)
+    return views
+
+
+async def pupil_view(
+    actor: Actor,
+    pupil: Pupil,
+    *,
+    purpose: str,
+    school: School | None = None,
+    connection: BaseDBAsyncClient | None = None,
+    **detail: Any,
+) -> PupilView:
+    """What `actor` may see of this pupil; the read is audited."""
+    view = see(actor, pupil, school)
+    await audit_read(actor, 1, purpose=purpose, connection=connection, **detail)
+    return view
+
+
+async def export_views(
+    actor: Actor, pupils: Sequence[Pupil], **detail: Any
+) -> tuple[list[PupilView], int]:
+    """The pupils an export may list, as the actor sees them, and how many were left out:
+    pupils with protected identity never appear in an export. Audited as one export."""
+    shown = [see(actor, pupil) for pupil in pupils if not pupil.security_marking]
+    await audit.record(actor, "export", "pupil", len(shown), **detail)
+    return shown, len(pupils) - len(shown)

@@ -1,0 +1,165 @@
+"""Every kind of message Prao writes, written for a pupil with protected identity through the
+services that write them: none to a workplace names her school, its contact or more of her
+than her first name. The kinds are read from the code, so a new kind must be covered here."""
+
+from __future__ import annotations
+
+import ast
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from prao import clock, outbox
+from prao.config import Settings
+from prao.models import OutboxMessage, Pupil, Role, School, Slot
+from prao.services import decisions, self_found
+from prao.services.booking import book_slot, cancel_booking
+from prao.services.placement import remind_unplaced
+from prao.services.reminders import send_placement_reminders
+from tests import factories
+from tests.factories import World
+
+ROOT = Path(__file__).resolve().parents[2]
+WRITERS = {"OutboxMessage", "create", "booking_changed", "booking_messages"}
+SCHOOL_CONTACT = "syv@skola-a.se"
+WORKPLACE = "blommor@example.se"  # the self-found workplace
+
+
+def _constants(node: ast.expr) -> set[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    if isinstance(node, ast.IfExp):
+        return _constants(node.body) | _constants(node.orelse)
+    return set()
+
+
+def kinds_in_code() -> tuple[set[str], set[str]]:
+    """Message kinds passed to the outbox anywhere in prao/, and the modules that construct
+    OutboxMessage rows themselves."""
+    kinds: set[str] = set()
+    constructing: set[str] = set()
+    for path in (ROOT / "prao").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            owner = func.value if isinstance(func, ast.Attribute) else None
+            if name == "OutboxMessage" or (
+                isinstance(owner, ast.Name) and owner.id == "OutboxMessage" and name == "create"
+            ):
+                constructing.add(path.relative_to(ROOT).as_posix())
+            if name not in WRITERS:
+                continue
+            for keyword in node.keywords:
+                if keyword.arg == "kind":
+                    kinds |= _constants(keyword.value)
+    return kinds, constructing
+
+
+def test_every_kind_in_the_code_is_a_known_kind_and_only_the_outbox_writes_messages() -> None:
+    kinds, constructing = kinds_in_code()
+    assert kinds == outbox.KINDS
+    assert constructing == {"prao/outbox.py"}
+
+
+async def write_every_kind(world: World, settings: Settings) -> set[str]:
+    """Drive each service that writes mail for Alva; returns the workplace addresses."""
+    pupil_actor = await world.actor(world.pupil_a_user)
+    coordinator = await world.actor(world.coordinator_a)
+    employer = await world.actor(world.employer_user)
+    supervisor = await factories.user(Role.EMPLOYER, employer_id=world.employer.id)
+
+    # booking_created (confirmed), then booking_cancelled.
+    booked = await book_slot(pupil_actor, world.slot.id)
+    assert booked.value is not None
+    assert (await cancel_booking(pupil_actor, booked.value.id)).ok
+    # booking_created (pending) and booking_approved; then another declined by the employer.
+    asked = await factories.slot(world.employer, title="Florist", requires_approval=True)
+    for approve in (True, False):
+        pending = await book_slot(pupil_actor, asked.id)
+        assert pending.value is not None, pending.errors
+        assert (await decisions.decide_booking(employer, pending.value.id, approve=approve)).ok
+        if approve:
+            assert (await cancel_booking(pupil_actor, pending.value.id)).ok
+    # self_found_request twice: one confirmed (self_found_confirmed), one declined.
+    for confirm in (True, False):
+        data = self_found.SelfFound(
+            name="Mormors Blomsterhandel",
+            contact_email=WORKPLACE,
+            start_date=world.period_a.start_date,
+            end_date=world.period_a.start_date + timedelta(days=4),
+            tasks="Binda buketter",
+        )
+        registered = await self_found.register(pupil_actor, data, settings)
+        assert registered.value is not None, registered.errors
+        request = await OutboxMessage.filter(kind="self_found_request").order_by("-id").first()
+        assert request is not None
+        token = request.body.split("/bekrafta/")[1].split()[0]
+        assert (await self_found.answer_link(token, confirm)).ok
+        if confirm:
+            assert (await cancel_booking(coordinator, registered.value.id)).ok
+    # placement_reminder: to the employer's contact, and to a slot's supervisor.
+    start = clock.today() + timedelta(days=2)
+    await factories.period(world.school_a, start_date=start, end_date=start + timedelta(days=4))
+    for who in (None, supervisor.id):
+        soon = await factories.slot(
+            world.employer, start_date=start, end_date=start + timedelta(days=4)
+        )
+        await Slot.filter(id=soon.id).update(supervisor_id=who)
+        placed = await book_slot(coordinator, soon.id, world.pupil_a.id)
+        assert placed.value is not None, placed.errors
+        assert await send_placement_reminders(clock.now())
+        assert (await cancel_booking(coordinator, placed.value.id)).ok
+    # unplaced_reminder and sign_in_link (the employer's contact signs in).
+    assert (await remind_unplaced(coordinator, world.period_a.id)).ok
+    await outbox.sign_in_link(email=world.employer_user.email, url="https://x.invalid/", minutes=5)
+    return {
+        address.lower()
+        for address in (
+            world.employer.contact_email,
+            world.employer_user.email,
+            supervisor.email,
+            WORKPLACE,
+        )
+        if address
+    }
+
+
+@pytest.fixture
+async def protected(world: World) -> World:
+    await Pupil.filter(id=world.pupil_a.id).update(security_marking=True)
+    await School.filter(id=world.school_a.id).update(contact_email=SCHOOL_CONTACT)
+    return world
+
+
+async def test_no_message_to_a_workplace_names_a_protected_pupils_school(
+    protected: World, settings: Settings
+) -> None:
+    workplaces = await write_every_kind(protected, settings)
+    messages = await OutboxMessage.all()
+    assert {m.kind for m in messages} == outbox.KINDS  # every kind was written
+    to_workplaces = [m for m in messages if m.to_address in workplaces]
+    assert {m.kind for m in to_workplaces} >= outbox.KINDS - {"unplaced_reminder"}
+    for m in to_workplaces:
+        text = f"{m.subject}\n{m.body}\n{m.attachment or ''}"
+        for secret in ("Skola A", SCHOOL_CONTACT, "Andersson", "8A", "åk 8", "alva@example.se"):
+            assert secret not in text, (m.kind, m.to_address, secret, m.body)
+        assert "Alva" in text or m.kind == "sign_in_link", (m.kind, m.body)
+
+
+async def test_an_ordinary_pupils_school_is_named_to_the_workplace(
+    world: World, settings: Settings
+) -> None:
+    """The same messages without protected identity: first name, school and year group."""
+    await School.filter(id=world.school_a.id).update(contact_email=SCHOOL_CONTACT)
+    workplaces = await write_every_kind(world, settings)
+    to_workplaces = await OutboxMessage.filter(to_address__in=list(workplaces))
+    request = next(m for m in to_workplaces if m.kind == "self_found_request")
+    assert "Alva på Skola A" in request.body
+    reminder = next(m for m in to_workplaces if m.kind == "placement_reminder")
+    assert f"Skola: Skola A, {SCHOOL_CONTACT}" in reminder.body
+    assert "Alva (Skola A, åk 8)" in reminder.body
+    for m in to_workplaces:
+        assert "Andersson" not in m.body and "alva@example.se" not in m.body, m.body
