@@ -43,6 +43,8 @@ KINDS = frozenset(
         "placement_reminder",
         "sign_in_link",
         "unplaced_reminder",
+        "employer_approved",
+        "employer_declined",
     }
 )
 

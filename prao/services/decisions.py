@@ -71,9 +71,10 @@ async def decide_booking(
                 )
             booking = await Booking.get(id=booking.id, using_db=conn)
             slot = await Slot.get(id=booking.slot_id, using_db=conn)
-            approved_kind = "self_found_confirmed" if self_found else "booking_approved"
             messages = await outbox.booking_changed(
-                kind=approved_kind if approve else "booking_declined",
+                kind=("self_found_confirmed" if self_found else "booking_approved")
+                if approve
+                else "booking_declined",
                 booking=booking,
                 pupil=pupil,
                 slot=slot,
