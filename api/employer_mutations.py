@@ -8,21 +8,24 @@ from api import ids
 from api.context import Info
 from api.employer_types import (
     MAX_SCHOOLS,
+    ApproveEmployerInput,
     BookingPayload,
     CreateSlotInput,
     DecideBookingInput,
     Decision,
+    DeclineEmployerInput,
     EmployerError,
+    EmployerPayload,
     RegisterSelfFoundPlacementInput,
     SlotIdInput,
     SlotPayload,
     UpdateSlotInput,
 )
 from api.inputs import clean
-from api.types import Booking, Slot
+from api.types import Booking, Employer, Slot
 from prao import models
 from prao.errors import DomainError, ErrorCode, Outcome
-from prao.services import decisions, self_found, slots
+from prao.services import decisions, self_found, slots, vetting
 
 BAD_ID = "Ogiltigt id."
 
@@ -73,6 +76,13 @@ def _slot_input(data: CreateSlotInput) -> slots.SlotInput | list[EmployerError]:
 def _slot_payload(outcome: Outcome[models.Slot]) -> SlotPayload:
     slot = Slot.from_row(outcome.value) if outcome.value is not None else None
     return SlotPayload(slot=slot, errors=[EmployerError.from_domain(e) for e in outcome.errors])
+
+
+def _employer_payload(outcome: Outcome[models.Employer]) -> EmployerPayload:
+    employer = Employer.from_row(outcome.value) if outcome.value is not None else None
+    return EmployerPayload(
+        employer=employer, errors=[EmployerError.from_domain(e) for e in outcome.errors]
+    )
 
 
 def _booking_payload(outcome: Outcome[models.Booking]) -> BookingPayload:
@@ -143,3 +153,28 @@ class EmployerMutation:
         )
         settings = info.context.request.app.state.settings
         return _booking_payload(await self_found.register(info.context.actor, data, settings))
+
+    @strawberry.mutation(
+        description="Organiser admins and the organiser's coordinators: let a self-registered "
+        "employer publish its slots. The employer's contact is told by e-mail."
+    )
+    async def approve_employer(self, info: Info, input: ApproveEmployerInput) -> EmployerPayload:
+        employer_id = _pk(input.employer_id, "Employer", "employerId")
+        if isinstance(employer_id, list):
+            return EmployerPayload(employer=None, errors=employer_id)
+        settings = info.context.request.app.state.settings
+        return _employer_payload(await vetting.approve(info.context.actor, employer_id, settings))
+
+    @strawberry.mutation(
+        description="Organiser admins and the organiser's coordinators: refuse a self-registered "
+        "employer; the reason is e-mailed to its contact and its slots stay unpublished."
+    )
+    async def decline_employer(self, info: Info, input: DeclineEmployerInput) -> EmployerPayload:
+        employer_id = _pk(input.employer_id, "Employer", "employerId")
+        if isinstance(employer_id, list):
+            return EmployerPayload(employer=None, errors=employer_id)
+        settings = info.context.request.app.state.settings
+        outcome = await vetting.decline(
+            info.context.actor, employer_id, clean(input.reason), settings
+        )
+        return _employer_payload(outcome)

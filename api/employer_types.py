@@ -7,7 +7,7 @@ from enum import Enum
 
 import strawberry
 
-from api.types import Booking, ErrorCode, Slot
+from api.types import Booking, Employer, ErrorCode, Slot
 from prao.errors import DomainError
 
 MAX_SCHOOLS = 100
@@ -91,3 +91,20 @@ class RegisterSelfFoundPlacementInput:
     tasks: str
     address: str = ""
     city: str = ""
+
+
+@strawberry.input(description="An employer waiting for the organiser's vetting.")
+class ApproveEmployerInput:
+    employer_id: strawberry.ID
+
+
+@strawberry.input
+class DeclineEmployerInput:
+    employer_id: strawberry.ID
+    reason: str = strawberry.field(description="Required; e-mailed to the employer's contact.")
+
+
+@strawberry.type
+class EmployerPayload:
+    employer: Employer | None
+    errors: list[EmployerError]

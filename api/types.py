@@ -24,9 +24,15 @@ BookingOrigin = models.BookingOrigin
 PeriodMode = models.PeriodMode
 SlotStatus = models.SlotStatus
 Role = models.Role
+EmployerStatus = models.EmployerStatus
 strawberry.enum(ErrorCode, description="Why a mutation was refused.")
 for _enum in (BookingStatus, BookingOrigin, PeriodMode, SlotStatus, Role):
     strawberry.enum(_enum)
+strawberry.enum(
+    EmployerStatus,
+    description="A self-registered employer is PENDING until its organiser approves it; only "
+    "an APPROVED employer's slots can be published.",
+)
 
 
 @strawberry.enum
@@ -56,10 +62,17 @@ class Employer(relay.Node):
     name: str
     city: str
     address: str
+    status: EmployerStatus
 
     @classmethod
     def from_row(cls, row: models.Employer) -> Employer:
-        return cls(id=row.id, name=row.name, city=row.city, address=row.address)
+        return cls(
+            id=row.id,
+            name=row.name,
+            city=row.city,
+            address=row.address,
+            status=EmployerStatus(row.status),
+        )
 
 
 @strawberry.type(description="An employer's offer of placements (praoplats).")

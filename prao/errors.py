@@ -29,6 +29,7 @@ class ErrorCode(StrEnum):
     TOO_MANY_WISHES = "TOO_MANY_WISHES"
     DUPLICATE = "DUPLICATE"
     STALE_PROPOSAL = "STALE_PROPOSAL"
+    EMPLOYER_NOT_APPROVED = "EMPLOYER_NOT_APPROVED"
 
 
 # Swedish first: these texts reach pupils unchanged, in the web pages and the API payloads.
@@ -56,6 +57,7 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.STALE_PROPOSAL: (
         "Uppgifterna har ändrats sedan förslaget togs fram. Kör fördelningen igen."
     ),
+    ErrorCode.EMPLOYER_NOT_APPROVED: "Arbetsplatsen är inte godkänd av kommunen än.",
 }
 
 

@@ -43,6 +43,8 @@ KINDS = frozenset(
         "placement_reminder",
         "sign_in_link",
         "unplaced_reminder",
+        "employer_approved",
+        "employer_declined",
     }
 )
 
@@ -269,6 +271,44 @@ async def sign_in_link(
         kind="sign_in_link",
         to_address=email,
         subject="Din inloggningslänk till Prao",
+        body=body,
+        using_db=connection,
+    )
+
+
+async def employer_decided(
+    *,
+    email: str,
+    employer_name: str,
+    approved: bool,
+    reason: str,
+    sign_in_url: str,
+    connection: BaseDBAsyncClient,
+) -> OutboxMessage:
+    """The organiser's vetting of a self-registered workplace, told to its contact."""
+    if approved:
+        subject = "Er arbetsplats är godkänd i Prao"
+        lines = [
+            f"Kommunen har godkänt {employer_name} i Prao. Nu kan ni publicera era praoplatser,",
+            "och eleverna ser dem när de är publicerade.",
+            "",
+            f"Logga in: {sign_in_url}",
+        ]
+    else:
+        subject = "Er arbetsplats har inte godkänts i Prao"
+        lines = [
+            f"Kommunen har inte godkänt {employer_name} i Prao, så era praoplatser kan inte",
+            "publiceras.",
+            "",
+            f"Skäl: {reason}",
+            "",
+            "Har ni frågor, kontakta kommunens praosamordnare.",
+        ]
+    body = "\n".join(["Hej!", "", *lines, "", "Hälsningar, Prao"])
+    return await OutboxMessage.create(
+        kind="employer_approved" if approved else "employer_declined",
+        to_address=email,
+        subject=subject,
         body=body,
         using_db=connection,
     )

@@ -10,7 +10,10 @@ from prao.actor import Actor
 from prao.errors import DomainError, ErrorCode
 from prao.models import (
     Booking,
+    BookingOrigin,
+    BookingStatus,
     Employer,
+    EmployerStatus,
     Period,
     Permission,
     Pupil,
@@ -50,9 +53,10 @@ def _unreadable(actor: Actor) -> bool:
 
 
 def visible_to_school_q(school_id: int, organiser_id: int) -> Q:
-    """Slots a school may see: open to the whole organiser, or listed for the school."""
+    """Slots a school may see: open to the whole organiser, or listed for the school, and only
+    of employers the organiser has approved (DESIGN.md §7)."""
     listed = SlotVisibility.filter(school_id=school_id).values("slot_id")
-    return Q(employer__organiser_id=organiser_id) & (
+    return Q(employer__organiser_id=organiser_id, employer__status=EmployerStatus.APPROVED) & (
         Q(visible_to_all=True) | Q(id__in=Subquery(listed))
     )
 
@@ -61,7 +65,12 @@ def slots_q(actor: Actor) -> Q:
     if _unreadable(actor):
         return NOTHING
     if actor.employer_id is not None and actor.role is Role.EMPLOYER:
-        return Q(employer_id=actor.employer_id)
+        # A pupil's self-found request to the employer is not one of its slots until it has
+        # said yes: it sees the request (prao.services.hosting), not a slot to edit or publish.
+        unconfirmed = Booking.filter(
+            origin=BookingOrigin.SELF_FOUND, status__not=BookingStatus.CONFIRMED
+        ).values("slot_id")
+        return Q(employer_id=actor.employer_id) & ~Q(id__in=Subquery(unconfirmed))
     if actor.organiser_id is None:
         return NOTHING
     if actor.school_id is not None:

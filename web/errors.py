@@ -30,6 +30,7 @@ STATUS_FOR_CODE: dict[ErrorCode, int] = {
     ErrorCode.NOT_PENDING: 409,
     ErrorCode.LINK_USED: 410,
     ErrorCode.LINK_EXPIRED: 410,
+    ErrorCode.EMPLOYER_NOT_APPROVED: 409,
 }
 
 TITLES = {

@@ -8,7 +8,18 @@ from prao.config import Settings
 from web.coordinator_routes import coordinator_routes
 from web.employer_routes import employer_routes
 from web.errors import View, not_cached, with_error_pages
-from web.views import admin, allocation, api_docs, bookings, card, catalogue, demo, signin, start
+from web.views import (
+    admin,
+    admin_employers,
+    allocation,
+    api_docs,
+    bookings,
+    card,
+    catalogue,
+    demo,
+    signin,
+    start,
+)
 
 
 def get(path: str, view: View) -> Route:
@@ -54,6 +65,10 @@ def routes(settings: Settings) -> list[BaseRoute]:
         post(f"{admin.TOKENS}/{{token_id:int}}/aterkalla", admin.revoke),
         get(admin.LOG, admin.log_page),
         get(f"{admin.LOG}.csv", admin.log_csv),
+        get(admin_employers.EMPLOYERS, admin_employers.employers_page),
+        post(f"{admin_employers.EMPLOYERS}/{{employer_id:int}}/godkann", admin_employers.approve),
+        get(f"{admin_employers.EMPLOYERS}/{{employer_id:int}}/neka", admin_employers.decline_page),
+        post(f"{admin_employers.EMPLOYERS}/{{employer_id:int}}/neka", admin_employers.decline),
     ]
     if settings.demo:
         table += [

@@ -15,6 +15,7 @@ from prao.allocation.solver import Instance, PupilWishes, SlotPlaces
 from prao.models import (
     ACTIVE_BOOKING_STATUSES,
     Booking,
+    EmployerStatus,
     Period,
     PeriodMode,
     Pupil,
@@ -97,7 +98,10 @@ async def load(
     booked_pupils = {row[0] for row in booked}
     slots = {
         row["id"]: row
-        for row in await Slot.filter(employer__organiser_id=school.organiser_id)
+        # Only approved employers' slots (a published slot implies it; this keeps it so).
+        for row in await Slot.filter(
+            employer__organiser_id=school.organiser_id, employer__status=EmployerStatus.APPROVED
+        )
         .using_db(conn)
         .order_by("id")
         .values(*SLOT_FIELDS)

@@ -21,6 +21,7 @@ from prao.models import (
     BookingOrigin,
     BookingStatus,
     Employer,
+    EmployerStatus,
     OutboxMessage,
     Period,
     PeriodMode,
@@ -87,8 +88,13 @@ async def check_booking(pupil: Pupil, slot: Slot, now: datetime) -> Period | Dom
     # Callers may have fetched these with the pupil and the slot already.
     school = _fetched(pupil, "school") or await School.get(id=pupil.school_id)
     employer = _fetched(slot, "employer") or await Employer.get(id=slot.employer_id)
-    # Another organiser's slots and an employer's drafts do not exist as far as a school knows.
-    if employer.organiser_id != school.organiser_id or slot.status == SlotStatus.DRAFT:
+    # Another organiser's slots, an employer's drafts and the slots of an employer not (yet)
+    # approved do not exist as far as a school knows.
+    if (
+        employer.organiser_id != school.organiser_id
+        or slot.status == SlotStatus.DRAFT
+        or employer.status != EmployerStatus.APPROVED
+    ):
         return DomainError.of(ErrorCode.NOT_FOUND, "slotId", SLOT_NOT_FOUND)
     if not await is_listed_for(slot, school):
         return DomainError.of(ErrorCode.NOT_VISIBLE, "slotId")

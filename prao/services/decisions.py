@@ -12,7 +12,7 @@ from prao import audit, clock, outbox, policy
 from prao.actor import Actor
 from prao.errors import DomainError, ErrorCode, Outcome, Refused
 from prao.jobs import jobs
-from prao.models import Booking, BookingStatus, Pupil, Role, Slot
+from prao.models import Booking, BookingLink, BookingOrigin, BookingStatus, Pupil, Role, Slot
 from prao.services.booking import MAX_REASON_LENGTH, release_place
 from prao.validation import clean_text, valid_id
 
@@ -62,10 +62,19 @@ async def decide_booking(
                 raise Refused(DomainError.of(ErrorCode.NOT_PENDING, "bookingId"))
             if not approve:
                 await release_place(conn, booking.slot_id, now)
+            self_found = booking.origin == BookingOrigin.SELF_FOUND
+            if self_found:  # answered on the employer's pages: the e-mailed link is spent
+                await (
+                    BookingLink.filter(booking_id=booking.id, used_at__isnull=True)
+                    .using_db(conn)
+                    .update(used_at=now)
+                )
             booking = await Booking.get(id=booking.id, using_db=conn)
             slot = await Slot.get(id=booking.slot_id, using_db=conn)
             messages = await outbox.booking_changed(
-                kind="booking_approved" if approve else "booking_declined",
+                kind=("self_found_confirmed" if self_found else "booking_approved")
+                if approve
+                else "booking_declined",
                 booking=booking,
                 pupil=pupil,
                 slot=slot,

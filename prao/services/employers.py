@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from prao import audit, orgnr, outbox, policy
 from prao.actor import Actor
 from prao.auth import SIGN_IN_PATH, issue_sign_in_token, request_sign_in_link
 from prao.config import Settings
-from prao.errors import DomainError, ErrorCode, Outcome
+from prao.errors import DomainError, ErrorCode, Outcome, Refused
 from prao.jobs import jobs
-from prao.models import Employer, Organiser, Role, User
+from prao.models import Employer, EmployerStatus, Organiser, Role, User
 from prao.validation import clean_text, valid_id
 
 MAX_NAME = 200
@@ -28,6 +29,17 @@ class SignUp:
     city: str
     contact_email: str
     contact_name: str = ""
+
+
+def org_number_taken(number: str) -> DomainError:
+    """The same answer for the read-check and the unique index: says nothing of the account
+    but that it exists (an organisation number is public), and who can let her in."""
+    return DomainError.of(
+        ErrorCode.DUPLICATE,
+        "orgNumber",
+        f"Det finns redan ett konto för organisationsnummer {number}. Kontakta den som "
+        "administrerar ert konto i Prao och be att bli inbjuden som kollega.",
+    )
 
 
 def email_refusal(email: str, field: str) -> DomainError | None:
@@ -71,7 +83,8 @@ async def _sign_up_errors(data: SignUp) -> tuple[list[DomainError], str | None]:
 
 
 async def sign_up(data: SignUp, settings: Settings) -> Outcome[Employer | None]:
-    """A new workplace and its first user, who gets a sign-in link.
+    """A new workplace, pending the organiser's vetting, and its first user, who gets a
+    sign-in link. An organisation number has one account per organiser.
 
     An address that already has an account gets a sign-in link instead, and the answer is the
     same (value None), so the form does not tell strangers who has an account."""
@@ -83,26 +96,40 @@ async def sign_up(data: SignUp, settings: Settings) -> Outcome[Employer | None]:
     errors, number = await _sign_up_errors(data)
     if errors:
         return Outcome(errors=errors)
+    assert number is not None
+    # Before the known-address answer: an existing account for the number is no secret, and
+    # nothing may be mailed to the new address.
+    if await Employer.exists(organiser_id=data.organiser_id, org_number=number):
+        return Outcome(errors=[org_number_taken(number)])
     if await User.exists(email=data.contact_email):
         await request_sign_in_link(data.contact_email, settings)
         return Outcome(value=None)
-    async with in_transaction() as conn:
-        employer = await Employer.create(
-            organiser_id=data.organiser_id,
-            name=data.name,
-            org_number=number,
-            contact_email=data.contact_email,
-            address=data.address,
-            city=data.city,
-            using_db=conn,
-        )
-        user = await User.create(
-            email=data.contact_email,
-            name=data.contact_name,
-            role=Role.EMPLOYER,
-            employer_id=employer.id,
-            using_db=conn,
-        )
+    try:
+        async with in_transaction() as conn:
+            try:
+                employer = await Employer.create(
+                    organiser_id=data.organiser_id,
+                    name=data.name,
+                    org_number=number,
+                    contact_email=data.contact_email,
+                    address=data.address,
+                    city=data.city,
+                    status=EmployerStatus.PENDING,  # reaches no pupil until vetted
+                    using_db=conn,
+                )
+            except IntegrityError as exc:  # a second sign-up raced us past the check above
+                raise Refused(org_number_taken(number)) from exc
+            user = await User.create(
+                email=data.contact_email,
+                name=data.contact_name,
+                role=Role.EMPLOYER,
+                employer_id=employer.id,
+                using_db=conn,
+            )
+    except Refused as refused:
+        return Outcome(errors=[refused.error])
+    except IntegrityError:  # the address got an account meanwhile: the known-address answer
+        return Outcome(value=None)
     await _mail_link(user, settings)
     return Outcome(value=employer)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from prao import policy
 from prao.actor import Actor
-from prao.models import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus, Role, Slot
+from prao.models import ACTIVE_BOOKING_STATUSES, Booking, BookingOrigin, BookingStatus, Role, Slot
 from prao.outbox import STATUS_TEXT
 from prao.pupil_view import PupilView
 
@@ -81,3 +81,28 @@ async def hosted_booking(actor: Actor, booking_id: int) -> tuple[Booking, Hosted
         actor, booking.pupil, purpose="web:arbetsgivare:bokning", booking_id=booking.id
     )
     return booking, hosted(booking, view)
+
+
+@dataclass(frozen=True)
+class SelfFoundRequest:
+    """A pupil's request to do her self-found prao at this workplace, awaiting its answer."""
+
+    booking: Booking  # with slot fetched
+    pupil: HostedPupil
+
+
+async def self_found_requests(actor: Actor) -> list[SelfFoundRequest]:
+    """The pending self-found requests addressed to the employer; the read is audited (by the
+    pupil view)."""
+    if actor.role is not Role.EMPLOYER or actor.employer_id is None:
+        return []
+    rows = (
+        await policy.bookings(actor)
+        .filter(origin=BookingOrigin.SELF_FOUND, status=BookingStatus.PENDING)
+        .select_related("pupil__school", "slot")
+        .order_by("created_at", "id")
+    )
+    views = await policy.pupil_views(
+        actor, [b.pupil for b in rows], purpose="web:arbetsgivare:egen-plats"
+    )
+    return [SelfFoundRequest(b, hosted(b, v)) for b, v in zip(rows, views, strict=True)]

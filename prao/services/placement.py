@@ -18,6 +18,7 @@ from prao.models import (
     BookingOrigin,
     BookingStatus,
     Employer,
+    EmployerStatus,
     OutboxMessage,
     Period,
     Pupil,
@@ -43,7 +44,11 @@ async def slot_refusal(
 ) -> DomainError | None:
     """Why this pupil may not take (or wish for) this slot in this period, or None."""
     employer = await Employer.get(id=slot.employer_id)
-    if employer.organiser_id != school.organiser_id or slot.status == SlotStatus.DRAFT:
+    if (
+        employer.organiser_id != school.organiser_id
+        or slot.status == SlotStatus.DRAFT
+        or employer.status != EmployerStatus.APPROVED  # not vetted: reaches no pupil
+    ):
         return DomainError.of(ErrorCode.NOT_FOUND, "slotId", SLOT_NOT_FOUND)
     if not await is_listed_for(slot, school):
         return DomainError.of(ErrorCode.NOT_VISIBLE, "slotId")

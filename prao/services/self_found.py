@@ -23,12 +23,15 @@ from prao.models import (
     BookingOrigin,
     BookingStatus,
     Employer,
+    EmployerStatus,
+    Guardian,
     LinkPurpose,
     Period,
     Pupil,
     School,
     Slot,
     SlotStatus,
+    User,
 )
 from prao.rules import dates_errors
 from prao.services.booking import release_place
@@ -65,6 +68,45 @@ async def _period_for(pupil: Pupil, start: date, end: date) -> Period | None:
         )
         .order_by("start_date", "id")
         .first()
+    )
+
+
+NOT_A_WORKPLACE = (
+    "Skriv arbetsplatsens e-postadress, inte din egen eller en vårdnadshavares: det är "
+    "arbetsplatsen som ska bekräfta platsen."
+)
+NOT_VETTED = "Arbetsplatsen med den e-postadressen är inte godkänd i Prao än. Prata med din SYV."
+
+
+async def _pupil_side_address(pupil: Pupil, school: School, email: str) -> bool:
+    """The pupil's own address, a guardian's, or any pupil's of the organiser: a workplace's
+    yes must come from the workplace."""
+    own = [pupil.email]
+    own += await User.filter(pupil_id=pupil.id).values_list("email", flat=True)  # type: ignore[arg-type]
+    own += await Guardian.filter(pupil_id=pupil.id).values_list("email", flat=True)  # type: ignore[arg-type]
+    if email in {a.strip().lower() for a in own if a}:
+        return True
+    if await User.filter(email=email, pupil_id__isnull=False).exists():
+        return True
+    return await Pupil.filter(
+        school__organiser_id=school.organiser_id, email__iexact=email
+    ).exists()
+
+
+async def _known_employer(organiser_id: int, email: str) -> Employer | None:
+    """The organiser's employer this address belongs to: one of its people's sign-in, else its
+    contact address."""
+    user = (
+        await User.filter(
+            email=email, employer_id__isnull=False, employer__organiser_id=organiser_id
+        )
+        .select_related("employer")
+        .first()
+    )
+    if user is not None and user.employer is not None:
+        return user.employer
+    return (
+        await Employer.filter(organiser_id=organiser_id, contact_email=email).order_by("id").first()
     )
 
 
@@ -120,12 +162,18 @@ async def register(actor: Actor, data: SelfFound, settings: Settings) -> Outcome
     ):
         return Outcome.fail(ErrorCode.ALREADY_BOOKED, "startDate")
     school = await School.get(id=pupil.school_id)
+    if await _pupil_side_address(pupil, school, data.contact_email):
+        return Outcome.fail(ErrorCode.INVALID, "contactEmail", NOT_A_WORKPLACE)
+    known = await _known_employer(school.organiser_id, data.contact_email)
+    if known is not None and known.status != EmployerStatus.APPROVED:
+        return Outcome.fail(ErrorCode.EMPLOYER_NOT_APPROVED, "contactEmail", NOT_VETTED)
     raw = secrets.token_urlsafe(32)
     try:
         async with in_transaction() as conn:
-            employer = await Employer.filter(
-                organiser_id=school.organiser_id, contact_email=data.contact_email
-            ).using_db(conn).order_by("id").first() or await Employer.create(
+            # A known workplace gets the request on its own pages as well as by e-mail; the
+            # placement is its only once it says yes (prao.policy.slots_q). An unknown one
+            # has no account: it answers by the link alone, and reaches only this pupil.
+            employer = known or await Employer.create(
                 organiser_id=school.organiser_id,
                 name=data.name,
                 contact_email=data.contact_email,

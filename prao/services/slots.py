@@ -13,6 +13,7 @@ from prao import audit, clock, policy, rules
 from prao.actor import Actor
 from prao.errors import DomainError, ErrorCode, Outcome
 from prao.models import Employer, Role, School, Slot, SlotStatus, SlotVisibility
+from prao.services.vetting import not_approved
 from prao.validation import clean_text, valid_id
 
 MAX_TITLE = 200
@@ -172,7 +173,7 @@ async def own_slot(actor: Actor, slot_id: int) -> Slot | None:
     """The employer's own slot; another employer's slot does not exist as far as she knows."""
     if actor.role is not Role.EMPLOYER or actor.employer_id is None or not valid_id(slot_id):
         return None
-    return await Slot.get_or_none(id=slot_id, employer_id=actor.employer_id)
+    return await policy.slots(actor).get_or_none(id=slot_id)
 
 
 async def visible_school_ids(slot: Slot) -> list[int]:
@@ -237,7 +238,8 @@ async def update_slot(actor: Actor, slot_id: int, data: SlotInput) -> Outcome[Sl
 
 
 async def publish_slot(actor: Actor, slot_id: int) -> Outcome[Slot]:
-    """Open to pupils. A slot that no longer passes the rules (say, old hours) is refused."""
+    """Open to pupils. A slot that no longer passes the rules (say, old hours) is refused, and
+    so is every slot of an employer the organiser has not approved."""
     if refusal := policy.lacks_write(actor, "slotId"):
         return Outcome(errors=[refusal])
     slot = await own_slot(actor, slot_id)
@@ -246,6 +248,9 @@ async def publish_slot(actor: Actor, slot_id: int) -> Outcome[Slot]:
     if slot.status == SlotStatus.PUBLISHED:
         return Outcome(value=slot)
     employer = await Employer.get(id=slot.employer_id)
+    # Approval is final (prao.services.vetting), so a check here cannot race with it.
+    if refusal := not_approved(employer):
+        return Outcome(errors=[refusal])
     errors = await check(
         SlotInput.from_slot(slot, await visible_school_ids(slot)), employer.organiser_id, slot.taken
     )

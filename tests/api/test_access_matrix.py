@@ -28,6 +28,7 @@ from prao.models import (
     ApiToken,
     Booking,
     Employer,
+    EmployerStatus,
     OutboxMessage,
     Period,
     PeriodMode,
@@ -152,6 +153,13 @@ async def pending_booking(world: World) -> Extra:
 async def draft_slot(world: World) -> Extra:
     slot = await factories.slot(world.employer, title="Utkast", status=SlotStatus.DRAFT)
     return {"slot": slot.id}
+
+
+async def pending_employer(world: World) -> Extra:
+    """A self-registered employer of our organiser, waiting for vetting, with a draft."""
+    employer = await factories.employer(world.organiser, status=EmployerStatus.PENDING)
+    await factories.slot(employer, status=SlotStatus.DRAFT)
+    return {"employer": employer.id}
 
 
 async def allocation_period(world: World) -> Extra:
@@ -307,6 +315,21 @@ MATRIX: dict[str, Case] = {
         writes(FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
         lambda w, e: {"input": self_found_input()},
     ),
+    # Organiser admins and the organiser's coordinators, signed in; tokens never.
+    "approveEmployer": Case(
+        errors_of("approveEmployer", "ApproveEmployerInput", "employer { id status }"),
+        writes(FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN),
+        lambda w, e: {"input": {"employerId": gid("Employer", e["employer"])}},
+        pending_employer,
+    ),
+    "declineEmployer": Case(
+        errors_of("declineEmployer", "DeclineEmployerInput", "employer { id status }"),
+        writes(FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN),
+        lambda w, e: {
+            "input": {"employerId": gid("Employer", e["employer"]), "reason": "Okänd firma"}
+        },
+        pending_employer,
+    ),
     "startAllocationRun": Case(
         errors_of("startAllocationRun", "StartAllocationRunInput", "run { id }"),
         STAFF_WRITE,
@@ -453,7 +476,9 @@ async def snapshot() -> dict[str, Any]:
         .values_list("id", "school_id", "first_name", "last_name", "email", "external_id"),
         "wish": await Wish.all().order_by("id").values_list("pupil_id", "slot_id", "rank"),
         "run": await AllocationRun.all().order_by("id").values_list("id", "status"),
-        "employer": await Employer.all().count(),
+        "employer": await Employer.all()
+        .order_by("id")
+        .values_list("id", "status", "decline_reason", "decided_by"),
         "outbox": await OutboxMessage.all().count(),
     }
 
@@ -576,6 +601,8 @@ async def foreign_things(world: World) -> Foreign:
         Actor.for_user(coordinator_x, world.other_organiser.id), slot_x.id, world.pupil_x.id
     )
     assert booked_b.value is not None and booked_x.value is not None, (booked_b, booked_x)
+    # No school of ours vets another organiser's employers: the target of both keys.
+    pending_x = await factories.employer(world.other_organiser, status=EmployerStatus.PENDING)
     targets: dict[str, dict[str, int]] = {}
     marks: dict[str, set[str]] = {}
     long_marks: dict[str, set[str]] = {}
@@ -598,6 +625,7 @@ async def foreign_things(world: World) -> Foreign:
             "booking": booking.id,
             "run": run.id,
             "slot": slot.id,
+            "pending_employer": pending_x.id,
         }
         row = await Pupil.get(id=pupil.id)
         assert row.email and row.external_id
@@ -759,6 +787,17 @@ ACROSS: dict[str, tuple[ForeignVariables, dict[str, str]]] = {
     "sendUnplacedReminders": (
         lambda w, t: {"input": {"periodId": gid("Period", t["period"])}},
         refused(FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    ),
+    "approveEmployer": (
+        lambda w, t: {"input": {"employerId": gid("Employer", t["pending_employer"])}},
+        # Another organiser's employer does not exist for our coordinator.
+        refused(FORBIDDEN, FORBIDDEN, NOT_FOUND, FORBIDDEN, FORBIDDEN),
+    ),
+    "declineEmployer": (
+        lambda w, t: {
+            "input": {"employerId": gid("Employer", t["pending_employer"]), "reason": "Nej"}
+        },
+        refused(FORBIDDEN, FORBIDDEN, NOT_FOUND, FORBIDDEN, FORBIDDEN),
     ),
     "upsertPupils": (
         lambda w, t: upsert_input(gid("School", t["school"])),

@@ -39,6 +39,7 @@ EMPLOYER_CODES = {
     ErrorCode.NOT_PENDING,
     ErrorCode.LINK_USED,
     ErrorCode.LINK_EXPIRED,
+    ErrorCode.EMPLOYER_NOT_APPROVED,  # publishSlot: test_vetting.py
 }
 
 

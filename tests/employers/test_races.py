@@ -9,8 +9,8 @@ import pytest
 
 from prao.config import Settings
 from prao.errors import ErrorCode
-from prao.models import Booking, BookingStatus, OutboxMessage, Slot
-from prao.services import self_found
+from prao.models import Booking, BookingStatus, Employer, OutboxMessage, Slot, User
+from prao.services import employers, self_found
 from prao.services.booking import book_slot, cancel_booking
 from prao.services.decisions import decide_booking
 from tests import factories
@@ -62,3 +62,33 @@ async def test_a_link_answered_twice_at_once_counts_once(
         await OutboxMessage.filter(kind__in=["self_found_confirmed", "booking_declined"]).count()
         >= 1
     )
+
+
+async def test_sign_ups_with_one_org_number_at_once_make_one_account(
+    postgres: None, settings: Settings
+) -> None:
+    """The read-check lets them all through; the unique index stops all but one, and each of
+    the others gets the same answer as after the check, with no account and no mail."""
+    w = await factories.world()
+    data = [
+        employers.SignUp(
+            w.organiser.id,
+            f"Snickeri {i}",
+            "556036-0793",
+            "Hamngatan 1",
+            "Varberg",
+            f"snickare{i}@example.se",
+        )  # fmt: skip
+        for i in range(10)
+    ]
+    outcomes = await asyncio.gather(*(employers.sign_up(d, settings) for d in data))
+    assert sum(o.value is not None for o in outcomes) == 1
+    refused = [[(e.code, e.field) for e in o.errors] for o in outcomes if o.value is None]
+    assert refused == [[(ErrorCode.DUPLICATE, "orgNumber")]] * 9
+    assert await Employer.filter(org_number="556036-0793").count() == 1
+    [winner] = await Employer.filter(org_number="556036-0793")
+    assert await User.filter(email__startswith="snickare").count() == 1
+    mailed = await OutboxMessage.filter(to_address__startswith="snickare").values_list(
+        "to_address", flat=True
+    )
+    assert mailed == [winner.contact_email]

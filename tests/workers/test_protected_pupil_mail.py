@@ -12,8 +12,8 @@ import pytest
 
 from prao import clock, outbox
 from prao.config import Settings
-from prao.models import OutboxMessage, Pupil, Role, School, Slot
-from prao.services import decisions, self_found
+from prao.models import EmployerStatus, OutboxMessage, Pupil, Role, School, Slot
+from prao.services import decisions, self_found, vetting
 from prao.services.booking import book_slot, cancel_booking
 from prao.services.placement import remind_unplaced
 from prao.services.reminders import send_placement_reminders
@@ -115,6 +115,18 @@ async def write_every_kind(world: World, settings: Settings) -> set[str]:
     # unplaced_reminder and sign_in_link (the employer's contact signs in).
     assert (await remind_unplaced(coordinator, world.period_a.id)).ok
     await outbox.sign_in_link(email=world.employer_user.email, url="https://x.invalid/", minutes=5)
+    # employer_approved and employer_declined: the organiser's vetting, told to the workplace.
+    vetted = []
+    for approve in (True, False):
+        waiting = await factories.employer(world.organiser, status=EmployerStatus.PENDING)
+        admin = await world.actor(world.admin)
+        decided = (
+            await vetting.approve(admin, waiting.id, settings)
+            if approve
+            else await vetting.decline(admin, waiting.id, "Okänd firma", settings)
+        )
+        assert decided.ok, decided.errors
+        vetted.append(waiting.contact_email)
     return {
         address.lower()
         for address in (
@@ -122,6 +134,7 @@ async def write_every_kind(world: World, settings: Settings) -> set[str]:
             world.employer_user.email,
             supervisor.email,
             WORKPLACE,
+            *vetted,
         )
         if address
     }
@@ -146,7 +159,9 @@ async def test_no_message_to_a_workplace_names_a_protected_pupils_school(
         text = f"{m.subject}\n{m.body}\n{m.attachment or ''}"
         for secret in ("Skola A", SCHOOL_CONTACT, "Andersson", "8A", "åk 8", "alva@example.se"):
             assert secret not in text, (m.kind, m.to_address, secret, m.body)
-        assert "Alva" in text or m.kind == "sign_in_link", (m.kind, m.body)
+        # Sign-in links and the vetting of a workplace are about no pupil.
+        no_pupil = {"sign_in_link", "employer_approved", "employer_declined"}
+        assert "Alva" in text or m.kind in no_pupil, (m.kind, m.body)
 
 
 async def test_an_ordinary_pupils_school_is_named_to_the_workplace(

@@ -12,8 +12,8 @@ from starlette.responses import Response
 from prao import policy
 from prao.actor import Actor
 from prao.errors import DomainError, ErrorCode, Outcome
-from prao.models import Employer, Role, School, Slot
-from prao.services import decisions, employers, hosting, slots
+from prao.models import BookingOrigin, BookingStatus, Employer, Role, School, Slot
+from prao.services import decisions, employers, hosting, slots, vetting
 from prao.services.booking import MAX_REASON_LENGTH
 from web.access import current_actor, redirect, sign_in_first
 from web.errors import csrf_refused, error_page, status_for
@@ -21,6 +21,10 @@ from web.forms import checked_form, text_field
 from web.templating import render, set_flash
 
 MAX_SLOT_FIELDS = 200  # the school checkboxes come on top of the slot's own fields
+SELF_FOUND_DONE = {
+    True: "Praoplatsen är bekräftad, och eleven får besked.",
+    False: "Ni har tackat nej, och eleven får besked.",
+}
 
 
 def slot_path(slot_id: int) -> str:
@@ -42,7 +46,16 @@ def by_field(errors: list[DomainError]) -> dict[str, str]:
 async def start_page(request: Request, actor: Actor) -> Response:
     """The employer's start page (/oversikt): her slots and what each is waiting for."""
     items = await hosting.employer_slots(actor) or []
-    context = {"title": "Era praoplatser", "nav": "oversikt", "personal": True, "items": items}
+    employer = await Employer.get(id=actor.employer_id)
+    vetted = vetting.not_approved(employer)
+    context = {
+        "title": "Era praoplatser",
+        "nav": "oversikt",
+        "personal": True,
+        "items": items,
+        "requests": await hosting.self_found_requests(actor),
+        "vetting_notice": vetted.message if vetted else None,
+    }
     return render(request, "employer_start.html", context, actor=actor)
 
 
@@ -312,11 +325,17 @@ async def _decided(
     request: Request, actor: Actor, booking_id: int, outcome: Outcome[Any], done: str
 ) -> Response:
     if outcome.ok and outcome.value is not None:
+        # A self-found request answered: back where it was listed (it is no slot of hers
+        # unless confirmed).
+        if outcome.value.origin == BookingOrigin.SELF_FOUND:
+            confirmed = outcome.value.status == BookingStatus.CONFIRMED
+            set_flash(request, SELF_FOUND_DONE[confirmed])
+            return redirect("/oversikt")
         set_flash(request, done)
         return redirect(slot_path(outcome.value.slot_id))
     error = outcome.errors[0]
     found = await hosting.hosted_booking(actor, booking_id)
-    if found is None:
+    if found is None or found[0].origin == BookingOrigin.SELF_FOUND:
         return error_page(request, status_for(error), error.message, actor)
     return await _slot_page(request, actor, found[0].slot_id, [error])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from prao.services import vetting
 from prao.services.decisions import flagged_pending
 from prao.services.mail_problems import mail_problems
 from prao.services.overview import staff_overview
@@ -37,4 +38,5 @@ async def overview(request: Request) -> Response:
     context["staff"] = staff
     context["flagged"] = await flagged_pending(actor, request.app.state.settings.pending_flag_days)
     context["mail_problems"] = await mail_problems(actor)
+    context["vetting_count"] = await vetting.pending_count(actor)
     return render(request, "staff_start.html", context, actor=actor)

@@ -1,0 +1,122 @@
+"""The organiser's vetting of self-registered employers (/admin/arbetsgivare): the pending list,
+approve, and decline with a reason after a confirmation page. Who may, and what a decision
+does, live in prao.services.vetting."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from prao.actor import Actor
+from prao.errors import DomainError
+from prao.models import Employer
+from prao.services import vetting
+from web.access import current_actor, redirect, sign_in_first
+from web.errors import csrf_refused, error_page, status_for
+from web.forms import checked_form, text_field
+from web.templating import render, set_flash
+
+EMPLOYERS = "/admin/arbetsgivare"
+
+
+async def _guard(request: Request) -> tuple[Actor, Response | None]:
+    actor = await current_actor(request)
+    if actor.is_anonymous:
+        return actor, sign_in_first(request)
+    if not vetting.may_vet(actor):
+        return actor, error_page(request, 403, None, actor)
+    return actor, None
+
+
+async def employers_page(request: Request) -> Response:
+    actor, refused = await _guard(request)
+    if refused:
+        return refused
+    return await _list_page(request, actor, None)
+
+
+async def _list_page(request: Request, actor: Actor, error: DomainError | None) -> Response:
+    listed = await vetting.pending_employers(actor)
+    if listed.value is None:
+        return error_page(request, status_for(listed.errors[0]), listed.errors[0].message, actor)
+    context = {
+        "title": "Granska arbetsplatser",
+        "nav": "arbetsgivare",
+        "personal": True,
+        "pending": listed.value,
+        "error": error,
+    }
+    status = 200 if error is None else status_for(error)
+    return render(request, "admin_employers.html", context, actor=actor, status=status)
+
+
+async def approve(request: Request) -> Response:
+    actor, refused = await _guard(request)
+    if await checked_form(request) is None:
+        return csrf_refused(request, actor)
+    if refused:
+        return refused
+    outcome = await vetting.approve(
+        actor, request.path_params["employer_id"], request.app.state.settings
+    )
+    if outcome.value is None:
+        return await _list_page(request, actor, outcome.errors[0])
+    set_flash(request, f"{outcome.value.name} är godkänd och får besked med e-post.")
+    return redirect(EMPLOYERS)
+
+
+async def _employer_or_error(request: Request, actor: Actor) -> Employer | Response:
+    found = await vetting.pending_employer(actor, request.path_params["employer_id"])
+    if found.value is None:
+        error = found.errors[0]
+        return error_page(request, status_for(error), error.message, actor)
+    return found.value
+
+
+async def decline_page(request: Request) -> Response:
+    """Asks before declining, and for the reason the workplace will be told."""
+    actor, refused = await _guard(request)
+    if refused:
+        return refused
+    employer = await _employer_or_error(request, actor)
+    if isinstance(employer, Response):
+        return employer
+    return _decline_form(request, actor, employer, "", None)
+
+
+def _decline_form(
+    request: Request, actor: Actor, employer: Employer, reason: str, error: DomainError | None
+) -> Response:
+    context = {
+        "title": f"Neka {employer.name}?",
+        "nav": "arbetsgivare",
+        "employer": employer,
+        "reason": reason,
+        "error": error,
+        "max_reason": vetting.MAX_REASON,
+    }
+    status = 200 if error is None else status_for(error)
+    return render(request, "admin_employer_decline.html", context, actor=actor, status=status)
+
+
+async def decline(request: Request) -> Response:
+    actor, refused = await _guard(request)
+    form = await checked_form(request)
+    if form is None:
+        return csrf_refused(request, actor)
+    if refused:
+        return refused
+    reason = text_field(form, "reason")
+    outcome = await vetting.decline(
+        actor, request.path_params["employer_id"], reason, request.app.state.settings
+    )
+    if outcome.value is not None:
+        set_flash(request, f"{outcome.value.name} är nekad och får skälet med e-post.")
+        return redirect(EMPLOYERS)
+    error = outcome.errors[0]
+    if error.field != "reason":
+        return error_page(request, status_for(error), error.message, actor)
+    employer = await _employer_or_error(request, actor)
+    if isinstance(employer, Response):
+        return employer
+    return _decline_form(request, actor, employer, reason, error)
