@@ -86,6 +86,7 @@ async def _save(actor: Actor, school: School, rows: list[PupilRow]) -> Outcome[U
         errors: list[DomainError] = [e for i, row in enumerate(rows) for e in row.errors(i)]
         if errors:
             return Outcome(errors=errors)
+        lifted = pupil_rows.lifted(rows, stored)
         pupils: list[Pupil] = []
         created = updated = 0
         for row in rows:
@@ -107,6 +108,16 @@ async def _save(actor: Actor, school: School, rows: list[PupilRow]) -> Outcome[U
             updated=updated,
             unchanged=unchanged,
         )
+        if lifted:
+            await audit.record(
+                actor,
+                audit.LIFT_PROTECTION,
+                "pupil",
+                len(lifted),
+                connection=conn,
+                pupil_ids=lifted,
+                school_id=school.id,
+            )
     return Outcome(
         value=UpsertResult(created=created, updated=updated, unchanged=unchanged, pupils=pupils)
     )
