@@ -11,8 +11,8 @@ from prao.errors import ErrorCode
 from prao.models import AuditEvent, Guardian, Permission, Pupil, User
 from prao.services.pupil_rows import PupilRow
 from prao.services.pupil_upsert import upsert_pupils
-from tests.api.conftest import Caller, gid
 from tests import factories
+from tests.api.conftest import Caller, gid
 from tests.factories import World
 
 UPSERT = """mutation($input: UpsertPupilsInput!) { upsertPupils(input: $input) {
