@@ -84,12 +84,20 @@ class UpsertPupilsPayload:
     created: int
     updated: int
     unchanged: int = strawberry.field(description="Rows equal to what was stored: not written.")
-    pupils: list[Pupil] = strawberry.field(description="The saved pupils, in the order of rows.")
+    pupil_ids: list[strawberry.ID] = strawberry.field(
+        description="The saved pupils' ids, in the order of rows."
+    )
+    pupils: list[Pupil] = strawberry.field(
+        description=(
+            "The saved pupils, in the order of rows; empty for a token without read permission, "
+            "which gets pupilIds and the counts only."
+        )
+    )
     errors: list[UpsertPupilsError]
 
     @classmethod
     def refused(cls, *errors: UpsertPupilsError) -> UpsertPupilsPayload:
-        return cls(created=0, updated=0, unchanged=0, pupils=[], errors=list(errors))
+        return cls(created=0, updated=0, unchanged=0, pupil_ids=[], pupils=[], errors=list(errors))
 
 
 def _bad_school(value: strawberry.ID) -> UpsertPupilsError:
@@ -122,6 +130,7 @@ class PupilMutation:
             created=found.created,
             updated=found.updated,
             unchanged=found.unchanged,
+            pupil_ids=[strawberry.ID(ids.encode("Pupil", i)) for i in found.pupil_ids],
             pupils=[Pupil.from_view(policy.see(actor, p)) for p in found.pupils],
             errors=[],
         )

@@ -13,6 +13,9 @@ from prao.models import AuditEvent
 # Set for each HTTP request by the app (prao.app.ClientAddress), read when an event is written.
 client: ContextVar[str] = ContextVar("audit_client", default="")
 
+# A pupil's protected identity lifted by an import or upsert; detail names the pupil ids.
+LIFT_PROTECTION = "lift_protection"
+
 
 async def record(
     actor: Actor,

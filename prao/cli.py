@@ -76,9 +76,15 @@ def migrate() -> None:
 @main.command("seed-demo")
 @click.option("--pupils-per-school", default=100, show_default=True, type=int)
 def seed_demo(pupils_per_school: int) -> None:
-    """Create demo data (idempotent)."""
+    """Create demo data (idempotent); refused when ENV=production."""
+    from prao.config import production_env
     from prao.demo import seed_demo as seed
 
+    # Checked before the settings are read or the database is opened: nothing is written.
+    if production_env():
+        raise click.ClickException(
+            "Demodata skapas inte när ENV=production: den skulle blandas med riktiga elever."
+        )
     created = _with_db(load_settings(), lambda: seed(pupils_per_school))
     click.echo("Demodata skapad." if created else "Demodata finns redan.")
 

@@ -85,9 +85,13 @@ def parse_networks(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+def production_env() -> bool:
+    return os.environ.get("ENV", "").lower() == "production"
+
+
 def load_settings() -> Settings:
     var_dir = Path(os.environ.get("PRAO_VAR_DIR", "var")).resolve()
-    production = os.environ.get("ENV", "").lower() == "production"
+    production = production_env()
     database_url = os.environ.get("DATABASE_URL") or f"sqlite://{var_dir / 'prao.sqlite3'}"
     if database_url.startswith("sqlite://"):
         var_dir.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,8 @@
-"""Demo data: Varbergs kommun with three schools, ~300 pupils and ~120 placements. Idempotent."""
+"""Demo data: Varbergs kommun with three schools, ~300 pupils and ~120 placements. Idempotent.
+
+Every address is on a domain reserved for examples (RFC 2606: example.com and its subdomains),
+so no demo message can reach a real mailbox, whatever SMTP_URL says.
+"""
 
 from __future__ import annotations
 
@@ -171,6 +175,12 @@ STREETS = [
     "Torggatan",
 ]
 
+# Reserved for documentation (RFC 2606); subdomains keep the roles apart in the outbox.
+STAFF_DOMAIN = "varberg.example.com"
+PUPIL_DOMAIN = "elev.varberg.example.com"
+GUARDIAN_DOMAIN = "vardnadshavare.example.com"
+EMPLOYER_DOMAIN = "foretag.example.com"
+
 DEMO_PEOPLE_PER_SCHOOL = 3
 YEAR_9_PUPILS = 30
 
@@ -201,16 +211,19 @@ async def seed_demo(pupils_per_school: int = 100, rng_seed: int = 8) -> bool:
     async with in_transaction():
         organiser = await Organiser.create(name=ORGANISER)
         await User.create(
-            email="admin@varberg.se", name="Karin Admin", role=Role.ADMIN, organiser_id=organiser.id
+            email=f"admin@{STAFF_DOMAIN}",
+            name="Karin Admin",
+            role=Role.ADMIN,
+            organiser_id=organiser.id,
         )
         schools = []
         for i, name in enumerate(SCHOOLS):
             school = await School.create(
-                organiser_id=organiser.id, name=name, contact_email=f"syv{i + 1}@varberg.se"
+                organiser_id=organiser.id, name=name, contact_email=f"syv{i + 1}@{STAFF_DOMAIN}"
             )
             schools.append(school)
             await User.create(
-                email=f"syv{i + 1}@varberg.se",
+                email=f"syv{i + 1}@{STAFF_DOMAIN}",
                 name=f"SYV {name}",
                 role=Role.COORDINATOR,
                 school_id=school.id,
@@ -270,10 +283,10 @@ async def _seed_pupils(
         await Guardian.create(
             pupil_id=pupil.id,
             name=f"Vårdnadshavare {last}",
-            email=_email("vh", last, "example.se", pupil.id),
+            email=_email("vh", last, GUARDIAN_DOMAIN, pupil.id),
         )
         await User.create(
-            email=_email(first, last, "elev.varberg.se", pupil.id),
+            email=_email(first, last, PUPIL_DOMAIN, pupil.id),
             name=f"{first} {last}",
             role=Role.PUPIL,
             pupil_id=pupil.id,
@@ -290,12 +303,12 @@ async def _seed_employers(
             organiser_id=organiser.id,
             name=rng.choice(names).format(place),
             org_number=orgnr.with_check_digit(f"5590{n + 1:05d}"),  # a valid-looking AB
-            contact_email=f"kontakt{n + 1}@foretag.example.se",
+            contact_email=f"kontakt{n + 1}@{EMPLOYER_DOMAIN}",
             address=f"{rng.choice(STREETS)} {rng.randint(1, 60)}",
             city="Varberg" if place == "Centrum" else place,
         )
         await User.create(
-            email=f"handledare{n + 1}@foretag.example.se",
+            email=f"handledare{n + 1}@{EMPLOYER_DOMAIN}",
             name=f"Handledare {employer.name}",
             role=Role.EMPLOYER,
             employer_id=employer.id,

@@ -28,6 +28,19 @@ def prao(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[
     )
 
 
+def test_seed_demo_refused_in_production(tmp_path: Path) -> None:
+    assert prao(tmp_path, "migrate").returncode == 0
+    refused = prao(tmp_path, "seed-demo", ENV="production", SECRET_KEY="s" * 48)
+    assert refused.returncode != 0
+    assert "ENV=production" in refused.stderr and "Traceback" not in refused.stderr
+    db = sqlite3.connect(tmp_path / "prao.sqlite3")
+    for table in ("organiser", "school", "pupil", "employer", "app_user"):
+        assert db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
+    # Also without a SECRET_KEY: the refusal comes first, not a settings error.
+    bare = prao(tmp_path, "seed-demo", ENV="production")
+    assert bare.returncode != 0 and "Demodata skapas inte" in bare.stderr
+
+
 def test_migrate_seed_and_token(tmp_path: Path) -> None:
     assert prao(tmp_path, "migrate").returncode == 0
     first = prao(tmp_path, "seed-demo")

@@ -47,6 +47,7 @@ ACTION_NAMES = {
     "revoke": "Återkallade",
     "upsert": "Läste in",
     "register_self_found": "Registrerade egenfunnen plats",
+    "lift_protection": "Tog bort skyddad identitet för",
 }
 OBJECT_NAMES = {
     "pupil": "elever",

@@ -3,6 +3,12 @@
 Rows are keyed by (school, external id): importing the same file twice changes nothing, and a
 pupil missing from a later file is listed for the coordinator, never deleted. Checking, comparing
 and writing a row is shared with the API's upsertPupils (prao.services.pupil_rows).
+
+Protected identity (skyddad identitet) is lifted only on purpose. A file without the column, or a
+row whose cell is empty, says nothing about it: a new pupil is not protected, a protected one stays
+protected and keeps her stored e-mail (many systems leave a protected pupil's contact cells blank;
+an empty cell is not a decision). Only "Nej" in the column lifts a marking; the preview warns about
+each such row and the confirmed import audits the lift.
 """
 
 from __future__ import annotations
@@ -55,7 +61,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     ),
 }
 YES = {"ja", "j", "yes", "y", "1", "x", "sant", "true"}
-NO = {"", "nej", "n", "no", "0", "falskt", "false"}
+NO = {"nej", "n", "no", "0", "falskt", "false"}
 
 
 def _key(header: str) -> str:
@@ -102,6 +108,24 @@ class ImportPreview:
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
+
+    @property
+    def lifting(self) -> list[ImportRow]:
+        """Rows whose "Nej" lifts a stored protected identity: shown as their own warning."""
+        return [r for r in self.rows if r.lifts_marking]
+
+    @property
+    def lift_warning(self) -> str | None:
+        rows = self.lifting
+        if not rows:
+            return None
+        pupils = "elev" if len(rows) == 1 else "elever"
+        lines = ", ".join(str(r.line) for r in rows)
+        return (
+            f"Observera: skyddad identitet tas bort för {len(rows)} {pupils} "
+            f"(rad {lines}). Filen säger Nej i kolumnen Skyddad identitet. Läs bara in listan "
+            "om skyddet verkligen har upphört."
+        )
 
 
 def _columns(header: list[str]) -> tuple[dict[str, int], list[str]]:
@@ -160,9 +184,13 @@ def _read_rest(row: ImportRow, cell: Callable[[str], str]) -> None:
     row.guardian_email = cell("guardian_email")
     row.external_id = cell("external_id")
     marking = cell("security_marking").lower()
-    if marking in YES:
+    if not marking:  # no column, or an empty cell: the file does not say
+        row.security_marking = None
+    elif marking in YES:
         row.security_marking = True
-    elif marking not in NO:
+    elif marking in NO:
+        row.security_marking = False
+    else:
         row.flag("securityMarking", "Skyddad identitet: skriv Ja eller Nej.")
 
 
@@ -301,6 +329,7 @@ async def confirm(actor: Actor, import_id: int) -> Outcome[ImportResult]:
         if not claimed:
             return Outcome.fail(ErrorCode.NOT_ACTIVE, "importId", "Listan är redan inläst.")
         stored = await pupil_rows.load(school_id, conn)
+        lifted = pupil_rows.lifted(checked.rows, stored)
         for row in checked.rows:
             _, action = await pupil_rows.write(row, stored, school_id, conn)
             if action == NEW:
@@ -317,6 +346,16 @@ async def confirm(actor: Actor, import_id: int) -> Outcome[ImportResult]:
             created=created,
             updated=updated,
         )
+        if lifted:
+            await audit.record(
+                actor,
+                audit.LIFT_PROTECTION,
+                "pupil",
+                len(lifted),
+                connection=conn,
+                pupil_ids=lifted,
+                import_id=import_id,
+            )
     return Outcome(
         value=ImportResult(
             created=created,

@@ -13,7 +13,7 @@ from prao.auth import SIGN_IN_PATH, issue_sign_in_token, request_sign_in_link
 from prao.config import Settings
 from prao.errors import DomainError, ErrorCode, Outcome, Refused
 from prao.jobs import jobs
-from prao.models import Employer, EmployerStatus, Organiser, Role, User
+from prao.models import Employer, EmployerStatus, Organiser, Role, SignInToken, User
 from prao.validation import clean_text, valid_id
 
 MAX_NAME = 200
@@ -146,8 +146,15 @@ async def _mail_link(user: User, settings: Settings) -> None:
 
 async def invite_supervisor(
     actor: Actor, email: str, name: str, settings: Settings
-) -> Outcome[User]:
-    """A colleague at the same workplace becomes a supervisor (handledare) with her own sign-in."""
+) -> Outcome[User | None]:
+    """A colleague at the same workplace becomes a supervisor (handledare) with her own sign-in.
+
+    Addresses are unique across Prao, so an address with an account elsewhere (another
+    workplace, a school, another organiser) cannot join; it is answered exactly like a new one,
+    so the form does not tell who has an account. Its owner gets a sign-in link to her own
+    account (as at sign-up) and nothing of hers changes. An invited colleague is listed only once
+    she has signed in (colleagues()), so the list does not tell either. Only someone already at
+    this workplace, whom the inviter can see anyway, is named as a duplicate."""
     if refusal := policy.lacks_write(actor):
         return Outcome(errors=[refusal])
     if actor.role is not Role.EMPLOYER or actor.employer_id is None:
@@ -159,22 +166,42 @@ async def invite_supervisor(
         return Outcome(errors=[refusal])
     if len(name) > MAX_NAME:
         return Outcome.fail(ErrorCode.INVALID, "name", f"Högst {MAX_NAME} tecken.")
-    if await User.exists(email=email):
-        return Outcome.fail(
-            ErrorCode.INVALID, "email", "Det finns redan ett konto med den e-postadressen."
+    existing = await User.get_or_none(email=email)
+    if existing is not None and existing.employer_id == actor.employer_id:
+        return Outcome.fail(ErrorCode.INVALID, "email", "Personen är redan er kollega i Prao.")
+    # The same audit entry either way: it must not tell the organiser's staff either.
+    await audit.record(actor, "invite", "user", email=email)
+    if existing is not None:
+        await request_sign_in_link(email, settings)
+        return Outcome(value=None)
+    try:
+        user = await User.create(
+            email=email, name=name, role=Role.EMPLOYER, employer_id=actor.employer_id
         )
-    user = await User.create(
-        email=email, name=name, role=Role.EMPLOYER, employer_id=actor.employer_id
-    )
-    await audit.record(actor, "invite", "user", user_id=user.id)
+    except IntegrityError:  # the address was taken meanwhile: still the same answer
+        return Outcome(value=None)
     await _mail_link(user, settings)
     return Outcome(value=user)
 
 
 async def colleagues(actor: Actor) -> list[User]:
+    """The workplace's people, without invitees who have not yet signed in: they are listed the
+    first time they use a link, just as an invited address that has an account elsewhere never
+    shows (see invite_supervisor). People created by staff or the demo have no links and show."""
     if actor.role is not Role.EMPLOYER or actor.employer_id is None:
         return []
-    return await User.filter(employer_id=actor.employer_id, is_active=True).order_by("name", "id")
+    people = await User.filter(employer_id=actor.employer_id, is_active=True).order_by("name", "id")
+    ids = [u.id for u in people]
+    linked = set(
+        await SignInToken.filter(user_id__in=ids).distinct().values_list("user_id", flat=True)
+    )
+    used = set(
+        await SignInToken.filter(user_id__in=ids, used_at__isnull=False)
+        .distinct()
+        .values_list("user_id", flat=True)
+    )
+    waiting = linked - used - {actor.user_id}
+    return [u for u in people if u.id not in waiting]
 
 
 async def organisers() -> list[Organiser]:

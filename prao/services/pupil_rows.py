@@ -2,6 +2,15 @@
 
 Both ways in check a row, compare it with what is stored and write it the same way, so the same
 list sent twice changes nothing. Rows are keyed by (school, external id).
+
+Protected identity is lifted only on purpose: a row that does not say (security_marking None: a
+class list without the column, or with the cell empty) leaves a stored marking, and the e-mail it
+protects, as they are; only an explicit "no" lifts it, and callers audit each lift.
+
+A sign-in address already used in another organiser is answered like a new one, so no caller
+learns who has an account elsewhere; the pupil keeps the address on her record but gets no
+sign-in account of her own, since addresses are unique across Prao and another organiser's
+account is never touched.
 """
 
 from __future__ import annotations
@@ -13,7 +22,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from prao import clock
 from prao.errors import DomainError, ErrorCode
-from prao.models import Guardian, Pupil, Role, User
+from prao.models import Employer, Guardian, Pupil, Role, School, User
 from prao.validation import clean_text
 
 NAME_LENGTH = 100
@@ -51,9 +60,15 @@ class PupilRow:
     email: str = ""
     guardian_email: str = ""
     external_id: str = ""
-    security_marking: bool = False
+    security_marking: bool | None = False  # None: the row does not say (keep what is stored)
     issues: list[RowProblem] = field(default_factory=list)
     action: str = ""  # NEW, CHANGED or UNCHANGED once compared with the database
+    # Set by compare(): what the row does to a stored marking, for the preview and the audit.
+    lifts_marking: bool = False
+    sets_marking: bool = False
+    keeps_marking: bool = False  # the row did not say; the stored marking and e-mail stay
+    # The address belongs to someone in another organiser: stored, but no sign-in account.
+    address_elsewhere: bool = False
 
     @property
     def name(self) -> str:
@@ -160,6 +175,7 @@ def _mark(rows: Sequence[PupilRow], attr: str, field: str, message: str) -> None
 class Stored:
     """What the database holds for the rows' pupils, read in a few queries."""
 
+    organiser_id: int
     pupils: dict[str, Pupil]  # by external id
     guardian_emails: dict[int, set[str]]  # by pupil id
     users: dict[int, User]  # each pupil's first sign-in account, by pupil id
@@ -171,6 +187,7 @@ async def load(
     external_ids: Collection[str] | None = None,
 ) -> Stored:
     """The school's pupils that have an external id (only the given ones, if any are given)."""
+    school = await School.get(id=school_id, using_db=connection)
     query = Pupil.filter(school_id=school_id, external_id__isnull=False)
     if external_ids is not None:
         query = query.filter(external_id__in=list(external_ids))
@@ -185,7 +202,17 @@ async def load(
         for user in await User.filter(pupil_id__in=ids).using_db(connection).order_by("-id"):
             if user.pupil_id is not None:
                 users[user.pupil_id] = user  # descending, so the first account wins
-    return Stored(pupils=pupils, guardian_emails=guardian_emails, users=users)
+    return Stored(
+        organiser_id=school.organiser_id,
+        pupils=pupils,
+        guardian_emails=guardian_emails,
+        users=users,
+    )
+
+
+def keeps_protection(row: PupilRow, pupil: Pupil) -> bool:
+    """The row is silent about a protected pupil: her marking and e-mail are left alone."""
+    return row.security_marking is None and pupil.security_marking
 
 
 def changes(row: PupilRow, pupil: Pupil) -> dict[str, object]:
@@ -197,11 +224,24 @@ def changes(row: PupilRow, pupil: Pupil) -> dict[str, object]:
         "email": row.email or None,
         "security_marking": row.security_marking,
     }
+    if row.security_marking is None:
+        del wanted["security_marking"]
+        if pupil.security_marking:
+            del wanted["email"]
     return {k: v for k, v in wanted.items() if getattr(pupil, k) != v}
 
 
-def _user_change(row: PupilRow, user: User | None) -> bool:
-    if not row.email:
+def _manages_account(row: PupilRow, pupil: Pupil | None) -> bool:
+    """Whether the row's e-mail decides the pupil's own sign-in account."""
+    return (
+        bool(row.email)
+        and not row.address_elsewhere
+        and not (pupil is not None and keeps_protection(row, pupil))
+    )
+
+
+def _user_change(row: PupilRow, pupil: Pupil, user: User | None) -> bool:
+    if not _manages_account(row, pupil):
         return False
     return user is None or user.email != row.email or user.name != row.name
 
@@ -222,20 +262,69 @@ async def compare(
         if emails
         else {}
     )
+    homes = await _organisers_of(list(owners.values()), connection)
     for row in rows:
         pupil = stored.pupils.get(row.external_id)
         if pupil is None:
             row.action = NEW
         else:
+            row.keeps_marking = keeps_protection(row, pupil)
+            row.lifts_marking = pupil.security_marking and row.security_marking is False
+            row.sets_marking = not pupil.security_marking and row.security_marking is True
+        owner = owners.get(row.email)
+        row.address_elsewhere = False
+        if owner is not None and (pupil is None or owner.pupil_id != pupil.id):
+            if pupil is not None and row.keeps_marking:
+                pass  # her e-mail stays as stored: the row's address is not used
+            elif homes.get(owner.id) == stored.organiser_id:
+                row.flag("email", EMAIL_TAKEN, ErrorCode.DUPLICATE)
+            else:
+                row.address_elsewhere = True
+        if pupil is not None:
             changed = (
                 bool(changes(row, pupil))
-                or _user_change(row, stored.users.get(pupil.id))
+                or _user_change(row, pupil, stored.users.get(pupil.id))
                 or _guardian_new(row, pupil, stored)
             )
             row.action = CHANGED if changed else UNCHANGED
-        owner = owners.get(row.email)
-        if owner is not None and (pupil is None or owner.pupil_id != pupil.id):
-            row.flag("email", EMAIL_TAKEN, ErrorCode.DUPLICATE)
+
+
+async def _organisers_of(
+    users: Sequence[User], connection: BaseDBAsyncClient | None
+) -> dict[int, int | None]:
+    """The organiser each account belongs to (by user id), whatever its role."""
+    homes: dict[int, int | None] = {u.id: u.organiser_id for u in users}
+    by_school = {u.id: u.school_id for u in users if u.school_id is not None}
+    by_pupil = {u.id: u.pupil_id for u in users if u.pupil_id is not None}
+    by_employer = {u.id: u.employer_id for u in users if u.employer_id is not None}
+    if by_pupil:
+        pupil_schools = dict(
+            await Pupil.filter(id__in=list(by_pupil.values()))
+            .using_db(connection)
+            .values_list("id", "school_id")
+        )
+        by_school |= {uid: pupil_schools[pid] for uid, pid in by_pupil.items()}
+    if by_school:
+        school_orgs = dict(
+            await School.filter(id__in=list(set(by_school.values())))
+            .using_db(connection)
+            .values_list("id", "organiser_id")
+        )
+        homes |= {uid: school_orgs[sid] for uid, sid in by_school.items()}
+    if by_employer:
+        employer_orgs = dict(
+            await Employer.filter(id__in=list(set(by_employer.values())))
+            .using_db(connection)
+            .values_list("id", "organiser_id")
+        )
+        homes |= {uid: employer_orgs[eid] for uid, eid in by_employer.items()}
+    return homes
+
+
+def lifted(rows: Sequence[PupilRow], stored: Stored) -> list[int]:
+    """Ids of the stored pupils whose protected identity the rows lift, for the audit."""
+    found = (stored.pupils.get(row.external_id) for row in rows if row.security_marking is False)
+    return sorted(p.id for p in found if p is not None and p.security_marking)
 
 
 async def write(
@@ -253,7 +342,7 @@ async def write(
             class_name=row.class_name,
             year_group=row.year_group,
             email=row.email or None,
-            security_marking=row.security_marking,
+            security_marking=bool(row.security_marking),
             using_db=connection,
         )
         await _write_contacts(row, pupil, stored, connection)
@@ -278,7 +367,7 @@ async def _write_contacts(
     if _guardian_new(row, pupil, stored):
         await Guardian.create(pupil_id=pupil.id, email=row.guardian_email, using_db=connection)
         touched = True
-    if row.email:
+    if _manages_account(row, pupil):
         user = stored.users.get(pupil.id)
         if user is None:
             await User.create(

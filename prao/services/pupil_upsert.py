@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 from prao import audit, policy
 from prao.actor import Actor
 from prao.errors import DomainError, ErrorCode, Outcome
-from prao.models import Pupil, Role, School
+from prao.models import Permission, Pupil, Role, School
 from prao.services import pupil_rows
 from prao.services.pupil_rows import CHANGED, NEW, PupilRow
 from prao.validation import valid_id
@@ -29,7 +29,10 @@ class UpsertResult:
     created: int
     updated: int
     unchanged: int
-    pupils: list[Pupil]  # in the order of the rows
+    pupil_ids: list[int]  # in the order of the rows
+    # The saved pupils, in the order of the rows; empty for a caller without READ, which gets
+    # ids and counts only (writing must not become a way to read pupil data).
+    pupils: list[Pupil]
 
 
 def may_write_pupils(actor: Actor, school: School) -> bool:
@@ -68,7 +71,9 @@ async def upsert_pupils(
     if len(rows) > MAX_ROWS:
         return Outcome.fail(ErrorCode.INVALID, "pupils", TOO_MANY)
     if not rows:
-        return Outcome(value=UpsertResult(created=0, updated=0, unchanged=0, pupils=[]))
+        return Outcome(
+            value=UpsertResult(created=0, updated=0, unchanged=0, pupil_ids=[], pupils=[])
+        )
     for row in rows:
         pupil_rows.check(row)
     pupil_rows.mark_duplicates(rows)
@@ -86,6 +91,7 @@ async def _save(actor: Actor, school: School, rows: list[PupilRow]) -> Outcome[U
         errors: list[DomainError] = [e for i, row in enumerate(rows) for e in row.errors(i)]
         if errors:
             return Outcome(errors=errors)
+        lifted = pupil_rows.lifted(rows, stored)
         pupils: list[Pupil] = []
         created = updated = 0
         for row in rows:
@@ -107,6 +113,22 @@ async def _save(actor: Actor, school: School, rows: list[PupilRow]) -> Outcome[U
             updated=updated,
             unchanged=unchanged,
         )
+        if lifted:
+            await audit.record(
+                actor,
+                audit.LIFT_PROTECTION,
+                "pupil",
+                len(lifted),
+                connection=conn,
+                pupil_ids=lifted,
+                school_id=school.id,
+            )
     return Outcome(
-        value=UpsertResult(created=created, updated=updated, unchanged=unchanged, pupils=pupils)
+        value=UpsertResult(
+            created=created,
+            updated=updated,
+            unchanged=unchanged,
+            pupil_ids=[p.id for p in pupils],
+            pupils=pupils if actor.may(Permission.READ) else [],
+        )
     )

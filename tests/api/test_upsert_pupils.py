@@ -11,6 +11,7 @@ from prao.errors import ErrorCode
 from prao.models import AuditEvent, Guardian, Permission, Pupil, User
 from prao.services.pupil_rows import PupilRow
 from prao.services.pupil_upsert import upsert_pupils
+from tests import factories
 from tests.api.conftest import Caller, gid
 from tests.factories import World
 
@@ -252,6 +253,85 @@ async def test_write_without_read_still_writes(world: World, as_token: TokenMake
     api = await as_token(world.school_a, permissions=frozenset({Permission.WRITE}))
     payload = await upsert(api, world.school_a.id, THREE[:1])
     assert payload["errors"] == [] and counts(payload) == (1, 0, 0)
+
+
+WITH_IDS = UPSERT.replace("created updated unchanged", "created updated unchanged pupilIds")
+
+
+async def test_write_only_token_gets_ids_and_counts_but_no_pupil_data(
+    world: World, as_token: TokenMaker
+) -> None:
+    api = await as_token(world.school_a, permissions=frozenset({Permission.WRITE}))
+    payload = (await api.data(WITH_IDS, variables(world.school_a.id, THREE)))["upsertPupils"]
+    saved = [await Pupil.get(external_id=row["externalId"]) for row in THREE]
+    assert payload == {
+        "created": 3,
+        "updated": 0,
+        "unchanged": 0,
+        "pupilIds": [gid("Pupil", p.id) for p in saved],
+        "pupils": [],
+        "errors": [],
+    }
+    # Sending a pupil's row again does not read her back either.
+    again = (await api.data(WITH_IDS, variables(world.school_a.id, THREE[:1])))["upsertPupils"]
+    assert (again["unchanged"], again["pupils"]) == (1, [])
+    # With read permission the same call returns the pupils, ids in the same order.
+    both = await as_token(world.school_a, permissions=READ_WRITE)
+    read = (await both.data(WITH_IDS, variables(world.school_a.id, THREE)))["upsertPupils"]
+    assert [p["id"] for p in read["pupils"]] == read["pupilIds"] == payload["pupilIds"]
+    assert read["pupils"][0]["email"] == "asa.oberg@elev.se"
+
+
+async def test_an_address_used_in_another_organiser_is_answered_like_a_new_one(
+    world: World, as_token: TokenMaker
+) -> None:
+    api = await as_token(world.school_a, permissions=READ_WRITE)
+    outsider = await factories.pupil_user(world.pupil_x)
+    elsewhere = [outsider.email, world.other_employer_user.email]
+    accounts = await User.filter(email__in=elsewhere).order_by("id").values()
+
+    def rows(addresses: list[str], prefix: str) -> list[dict[str, Any]]:
+        return [
+            {**THREE[1], "externalId": f"{prefix}-{i}", "email": address}
+            for i, address in enumerate(addresses)
+        ]
+
+    def shape(payload: dict[str, Any]) -> tuple[Any, ...]:
+        return counts(payload), payload["errors"], [sorted(p) for p in payload["pupils"]]
+
+    taken = await upsert(api, world.school_a.id, rows(elsewhere, "T"))
+    new = await upsert(api, world.school_a.id, rows(["ny1@elev.se", "ny2@elev.se"], "N"))
+    assert shape(taken) == shape(new) and taken["errors"] == []
+    assert [p["email"] for p in taken["pupils"]] == elsewhere
+    # No account for her: the other organiser's account is neither linked nor changed.
+    saved = await Pupil.filter(external_id__in=["T-0", "T-1"])
+    assert not await User.filter(pupil_id__in=[p.id for p in saved]).exists()
+    assert await User.filter(email__in=elsewhere).order_by("id").values() == accounts
+    # An existing pupil moving to such an address keeps her own account's address.
+    moved = [{**THREE[1], "externalId": "N-0", "email": outsider.email}]
+    assert counts(await upsert(api, world.school_a.id, moved)) == (0, 1, 0)
+    assert (await User.get(email="ny1@elev.se")).pupil_id is not None
+    assert counts(await upsert(api, world.school_a.id, moved)) == (0, 0, 1)
+    # Inside the organiser the school's own system is told (the existing test above).
+    same = await upsert(api, world.school_a.id, rows([world.admin.email], "S"))
+    assert refused(same) == [(0, "email", "DUPLICATE")]
+
+
+async def test_lifting_protected_identity_is_audited(world: World, as_token: TokenMaker) -> None:
+    api = await as_token(world.school_a, permissions=READ_WRITE)
+    assert counts(await upsert(api, world.school_a.id, THREE)) == (3, 0, 0)
+    assert not await AuditEvent.exists(action="lift_protection")
+    lifted = [{**THREE[2], "securityMarking": False}]
+    assert counts(await upsert(api, world.school_a.id, lifted)) == (0, 1, 0)
+    marta = await Pupil.get(external_id="E-003")
+    assert not marta.security_marking
+    event = await AuditEvent.get(action="lift_protection")
+    assert (event.object_count, event.detail) == (
+        1,
+        {"pupil_ids": [marta.id], "school_id": world.school_a.id},
+    )
+    assert counts(await upsert(api, world.school_a.id, lifted)) == (0, 0, 1)
+    assert await AuditEvent.filter(action="lift_protection").count() == 1
 
 
 async def test_people_outside_the_school_are_forbidden(

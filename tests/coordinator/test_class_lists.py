@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from prao.errors import ErrorCode
-from prao.models import ClassListImport, Guardian, Pupil, User
+from prao.models import AuditEvent, ClassListImport, Guardian, Pupil, User
 from prao.services.class_lists import confirm, preview, upload
 from tests import factories
 from tests.factories import World
+from tests.web.conftest import main_text, token_of
 
 HEADER = "Förnamn;Efternamn;Klass;Årskurs;E-post;Vårdnadshavares e-post;Elev-ID;Skyddad identitet"
 GOOD = [
@@ -197,3 +198,166 @@ async def test_same_external_id_in_another_school_is_another_pupil(world: World)
     assert shown.rows[0].action == "ny"
     assert await Pupil.filter(external_id="E-002").count() == 2
     assert (await Pupil.get(id=theirs.id)).first_name == theirs.first_name
+
+
+# -- protected identity is lifted only on purpose ------------------------------------------------
+
+NO_MARKING = "Förnamn;Efternamn;Klass;Årskurs;E-post;Vårdnadshavares e-post;Elev-ID"
+
+
+async def _imported(actor, text: str):
+    shown = await import_file(actor, text.encode())
+    done = await confirm(actor, shown.import_id)
+    assert done.ok, done.errors
+    return shown, done.value
+
+
+async def test_file_without_the_column_keeps_markings_and_their_e_mail(world: World) -> None:
+    actor = await world.actor(world.coordinator_a)
+    await _imported(actor, csv_text(*GOOD))
+    marta = await Pupil.get(external_id="E-003")
+    account = await User.get(pupil_id=marta.id)
+    assert marta.security_marking and marta.email == "marta@elev.se"
+    state = await pupils_state(world.school_a.id)
+
+    # The school's other system exports no marking and blanks the protected pupil's e-mail.
+    rows = ["Åsa;Öberg;9A;9;asa.oberg@elev.se;;E-001", "Märta;Lind;9B;9;;;E-003"]
+    shown, done = await _imported(actor, csv_text(*rows, header=NO_MARKING))
+    assert [r.action for r in shown.rows] == ["oförändrad", "oförändrad"]
+    assert shown.lift_warning is None and (done.created, done.updated) == (0, 0)
+    assert await pupils_state(world.school_a.id) == state
+    assert await User.get(id=account.id) == account and account.email == "marta@elev.se"
+
+    # Another address for her in such a file is not used either: the file does not speak for her.
+    other = ["Märta;Lind;9C;9;ny.adress@elev.se;;E-003"]
+    shown, done = await _imported(actor, csv_text(*other, header=NO_MARKING))
+    assert shown.rows[0].keeps_marking and done.updated == 1
+    marta = await Pupil.get(id=marta.id)
+    assert (marta.security_marking, marta.email, marta.class_name) == (True, "marta@elev.se", "9C")
+    assert (await User.get(id=account.id)).email == "marta@elev.se"
+    assert not await AuditEvent.exists(action="lift_protection")
+
+
+async def test_an_empty_cell_is_not_a_decision(world: World) -> None:
+    """A column that marks only the protected ("Ja", else empty) keeps a marking on an empty cell;
+    for a new pupil an empty cell means not protected."""
+    actor = await world.actor(world.coordinator_a)
+    await _imported(actor, csv_text(*GOOD))
+    shown, done = await _imported(actor, csv_text("Märta;Lind;9B;9;;;E-003;", GOOD[1]))
+    assert [r.action for r in shown.rows] == ["oförändrad", "oförändrad"]
+    assert shown.lift_warning is None
+    marta = await Pupil.get(external_id="E-003")
+    assert marta.security_marking and marta.email == "marta@elev.se"
+    assert not (await Pupil.get(external_id="E-002")).security_marking
+
+
+async def test_lifting_needs_no_in_the_column_is_warned_and_audited(
+    world: World, browser_for
+) -> None:
+    actor = await world.actor(world.coordinator_a)
+    await _imported(actor, csv_text(*GOOD))
+    marta = await Pupil.get(external_id="E-003")
+    lifting = csv_text(GOOD[0], GOOD[2].replace(";Ja", ";Nej"))
+    async with browser_for(world.coordinator_a) as c:
+        token = await token_of(c, "/oversikt/klasslistor")
+        sent = await c.post(
+            "/oversikt/klasslistor",
+            data={"csrf_token": token},
+            files={"file": ("lista.csv", lifting.encode())},
+        )
+        page = await c.get(sent.headers["location"])
+        assert "skyddad identitet tas bort för 1 elev" in main_text(page.text)
+        assert "Nej (skyddet tas bort)" in main_text(page.text)
+        assert not await AuditEvent.exists(action="lift_protection")  # nothing until confirmed
+        assert (await Pupil.get(id=marta.id)).security_marking
+        import_id = int(sent.headers["location"].rsplit("/", 1)[1])
+        done = await c.post(f"/oversikt/klasslistor/{import_id}/las-in", data={"csrf_token": token})
+        assert done.status_code == 303
+    assert not (await Pupil.get(id=marta.id)).security_marking
+    event = await AuditEvent.get(action="lift_protection")
+    assert (event.actor, event.object_type, event.object_count) == (
+        f"user:{world.coordinator_a.id}",
+        "pupil",
+        1,
+    )
+    assert event.detail == {"pupil_ids": [marta.id], "import_id": import_id}
+
+    # The same file again changes nothing and lifts nothing more.
+    again, done_again = await _imported(actor, lifting)
+    assert [r.action for r in again.rows] == ["oförändrad", "oförändrad"]
+    assert again.lift_warning is None and done_again.updated == 0
+    assert await AuditEvent.filter(action="lift_protection").count() == 1
+
+
+async def test_the_warning_counts_every_lifted_pupil(world: World) -> None:
+    actor = await world.actor(world.coordinator_a)
+    protected = [GOOD[0].replace(";Nej", ";Ja"), GOOD[1] + "Ja", GOOD[2]]
+    await _imported(actor, csv_text(*protected))
+    assert await Pupil.filter(security_marking=True).count() == 3
+    lifted = [GOOD[0], GOOD[1] + "nej", GOOD[2]]
+    shown = await import_file(actor, csv_text(*lifted).encode())
+    assert "skyddad identitet tas bort för 2 elever (rad 2, 3)" in (shown.lift_warning or "")
+    assert [r.lifts_marking for r in shown.rows] == [True, True, False]
+    assert (await confirm(actor, shown.import_id)).ok
+    event = await AuditEvent.get(action="lift_protection")
+    ids = sorted(
+        await Pupil.filter(external_id__in=["E-001", "E-002"]).values_list("id", flat=True)
+    )
+    assert (event.object_count, event.detail["pupil_ids"]) == (2, ids)
+
+
+async def test_a_file_may_set_a_marking(world: World) -> None:
+    actor = await world.actor(world.coordinator_a)
+    await _imported(actor, csv_text(*GOOD))
+    shown, done = await _imported(actor, csv_text(GOOD[0].replace(";Nej", ";Ja")))
+    assert shown.rows[0].sets_marking and shown.rows[0].action == "ändrad"
+    assert done.updated == 1 and shown.lift_warning is None
+    asa = await Pupil.get(external_id="E-001")
+    assert asa.security_marking and asa.email == "asa.oberg@elev.se"
+    assert not await AuditEvent.exists(action="lift_protection")
+    # A file without the column now keeps it too.
+    _, again = await _imported(actor, csv_text("Åsa;Öberg;9A;9;;;E-001", header=NO_MARKING))
+    assert again.updated == 0 and (await Pupil.get(id=asa.id)).security_marking
+
+
+# -- no account enumeration ----------------------------------------------------------------------
+
+
+async def test_an_address_used_in_another_organiser_reads_like_a_new_one(world: World) -> None:
+    actor = await world.actor(world.coordinator_a)
+    outsider = await factories.pupil_user(world.pupil_x)
+    elsewhere = [outsider.email, world.other_employer_user.email]
+    fresh = ["ny1@elev.se", "ny2@elev.se"]
+
+    def rows(addresses: list[str]) -> str:
+        return csv_text(*(f"Ny;Elev{i};9A;9;{a};;N-{i};" for i, a in enumerate(addresses)))
+
+    taken = await import_file(actor, rows(elsewhere).encode())
+    new = await import_file(actor, rows(fresh).encode())
+    assert [(r.problems, r.action) for r in taken.rows] == [
+        (r.problems, r.action) for r in new.rows
+    ]
+    assert [r.problems for r in taken.rows] == [[], []]
+    before = await User.filter(email__in=elsewhere).order_by("id").values()
+    done = await confirm(actor, taken.import_id)
+    assert done.ok and done.value.created == 2
+    # Stored on her record, never linked to (or changing) the other organiser's account.
+    saved = await Pupil.filter(external_id__in=["N-0", "N-1"]).order_by("external_id")
+    assert [p.email for p in saved] == elsewhere
+    assert not await User.filter(pupil_id__in=[p.id for p in saved]).exists()
+    assert await User.filter(email__in=elsewhere).order_by("id").values() == before
+    # Re-importing the same file changes nothing.
+    again = await import_file(actor, rows(elsewhere).encode())
+    assert [r.action for r in again.rows] == ["oförändrad", "oförändrad"]
+
+
+async def test_an_address_used_in_the_same_organiser_is_named_to_its_staff(world: World) -> None:
+    actor = await world.actor(world.coordinator_a)
+    rows = [
+        f"Ny;Elev;9A;9;{world.pupil_b_user.email};;N-1;",  # a pupil of the other school
+        f"Ny;Elev;9A;9;{world.employer_user.email};;N-2;",  # an employer of the organiser
+        f"Ny;Elev;9A;9;{world.admin.email};;N-3;",
+    ]
+    shown = await import_file(actor, csv_text(*rows).encode())
+    assert all("används redan" in " ".join(r.problems) for r in shown.rows)
+    assert not shown.can_confirm

@@ -9,12 +9,14 @@ from datetime import timedelta
 
 import httpx
 
+from prao import clock
 from prao.models import (
     Booking,
     BookingStatus,
     Employer,
     OutboxMessage,
     Role,
+    SignInToken,
     Slot,
     SlotStatus,
     User,
@@ -198,6 +200,34 @@ async def test_invite_a_colleague(world: World, browser_for):
     assert (
         await OutboxMessage.filter(kind="sign_in_link", to_address="kollega@cafe.se").count() == 1
     )
+
+
+async def test_invites_do_not_tell_who_has_an_account_elsewhere(world: World, browser_for):
+    """An address with an account in another organiser, at another workplace or at a school is
+    answered exactly like a new one, and none of those accounts changes."""
+    elsewhere = [
+        world.other_employer_user.email,  # another organiser
+        world.pupil_a_user.email,  # a pupil of the employer's own organiser
+        world.coordinator_a.email,
+    ]
+    accounts = await User.filter(email__in=elsewhere).order_by("id").values()
+    pages = []
+    async with browser_for(world.employer_user) as c:
+        for i, email in enumerate([*elsewhere, "helt.ny@cafe.se"]):
+            sent = await post(c, "/arbetsgivare/kollegor", {"email": email, "name": f"Kim {i}"})
+            assert sent.status_code == 303, email
+            shown = await c.get(sent.headers["location"])
+            pages.append(main_text(shown.text).replace(email, "ADRESS").replace(f"Kim {i}", "N"))
+        assert len(set(pages)) == 1  # same flash, same colleague list
+        assert "ADRESS är inbjuden" in pages[0] and "helt.ny@cafe.se" not in pages[0]
+    assert await User.filter(email__in=elsewhere).order_by("id").values() == accounts
+    assert await User.filter(employer_id=world.employer.id).count() == 2  # her and the invitee
+    # The new colleague is listed once she has signed in with her link.
+    invited = await User.get(email="helt.ny@cafe.se")
+    assert invited.employer_id == world.employer.id
+    await SignInToken.filter(user_id=invited.id).update(used_at=clock.now())
+    async with browser_for(world.employer_user) as c:
+        assert "helt.ny@cafe.se" in main_text((await c.get("/arbetsgivare/kollegor")).text)
 
 
 async def test_employer_pages_need_an_employer(world: World, browser_for):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tortoise import Tortoise
 
 from prao.app import create_app
 from prao.config import Settings
@@ -57,6 +58,28 @@ async def test_one_click_sign_in_as_a_demo_person(
     assert done.headers["location"] == "/oversikt"
 
 
+ADDRESS = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)|https?://([\w.-]+)")
+
+
+def reserved(host: str) -> bool:
+    host = host.lower().rstrip(".")
+    return any(host == d or host.endswith("." + d) for d in ("example.com", "invalid"))
+
+
+async def test_every_stored_address_is_on_a_reserved_domain(demo_world: list[User]):
+    """Every e-mail address and URL anywhere in the demo's rows, whatever the column."""
+    hosts: set[str] = set()
+    for model in Tortoise.apps["models"].values():
+        for row in await model.all().values():
+            for value in row.values():
+                for found in ADDRESS.finditer(value if isinstance(value, str) else str(value)):
+                    hosts.add(found.group(1) or found.group(2))
+    assert hosts, "the demo stores addresses"
+    assert sorted(h for h in hosts if not reserved(h)) == []
+    # The columns that hold addresses are all filled (so the walk above saw them).
+    assert await User.filter(email__isnull=True).count() == 0
+
+
 async def test_only_listed_demo_people_and_only_with_csrf(
     client: httpx.AsyncClient, demo_world: list[User]
 ):
@@ -76,12 +99,12 @@ async def test_outbox_shows_messages_newest_first_with_working_links(
 ):
     pupil = next(u for u in demo_world if u.role == Role.PUPIL)
     token = await token_of(client, "/logga-in")
-    await client.post("/logga-in", data={"email": "syv1@varberg.se", "csrf_token": token})
+    await client.post("/logga-in", data={"email": "syv1@varberg.example.com", "csrf_token": token})
     await client.post("/logga-in", data={"email": pupil.email, "csrf_token": token})
     page = await client.get("/utkorg")
     assert page.status_code == 200
     text = main_text(page.text)
-    assert text.index(pupil.email) < text.index("syv1@varberg.se")
+    assert text.index(pupil.email) < text.index("syv1@varberg.example.com")
     assert "Din inloggningslänk till Prao" in text
     assert "Väntar på att skickas" in text
     links = re.findall(r'<a href="(http://testserver/logga-in/[^"]+)"', page.text)
