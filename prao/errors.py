@@ -29,6 +29,7 @@ class ErrorCode(StrEnum):
     TOO_MANY_WISHES = "TOO_MANY_WISHES"
     DUPLICATE = "DUPLICATE"
     STALE_PROPOSAL = "STALE_PROPOSAL"
+    TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS"
 
 
 # Swedish first: these texts reach pupils unchanged, in the web pages and the API payloads.
@@ -55,6 +56,9 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.DUPLICATE: "Den finns redan med.",
     ErrorCode.STALE_PROPOSAL: (
         "Uppgifterna har ändrats sedan förslaget togs fram. Kör fördelningen igen."
+    ),
+    ErrorCode.TOO_MANY_REQUESTS: (
+        "Det har skickats för många e-postmeddelanden på kort tid. Vänta en stund och försök igen."
     ),
 }
 

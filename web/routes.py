@@ -8,7 +8,18 @@ from prao.config import Settings
 from web.coordinator_routes import coordinator_routes
 from web.employer_routes import employer_routes
 from web.errors import View, not_cached, with_error_pages
-from web.views import admin, allocation, api_docs, bookings, card, catalogue, demo, signin, start
+from web.views import (
+    admin,
+    admin_users,
+    allocation,
+    api_docs,
+    bookings,
+    card,
+    catalogue,
+    demo,
+    signin,
+    start,
+)
 
 
 def get(path: str, view: View) -> Route:
@@ -47,6 +58,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
     table += employer_routes()
     table += coordinator_routes()
     table += allocation.routes()
+    table += admin_users.routes()
     table += [
         get(admin.TOKENS, admin.tokens_page),
         post(admin.TOKENS, admin.create_token),

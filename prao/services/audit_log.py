@@ -47,6 +47,8 @@ ACTION_NAMES = {
     "revoke": "Återkallade",
     "upsert": "Läste in",
     "register_self_found": "Registrerade egenfunnen plats",
+    "deactivate": "Inaktiverade",
+    "end_sessions": "Loggade ut överallt",
 }
 OBJECT_NAMES = {
     "pupil": "elever",

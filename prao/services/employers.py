@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
-from prao import audit, orgnr, outbox, policy
+from prao import audit, orgnr, outbox, policy, throttle
 from prao.actor import Actor
 from prao.auth import SIGN_IN_PATH, issue_sign_in_token, request_sign_in_link
 from prao.config import Settings
@@ -70,7 +70,7 @@ async def _sign_up_errors(data: SignUp) -> tuple[list[DomainError], str | None]:
     return errors, number
 
 
-async def sign_up(data: SignUp, settings: Settings) -> Outcome[Employer | None]:
+async def sign_up(data: SignUp, settings: Settings, caller: str = "") -> Outcome[Employer | None]:
     """A new workplace and its first user, who gets a sign-in link.
 
     An address that already has an account gets a sign-in link instead, and the answer is the
@@ -83,8 +83,10 @@ async def sign_up(data: SignUp, settings: Settings) -> Outcome[Employer | None]:
     errors, number = await _sign_up_errors(data)
     if errors:
         return Outcome(errors=errors)
+    if refusal := await throttle.sign_up_refusal(data.contact_email, caller):
+        return Outcome(errors=[refusal])
     if await User.exists(email=data.contact_email):
-        await request_sign_in_link(data.contact_email, settings)
+        await request_sign_in_link(data.contact_email, settings, caller)
         return Outcome(value=None)
     async with in_transaction() as conn:
         employer = await Employer.create(
@@ -132,6 +134,8 @@ async def invite_supervisor(
         return Outcome(errors=[refusal])
     if len(name) > MAX_NAME:
         return Outcome.fail(ErrorCode.INVALID, "name", f"Högst {MAX_NAME} tecken.")
+    if refusal := await throttle.invite_refusal(email, actor.employer_id):
+        return Outcome(errors=[refusal])
     if await User.exists(email=email):
         return Outcome.fail(
             ErrorCode.INVALID, "email", "Det finns redan ett konto med den e-postadressen."
