@@ -7,9 +7,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from prao import clock, outbox
+from tortoise.expressions import F
+
+from prao import clock, outbox, throttle
 from prao.actor import ALL_PERMISSIONS, ANONYMOUS, Actor
 from prao.config import Settings
+from prao.errors import DomainError, ErrorCode
 from prao.jobs import jobs
 from prao.models import (
     ApiToken,
@@ -27,6 +30,18 @@ TOKEN_PREFIX = "prao_"
 SIGN_IN_PATH = "/logga-in/"
 LAST_USED_PRECISION = timedelta(minutes=1)
 READ_ONLY = frozenset({Permission.READ})
+# Sign-in links: a few per address and per caller (client address) in a quarter of an hour,
+# counted for unknown addresses too, so the answer does not tell who has an account.
+LINKS_PER_ADDRESS = 3
+LINKS_PER_CALLER = 10
+LINK_ALREADY_SENT = (
+    "Vi har redan skickat en inloggningslänk till den adressen. Titta i inkorgen och i "
+    "skräpposten, eller vänta en kvart och be om en ny länk."
+)
+LINKS_FROM_CALLER = (
+    "Det har begärts många inloggningslänkar från din anslutning på kort tid. "
+    "Vänta en kvart och försök igen."
+)
 
 
 def hash_secret(raw: str) -> str:
@@ -55,15 +70,25 @@ async def actor_for_user(user: User) -> Actor:
     )
 
 
-async def actor_for_user_id(user_id: int | None) -> Actor:
-    if user_id is None:
+async def actor_for_user_id(user_id: int | None, session_version: int = 0) -> Actor:
+    """The session's person, while the session is still valid: the user is active and her
+    session version is the one stamped at sign-in (one query; bumping it ends the session)."""
+    if not isinstance(user_id, int) or not isinstance(session_version, int):
         return ANONYMOUS
-    user = await User.get_or_none(id=user_id, is_active=True)
+    user = await User.get_or_none(id=user_id, is_active=True, session_version=session_version)
     return ANONYMOUS if user is None else await actor_for_user(user)
 
 
+async def end_sessions(user_id: int) -> None:
+    """Every session of the user ends at once, on every device (sign-out, deactivation,
+    "logga ut överallt"): the version stamped into them no longer matches."""
+    await User.filter(id=user_id).update(session_version=F("session_version") + 1)
+
+
 async def issue_sign_in_token(user: User, settings: Settings) -> str:
+    """A new link; the user's older unused links stop working (only the newest is good)."""
     raw = secrets.token_urlsafe(32)
+    await SignInToken.filter(user_id=user.id, used_at__isnull=True).update(used_at=clock.now())
     await SignInToken.create(
         user_id=user.id,
         token_hash=hash_secret(raw),
@@ -72,11 +97,22 @@ async def issue_sign_in_token(user: User, settings: Settings) -> str:
     return raw
 
 
-async def request_sign_in_link(email: str, settings: Settings) -> None:
-    """E-mail a link if the address belongs to someone; say nothing either way (no enumeration)."""
-    user = await User.get_or_none(email=email.strip().lower(), is_active=True)
+async def request_sign_in_link(
+    email: str, settings: Settings, caller: str = ""
+) -> DomainError | None:
+    """E-mail a link if the address belongs to someone; say nothing either way (no enumeration).
+    Refused (no mail) when the address or the caller has asked too often lately."""
+    email = email.strip().lower()
+    rules = [throttle.rule("sign-in:address", email, LINKS_PER_ADDRESS, throttle.QUARTER)]
+    if caller:
+        rules.append(throttle.rule("sign-in:caller", caller, LINKS_PER_CALLER, throttle.QUARTER))
+    refused = await throttle.check(*rules)
+    if refused is not None:
+        why = LINK_ALREADY_SENT if refused is rules[0] else LINKS_FROM_CALLER
+        return DomainError.of(ErrorCode.TOO_MANY_REQUESTS, "email", why)
+    user = await User.get_or_none(email=email, is_active=True)
     if user is None:
-        return
+        return None
     raw = await issue_sign_in_token(user, settings)
     message = await outbox.sign_in_link(
         email=user.email,
@@ -84,6 +120,7 @@ async def request_sign_in_link(email: str, settings: Settings) -> None:
         minutes=settings.sign_in_link_minutes,
     )
     await jobs.deliver([message.id])
+    return None
 
 
 async def redeem_sign_in_token(raw: str) -> User | None:

@@ -30,6 +30,7 @@ class ErrorCode(StrEnum):
     DUPLICATE = "DUPLICATE"
     STALE_PROPOSAL = "STALE_PROPOSAL"
     EMPLOYER_NOT_APPROVED = "EMPLOYER_NOT_APPROVED"
+    TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS"
 
 
 # Swedish first: these texts reach pupils unchanged, in the web pages and the API payloads.
@@ -58,6 +59,9 @@ MESSAGES: dict[ErrorCode, str] = {
         "Uppgifterna har ändrats sedan förslaget togs fram. Kör fördelningen igen."
     ),
     ErrorCode.EMPLOYER_NOT_APPROVED: "Arbetsplatsen är inte godkänd av kommunen än.",
+    ErrorCode.TOO_MANY_REQUESTS: (
+        "Det har skickats för många e-postmeddelanden på kort tid. Vänta en stund och försök igen."
+    ),
 }
 
 

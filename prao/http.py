@@ -10,9 +10,10 @@ from functools import lru_cache
 from starlette.requests import HTTPConnection
 
 from prao.actor import ANONYMOUS, Actor
-from prao.auth import TokenRefusal, actor_for_user_id, authenticate_bearer
+from prao.auth import TokenRefusal, actor_for_user_id, authenticate_bearer, end_sessions
 
 SESSION_USER = "user_id"
+SESSION_VERSION = "session_version"
 SESSION_CSRF = "csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
@@ -82,7 +83,13 @@ async def request_actor(conn: HTTPConnection) -> Actor:
         return found
     if "session" not in conn.scope:
         return ANONYMOUS
-    return await actor_for_user_id(conn.session.get(SESSION_USER))
+    user_id = conn.session.get(SESSION_USER)
+    if user_id is None:
+        return ANONYMOUS
+    actor = await actor_for_user_id(user_id, conn.session.get(SESSION_VERSION, 0))
+    if actor.is_anonymous:
+        conn.session.clear()  # signed out elsewhere or deactivated: drop the dead cookie
+    return actor
 
 
 def csrf_token(conn: HTTPConnection) -> str:
@@ -98,11 +105,17 @@ def csrf_ok(conn: HTTPConnection, submitted: str | None) -> bool:
     return bool(expected and submitted and hmac.compare_digest(str(expected), submitted))
 
 
-def sign_in(conn: HTTPConnection, user_id: int) -> None:
+def sign_in(conn: HTTPConnection, user_id: int, session_version: int) -> None:
     conn.session.clear()  # a fresh session on sign-in: no fixation
     conn.session[SESSION_USER] = user_id
+    conn.session[SESSION_VERSION] = session_version
     csrf_token(conn)
 
 
-def sign_out(conn: HTTPConnection) -> None:
+async def sign_out(conn: HTTPConnection) -> None:
+    """Ends the session on the server too, so a copy of the cookie stops working at once.
+    The session version is per person, so her sessions on other devices end as well."""
+    user_id = conn.session.get(SESSION_USER)
+    if isinstance(user_id, int):
+        await end_sessions(user_id)
     conn.session.clear()

@@ -15,6 +15,7 @@ from tortoise.connection import get_connection
 from prao.db import migrate, tortoise_config  # noqa: F401 (re-exported for tests)
 
 TABLES = [
+    "mail_throttle",
     "class_list_import",
     "allocation_run",
     "wish",

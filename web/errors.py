@@ -31,6 +31,7 @@ STATUS_FOR_CODE: dict[ErrorCode, int] = {
     ErrorCode.LINK_USED: 410,
     ErrorCode.LINK_EXPIRED: 410,
     ErrorCode.EMPLOYER_NOT_APPROVED: 409,
+    ErrorCode.TOO_MANY_REQUESTS: 429,
 }
 
 TITLES = {
@@ -40,6 +41,7 @@ TITLES = {
     405: "Det går inte att göra så här",
     409: "Det gick inte",
     422: "Det gick inte",
+    429: "Vänta en stund",
     500: "Något gick fel hos oss",
 }
 

@@ -11,6 +11,7 @@ from web.errors import View, not_cached, with_error_pages
 from web.views import (
     admin,
     admin_employers,
+    admin_users,
     allocation,
     api_docs,
     bookings,
@@ -58,6 +59,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
     table += employer_routes()
     table += coordinator_routes()
     table += allocation.routes()
+    table += admin_users.routes()
     table += [
         get(admin.TOKENS, admin.tokens_page),
         post(admin.TOKENS, admin.create_token),

@@ -7,7 +7,7 @@ from typing import Any
 
 from arq import Retry
 
-from prao import clock
+from prao import clock, throttle
 from prao.jobs import enqueue_deliveries
 from prao.services.decisions import flag_stale_pending
 from prao.services.delivery import (
@@ -51,3 +51,7 @@ async def placement_reminders_job(ctx: dict[str, Any]) -> int:
 
 async def flag_stale_pending_job(ctx: dict[str, Any]) -> int:
     return await flag_stale_pending(clock.now(), ctx["settings"].pending_flag_days)
+
+
+async def prune_mail_throttle_job(ctx: dict[str, Any]) -> int:
+    return await throttle.prune(clock.now())

@@ -17,6 +17,7 @@ from workers.mail import (
     deliver_message_job,
     flag_stale_pending_job,
     placement_reminders_job,
+    prune_mail_throttle_job,
     retry_base_seconds,
     sweep_outbox_job,
 )
@@ -46,6 +47,7 @@ CRON_JOBS = [
     cron(sweep_outbox_job, name="sweep_outbox", second=0, run_at_startup=True, keep_result=0),
     cron(placement_reminders_job, name="placement_reminders", minute=7, second=30),
     cron(flag_stale_pending_job, name="flag_stale_pending", minute=17, second=30),
+    cron(prune_mail_throttle_job, name="prune_mail_throttle", minute=27, second=30),
 ]
 
 

@@ -48,6 +48,8 @@ ACTION_NAMES = {
     "upsert": "Läste in",
     "register_self_found": "Registrerade egenfunnen plats",
     "lift_protection": "Tog bort skyddad identitet för",
+    "deactivate": "Inaktiverade",
+    "end_sessions": "Loggade ut överallt",
 }
 OBJECT_NAMES = {
     "pupil": "elever",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from prao import audit, orgnr, outbox, policy
+from prao import audit, orgnr, outbox, policy, throttle
 from prao.actor import Actor
 from prao.auth import SIGN_IN_PATH, issue_sign_in_token, request_sign_in_link
 from prao.config import Settings
@@ -82,7 +82,7 @@ async def _sign_up_errors(data: SignUp) -> tuple[list[DomainError], str | None]:
     return errors, number
 
 
-async def sign_up(data: SignUp, settings: Settings) -> Outcome[Employer | None]:
+async def sign_up(data: SignUp, settings: Settings, caller: str = "") -> Outcome[Employer | None]:
     """A new workplace, pending the organiser's vetting, and its first user, who gets a
     sign-in link. An organisation number has one account per organiser.
 
@@ -96,13 +96,15 @@ async def sign_up(data: SignUp, settings: Settings) -> Outcome[Employer | None]:
     errors, number = await _sign_up_errors(data)
     if errors:
         return Outcome(errors=errors)
+    if refusal := await throttle.sign_up_refusal(data.contact_email, caller):
+        return Outcome(errors=[refusal])
     assert number is not None
     # Before the known-address answer: an existing account for the number is no secret, and
     # nothing may be mailed to the new address.
     if await Employer.exists(organiser_id=data.organiser_id, org_number=number):
         return Outcome(errors=[org_number_taken(number)])
     if await User.exists(email=data.contact_email):
-        await request_sign_in_link(data.contact_email, settings)
+        await request_sign_in_link(data.contact_email, settings, caller)
         return Outcome(value=None)
     try:
         async with in_transaction() as conn:
@@ -166,6 +168,8 @@ async def invite_supervisor(
         return Outcome(errors=[refusal])
     if len(name) > MAX_NAME:
         return Outcome.fail(ErrorCode.INVALID, "name", f"Högst {MAX_NAME} tecken.")
+    if refusal := await throttle.invite_refusal(email, actor.employer_id):
+        return Outcome(errors=[refusal])
     existing = await User.get_or_none(email=email)
     if existing is not None and existing.employer_id == actor.employer_id:
         return Outcome.fail(ErrorCode.INVALID, "email", "Personen är redan er kollega i Prao.")

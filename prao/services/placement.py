@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from prao import audit, clock, outbox, policy
+from prao import audit, clock, outbox, policy, throttle
 from prao.actor import Actor
 from prao.errors import DomainError, ErrorCode, Outcome, Refused
 from prao.jobs import jobs
@@ -278,8 +278,12 @@ async def reminder_addresses(pupils: list[Pupil]) -> dict[int, str]:
     return {p.id: address for p in pupils if (address := p.email or accounts.get(p.id))}
 
 
+ALREADY_REMINDED = "Eleverna utan plats har redan fått en påminnelse i dag. Försök igen i morgon."
+
+
 async def remind_unplaced(actor: Actor, period_id: int) -> Outcome[int]:
-    """One outbox message per unplaced pupil with an e-mail address; returns how many."""
+    """One outbox message per unplaced pupil with an e-mail address who has not had one in the
+    last day; returns how many. Refused when every one of them has had one."""
     if refusal := policy.lacks_write(actor):
         return Outcome(errors=[refusal])
     found = await period_overview(actor, period_id)
@@ -289,20 +293,29 @@ async def remind_unplaced(actor: Actor, period_id: int) -> Outcome[int]:
     unplaced = [line.pupil for line in found.value.unplaced]
     addresses = await reminder_addresses(unplaced)
     closes = f"{clock.local(period.booking_closes_at):%Y-%m-%d %H:%M}"
+    reachable = [p for p in unplaced if p.id in addresses]
+    messages: list[OutboxMessage] = []
     async with in_transaction() as conn:
-        messages = [
-            await outbox.unplaced_reminder(
-                email=addresses[p.id],
-                first_name=p.first_name,
-                period_name=period.name,
-                closes=closes,
-                connection=conn,
+        for p in sorted(reachable, key=lambda p: p.id):  # locks in key order
+            # Once a day per pupil, however often (or with how many aliases) it is asked for.
+            if not await throttle.allow(
+                throttle.rule("unplaced-reminder:pupil", p.id, 1, throttle.DAY), connection=conn
+            ):
+                continue
+            messages.append(
+                await outbox.unplaced_reminder(
+                    email=addresses[p.id],
+                    first_name=p.first_name,
+                    period_name=period.name,
+                    closes=closes,
+                    connection=conn,
+                )
             )
-            for p in unplaced
-            if p.id in addresses
-        ]
-        await audit.record(
-            actor, "remind", "pupil", len(messages), connection=conn, period_id=period.id
-        )
+        if messages:
+            await audit.record(
+                actor, "remind", "pupil", len(messages), connection=conn, period_id=period.id
+            )
+    if reachable and not messages:
+        return Outcome.fail(ErrorCode.TOO_MANY_REQUESTS, None, ALREADY_REMINDED)
     await jobs.deliver([m.id for m in messages])
     return Outcome(value=len(messages))

@@ -274,10 +274,12 @@ REFUSALS: list[tuple[Callable[[Callers], Awaitable[Request]], ErrorCode, str | N
 
 def test_every_error_code_is_reached() -> None:
     from tests.allocation.test_graphql import ALLOCATION_CODES
+    from tests.coordinator.test_graphql import THROTTLE_CODES
     from tests.coordinator.test_wishes_api import WISH_CODES
     from tests.employers.test_graphql import EMPLOYER_CODES
 
     reached = {code for _, code, _ in REFUSALS} | EMPLOYER_CODES | WISH_CODES | ALLOCATION_CODES
+    reached |= THROTTLE_CODES
     assert reached == set(ErrorCode)
 
 

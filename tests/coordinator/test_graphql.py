@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from prao import clock
+from prao.errors import ErrorCode
 from prao.models import (
     AuditEvent,
     Booking,
@@ -383,6 +384,34 @@ async def test_reminders_go_to_the_unplaced_with_an_address(world: World, as_use
     assert result == {"sent": 1, "errors": []}
     sent = await OutboxMessage.filter(kind="unplaced_reminder").values_list("to_address", flat=True)
     assert len(sent) == before + 1 and "alva@example.se" in sent
+
+
+THROTTLE_CODES = {ErrorCode.TOO_MANY_REQUESTS}
+
+
+async def test_ten_aliases_remind_each_pupil_once_and_then_say_so(world: World, as_user) -> None:
+    await factories.pupil(world.school_a, first_name="Ida", email="ida@example.se")
+    coordinator = await as_user(world.coordinator_a)
+    period = gid("Period", world.period_a.id)
+    fields = " ".join(
+        f'r{i}: sendUnplacedReminders(input: {{periodId: "{period}"}}) '
+        "{ sent errors { code message } }"
+        for i in range(10)
+    )
+    data = await coordinator.data(f"mutation {{ {fields} }}")
+    assert data["r0"] == {"sent": 2, "errors": []}
+    for i in range(1, 10):
+        assert data[f"r{i}"]["sent"] == 0
+        [error] = data[f"r{i}"]["errors"]
+        assert error["code"] == "TOO_MANY_REQUESTS"
+        assert "redan fått en påminnelse" in error["message"]
+    sent = await OutboxMessage.filter(kind="unplaced_reminder").values_list("to_address", flat=True)
+    assert sorted(sent) == ["alva@example.se", "ida@example.se"]
+    # A pupil added later is still reminded; the others are not again.
+    await factories.pupil(world.school_a, first_name="Ola", email="ola@example.se")
+    again = await coordinator.data(REMIND, {"input": {"periodId": period}})
+    assert again["sendUnplacedReminders"] == {"sent": 1, "errors": []}
+    assert await OutboxMessage.filter(kind="unplaced_reminder").count() == 3
 
 
 async def test_reminders_refused_for_others(world: World, as_user, as_token, anonymous) -> None:

@@ -176,3 +176,14 @@ async def test_pupil_wishes_pages(world: World, browser_for) -> None:
         assert await Wish.filter(pupil_id=world.pupil_a.id).values_list("rank", "slot_id") == [
             (1, second.id)
         ]
+
+
+async def test_reminding_the_unplaced_twice_a_day_mails_once(world: World, browser_for) -> None:
+    path = f"/oversikt/perioder/{world.period_a.id}/paminn"
+    async with browser_for(world.coordinator_a) as c:
+        token = await token_of(c, path)
+        assert (await c.post(path, data={"csrf_token": token})).status_code == 303
+        again = await c.post(path, data={"csrf_token": token})
+        assert again.status_code == 429
+        assert "redan fått en påminnelse i dag" in main_text(again.text)
+    assert await OutboxMessage.filter(kind="unplaced_reminder").count() == 1  # Alva

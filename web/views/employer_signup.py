@@ -5,7 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from prao.errors import DomainError
+from prao.errors import DomainError, ErrorCode
+from prao.http import client_address
 from prao.services import employers
 from web.access import current_actor, redirect, start_path
 from web.errors import csrf_refused
@@ -52,9 +53,12 @@ async def signup(request: Request) -> Response:
         contact_email=text_field(form, "contactEmail"),
         contact_name=text_field(form, "contactName"),
     )
-    outcome = await employers.sign_up(data, request.app.state.settings)
+    outcome = await employers.sign_up(
+        data, request.app.state.settings, caller=client_address(request)
+    )
     if not outcome.ok:
-        return await _page(request, data, outcome.errors, 422)
+        status = 429 if any(e.code is ErrorCode.TOO_MANY_REQUESTS for e in outcome.errors) else 422
+        return await _page(request, data, outcome.errors, status)
     # The same page whether the address was new or already had an account.
     context = {"title": "Kolla din e-post", "nav": "registrera", "email": data.contact_email}
     return render(request, "employer_signup_sent.html", context, actor=None)

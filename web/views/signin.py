@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from prao.auth import redeem_sign_in_token, request_sign_in_link
-from prao.http import sign_in, sign_out
+from prao.http import client_address, sign_in, sign_out
 from prao.models import User
 from web.access import current_actor, redirect, start_path
 from web.errors import csrf_refused
@@ -35,7 +35,11 @@ async def send_link(request: Request) -> Response:
     if error:
         return _form_page(request, email=email, error=error, status=422)
     # The same answer whether or not the address is known: no one learns who has an account.
-    await request_sign_in_link(email, request.app.state.settings)
+    refused = await request_sign_in_link(
+        email, request.app.state.settings, caller=client_address(request)
+    )
+    if refused is not None:
+        return _form_page(request, email=email, error=refused.message, status=429)
     context = {"title": "Kolla din e-post", "nav": "logga-in", "email": email}
     return render(request, "sign_in_sent.html", context, actor=None)
 
@@ -57,7 +61,7 @@ async def redeem_link(request: Request) -> Response:
 
 
 def signed_in(request: Request, user: User) -> Response:
-    sign_in(request, user.id)
+    sign_in(request, user.id, user.session_version)
     set_flash(request, f"Välkommen, {user.name or user.email}! Du är inloggad.")
     return redirect(start_path(user.role))
 
@@ -65,6 +69,6 @@ def signed_in(request: Request, user: User) -> Response:
 async def sign_out_view(request: Request) -> Response:
     if await checked_form(request) is None:
         return csrf_refused(request, await current_actor(request))
-    sign_out(request)
-    set_flash(request, "Du är utloggad.")
+    await sign_out(request)
+    set_flash(request, "Du är utloggad på alla enheter.")
     return redirect("/")
