@@ -14,7 +14,6 @@ from datetime import timedelta
 from typing import Any
 
 from graphql import (
-    GraphQLArgument,
     GraphQLEnumType,
     GraphQLField,
     GraphQLInputObjectType,
@@ -46,6 +45,13 @@ ID_TYPES = {
     "period": "Period",
     "school": "School",
     "run": "AllocationRun",
+}
+TEXTS: dict[str, str | None] = {
+    "after": None,
+    "before": None,
+    "daystartsat": "08:00",
+    "dayendsat": "14:00",
+    "externalid": "ext-ny-1",
 }
 Path = tuple[str | int, ...]
 
@@ -100,17 +106,9 @@ class Valid:
             return (now + timedelta(days=days.get(key, -1))).replace(tzinfo=None).isoformat()
         if t.name == "Boolean":
             return key in ("dryrun", "visibletoall")
-        if key in ("after", "before"):
-            return None
         if "mail" in key:
             return f"{key}@example.se"
-        if key == "daystartsat":
-            return "08:00"
-        if key == "dayendsat":
-            return "14:00"
-        if key == "externalid":
-            return "ext-ny-1"
-        return "Bagare"
+        return TEXTS.get(key, "Bagare")
 
     def value(self, name: str, t: GraphQLInputType) -> Any:
         if isinstance(t, GraphQLNonNull):

@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
-import pytest
 from starlette.routing import Route
 
 from prao.auth import create_api_token
@@ -78,24 +77,24 @@ class FormParser(HTMLParser):
                 multipart="multipart" in a.get("enctype", ""),
             )
             self.forms.append(self._form)
-        if self._form is None or not a.get("name"):
-            return
-        name = a["name"]
-        if tag == "input":
-            kind = a.get("type", "text")
-            if kind == "file":
-                self._form.files.append(name)
-            elif kind in ("checkbox", "radio"):
-                if "checked" in a:
-                    self._form.fields.append((name, a.get("value", "on")))
-            elif kind not in ("submit", "button", "reset"):
-                self._form.fields.append((name, a.get("value", "")))
+        if self._form is not None and a.get("name"):
+            self._field(self._form, tag, a["name"], a)
+
+    def _field(self, form: Form, tag: str, name: str, a: dict[str, str]) -> None:
+        kind = a.get("type", "text")
+        if tag == "input" and kind == "file":
+            form.files.append(name)
+        elif tag == "input" and kind in ("checkbox", "radio"):
+            if "checked" in a:
+                form.fields.append((name, a.get("value", "on")))
+        elif tag == "input" and kind not in ("submit", "button", "reset"):
+            form.fields.append((name, a.get("value", "")))
         elif tag == "select":
             self._select, self._select_value = name, None
         elif tag == "textarea":
             self._textarea, self._text = name, ""
         elif tag == "button" and a.get("value"):
-            self._form.fields.append((name, a["value"]))
+            form.fields.append((name, a["value"]))
 
     def handle_data(self, data: str) -> None:
         if self._textarea is not None:
@@ -228,104 +227,105 @@ def _persona_user(world: World, persona: str) -> User | None:
     }[persona]
 
 
-async def _sweep_persona(sweep: Sweep, client: httpx.AsyncClient, persona: str) -> int:
-    csrf = ""
-    gets = [r for r in sweep.routes if "GET" in (r.methods or ())]
-    forms: dict[tuple[str, frozenset[str]], tuple[Route, Form]] = {}
-    names = query_names()
+@dataclass
+class Browser:
+    sweep: Sweep
+    client: httpx.AsyncClient
+    persona: str
+    csrf: str = ""
+    query_names: set[str] = field(default_factory=query_names)
+    forms: dict[tuple[str, frozenset[str]], tuple[Route, Form]] = field(default_factory=dict)
 
-    # The pages with valid ids: their forms and links, and the session's CSRF token.
-    for route in gets:
-        url = sweep.fill(route)
-        page = await sweep.send(client, persona, route, "GET", url, "page", "valid")
-        if "text/html" not in page.headers.get("content-type", ""):
-            continue
-        parsed = parse_page(url, page.text)
+    async def send(
+        self, route: Route, method: str, url: str, where: str, label: str, **kwargs: Any
+    ) -> httpx.Response:
+        return await self.sweep.send(
+            self.client, self.persona, route, method, url, where, label, **kwargs
+        )
+
+    async def discover(self) -> None:
+        """The pages with valid ids: their forms and links, and the session's CSRF token."""
+        for route in self.sweep.routes:
+            if "GET" not in (route.methods or ()):
+                continue
+            url = self.sweep.fill(route)
+            page = await self.send(route, "GET", url, "page", "valid")
+            if "text/html" in page.headers.get("content-type", ""):
+                self._read(parse_page(url, page.text))
+
+    def _read(self, parsed: FormParser) -> None:
         for form in parsed.forms:
-            path = urlsplit(form.action).path
-            target = sweep.route_of(path, form.method)
+            form.action = urlsplit(form.action).path
+            target = self.sweep.route_of(form.action, form.method)
             if target is None or target.path in SESSION_ROUTES:
                 continue
-            for name, value in form.fields:
-                if name == "csrf_token":
-                    csrf = value
+            self.csrf = dict(form.fields).get("csrf_token", self.csrf)
             key = (target.path, frozenset(n for n, _ in form.fields) | set(form.files))
-            form.action = path
-            forms.setdefault(key, (target, form))
+            self.forms.setdefault(key, (target, form))
         for link in parsed.links:
-            names |= {p.split("=")[0] for p in urlsplit(link).query.split("&") if "=" in p}
+            query = urlsplit(link).query
+            self.query_names |= {p.split("=")[0] for p in query.split("&") if "=" in p}
 
-    # Hostile path segments, and every query parameter at once with one hostile value.
-    for route in sweep.routes:
-        for method in ("GET", "POST"):
-            if method not in (route.methods or ()) or (
-                method == "POST" and route.path == "/logga-ut"
-            ):
-                continue
-            extra: dict[str, Any] = {"data": {"csrf_token": csrf}} if method == "POST" else {}
-            for param, convertor in route.param_convertors.items():
-                values = hostile.PATH_INTS if "0-9" in convertor.regex else PATH_TEXT
-                for label, value in values.items():
-                    url = sweep.fill(route, **{param: value})
-                    await sweep.send(client, persona, route, method, url, param, label, **extra)
-            if method == "GET":
-                for label, value in hostile_form_values(in_url=True):
-                    query = urlencode([(name, value) for name in sorted(names)])
-                    url = f"{sweep.fill(route)}?{query}"
-                    await sweep.send(client, persona, route, "GET", url, "query", label)
+    async def paths_and_queries(self) -> None:
+        """Hostile path segments; every query parameter at once with one hostile value."""
+        for route in self.sweep.routes:
+            for method in sorted({"GET", "POST"} & set(route.methods or ())):
+                if method == "POST" and route.path == "/logga-ut":
+                    continue
+                extra: dict[str, Any] = (
+                    {"data": {"csrf_token": self.csrf}} if method == "POST" else {}
+                )
+                for param, convertor in route.param_convertors.items():
+                    values = hostile.PATH_INTS if "0-9" in convertor.regex else PATH_TEXT
+                    for label, value in values.items():
+                        url = self.sweep.fill(route, **{param: value})
+                        await self.send(route, method, url, param, label, **extra)
+                if method == "GET":
+                    for label, text in hostile_form_values(in_url=True):
+                        query = urlencode([(name, text) for name in sorted(self.query_names)])
+                        await self.send(
+                            route, "GET", f"{self.sweep.fill(route)}?{query}", "query", label
+                        )
 
-    # Each field of each form, one hostile value at a time.
-    for target, form in forms.values():
-        url = form.action
-        if form.method == "GET":
+    async def form_fields(self) -> None:
+        """Each field of each form, one hostile value at a time, the rest as the page had it."""
+        for target, form in self.forms.values():
             for index, (name, _) in enumerate(form.fields):
-                for label, value in hostile_form_values(in_url=True):
+                if name == "csrf_token":
+                    continue
+                for label, value in hostile_form_values(in_url=form.method == "GET"):
                     pairs: list[tuple[str, str | bytes]] = list(form.fields)
                     pairs[index] = (name, value)
-                    await sweep.send(
-                        client, persona, target, "GET", f"{url}?{urlencode(pairs)}", name, label
+                    await self._submit(target, form, name, label, pairs, {})
+            for file_field in form.files:
+                for label, filename in hostile.TEXT.items():
+                    files = {file_field: (filename, CSV, "text/csv")}
+                    await self._submit(
+                        target, form, f"{file_field}.filename", label, list(form.fields), files
                     )
-            continue
-        for index, (name, _) in enumerate(form.fields):
-            if name == "csrf_token":
-                continue
-            for label, value in hostile_form_values():
-                pairs = list(form.fields)
-                pairs[index] = (name, value)
-                if form.multipart:
-                    files = {f: ("8a.csv", CSV, "text/csv") for f in form.files}
-                    data = {k: v for k, v in pairs}
-                    await sweep.send(
-                        client, persona, target, "POST", url, name, label, data=data, files=files
-                    )
-                else:
-                    headers = {"content-type": "application/x-www-form-urlencoded"}
-                    await sweep.send(
-                        client,
-                        persona,
-                        target,
-                        "POST",
-                        url,
-                        name,
-                        label,
-                        content=form_body(pairs),
-                        headers=headers,
-                    )
-        for file_field in form.files:
-            for label, value in hostile.TEXT.items():
-                files = {file_field: (value, CSV, "text/csv")}
-                await sweep.send(
-                    client,
-                    persona,
-                    target,
-                    "POST",
-                    url,
-                    f"{file_field}.filename",
-                    label,
-                    data=dict(form.fields),
-                    files=files,
-                )
-    return len(forms)
+
+    async def _submit(
+        self,
+        target: Route,
+        form: Form,
+        where: str,
+        label: str,
+        pairs: list[tuple[str, str | bytes]],
+        files: dict[str, Any],
+    ) -> None:
+        if form.method == "GET":
+            url = f"{form.action}?{urlencode(pairs)}"
+            await self.send(target, "GET", url, where, label)
+        elif form.multipart:
+            files = files or {f: ("8a.csv", CSV, "text/csv") for f in form.files}
+            await self.send(
+                target, "POST", form.action, where, label, data=dict(pairs), files=files
+            )
+        else:
+            headers = {"content-type": "application/x-www-form-urlencoded"}
+            await self.send(
+                target, "POST", form.action, where, label, content=form_body(pairs), headers=headers
+            )
 
 
 async def test_no_web_route_answers_hostile_input_with_a_server_error(
@@ -338,7 +338,11 @@ async def test_no_web_route_answers_hostile_input_with_a_server_error(
     swept_forms = {}
     for persona in PERSONAS:
         async with browser_for(_persona_user(world, persona)) as client:
-            swept_forms[persona] = await _sweep_persona(sweep, client, persona)
+            browser = Browser(sweep, client, persona)
+            await browser.discover()
+            await browser.paths_and_queries()
+            await browser.form_fields()
+            swept_forms[persona] = len(browser.forms)
     assert not sweep.failures, f"{len(sweep.failures)} of {sweep.sent}:\n" + "\n".join(
         map(str, sweep.failures)
     )
