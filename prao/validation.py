@@ -17,6 +17,7 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 
 from prao.config import TIMEZONE
+from prao.errors import DomainError, ErrorCode
 
 MAX_ID = 2**31 - 1  # primary keys are 32-bit integers on PostgreSQL
 EARLIEST_DAY = date(2000, 1, 1)
@@ -51,6 +52,16 @@ def column_length(model: type[Model], name: str) -> int:
 
 def has_bad_characters(value: str) -> bool:
     return _UNSTORABLE.search(value) is not None
+
+
+def character_errors(values: Mapping[str, str | None]) -> list[DomainError]:
+    """INVALID for each field (by its input name) holding NUL or a lone surrogate: refused,
+    not silently changed, where a person typed the text."""
+    return [
+        DomainError.of(ErrorCode.INVALID, name, BAD_CHARACTERS)
+        for name, value in values.items()
+        if value and has_bad_characters(value)
+    ]
 
 
 def clean_text(value: str | None, max_length: int | None = None) -> str:

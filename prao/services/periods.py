@@ -11,7 +11,14 @@ from prao.actor import Actor
 from prao.config import TIMEZONE
 from prao.errors import DomainError, ErrorCode, Outcome
 from prao.models import AllocationPolicy, Period, PeriodMode, Role
-from prao.validation import DAY_OUT_OF_RANGE, clean_text, day_problem, moment_in_range, valid_id
+from prao.validation import (
+    DAY_OUT_OF_RANGE,
+    character_errors,
+    clean_text,
+    day_problem,
+    moment_in_range,
+    valid_id,
+)
 
 MAX_NAME_LENGTH = 200
 MIN_YEAR_GROUP, MAX_YEAR_GROUP = 1, 10
@@ -102,12 +109,22 @@ def _midnight(day: date) -> datetime:
 
 def validate(draft: PeriodDraft) -> list[DomainError]:
     """Every rule on a period, each error beside the field a person would correct."""
-    errors: list[DomainError] = []
+    errors = character_errors({"name": draft.name})
     draft.name = clean_text(draft.name)
-    if not draft.name:
+    if errors:
+        pass  # the name is refused as typed; its other rules would only repeat it
+    elif not draft.name:
         errors.append(_err("name", "Ge perioden ett namn."))
     elif len(draft.name) > MAX_NAME_LENGTH:
         errors.append(_err("name", "Namnet är för långt (högst 200 tecken)."))
+    errors += _date_errors(draft) + _window_errors(draft)
+    if draft.max_wishes is None or not MIN_WISHES <= draft.max_wishes <= MAX_WISHES:
+        errors.append(_err("maxWishes", "Antalet önskemål ska vara mellan 1 och 10."))
+    return errors
+
+
+def _date_errors(draft: PeriodDraft) -> list[DomainError]:
+    errors: list[DomainError] = []
     if draft.year_group is None or not MIN_YEAR_GROUP <= draft.year_group <= MAX_YEAR_GROUP:
         errors.append(_err("yearGroup", "Årskursen ska vara mellan 1 och 10."))
     if draft.start_date is None:
@@ -119,9 +136,6 @@ def validate(draft: PeriodDraft) -> list[DomainError]:
     for day, field in ((draft.start_date, "startDate"), (draft.end_date, "endDate")):
         if problem := day_problem(day):
             errors.append(_err(field, problem))
-    errors += _window_errors(draft)
-    if draft.max_wishes is None or not MIN_WISHES <= draft.max_wishes <= MAX_WISHES:
-        errors.append(_err("maxWishes", "Antalet önskemål ska vara mellan 1 och 10."))
     return errors
 
 
