@@ -61,9 +61,10 @@ class SlotFilter:
 
     def to_domain(self) -> catalogue.SlotFilter:
         return catalogue.SlotFilter(
-            text=clean(self.text),
-            trade=clean(self.trade),
-            city=clean(self.city),
+            # Left as sent: the domain decides what a value no column can hold matches.
+            text=self.text or "",
+            trade=self.trade or "",
+            city=self.city or "",
             date_from=self.date_from,
             date_to=self.date_to,
             available_only=bool(self.available_only),
@@ -101,7 +102,7 @@ class PupilFilter:
 
     def to_domain(self) -> lookup.PupilFilter:
         return lookup.PupilFilter(
-            text=clean(self.text),
-            class_name=clean(self.class_name),
+            text=self.text or "",
+            class_name=self.class_name or "",
             school_id=_id_of(self.school_id, "School", "schoolId"),
         )

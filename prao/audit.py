@@ -9,6 +9,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from prao.actor import Actor
 from prao.models import AuditEvent
+from prao.validation import safe_detail
 
 # Set for each HTTP request by the app (prao.app.ClientAddress), read when an event is written.
 client: ContextVar[str] = ContextVar("audit_client", default="")
@@ -31,7 +32,7 @@ async def record(
         action=action,
         object_type=object_type,
         object_count=count,
-        detail=detail,
+        detail=safe_detail(detail),  # free text may carry NUL, which jsonb refuses
         client=client.get(),
         using_db=connection,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from prao.errors import DomainError, ErrorCode
+from prao.validation import day_problem
 
 MAX_WORK_MINUTES = 7 * 60
 NIGHT_STARTS = 20 * 60  # no work from 20:00 …
@@ -87,6 +88,8 @@ def dates_errors(start: date | None, end: date | None) -> list[DomainError]:
     for value, field in ((start, "startDate"), (end, "endDate")):
         if value is None:
             errors.append(DomainError.of(ErrorCode.INVALID, field, "Skriv datumet som ÅÅÅÅ-MM-DD."))
+        elif problem := day_problem(value):
+            errors.append(DomainError.of(ErrorCode.INVALID, field, problem))
     if start is not None and end is not None and end < start:
         errors.append(
             DomainError.of(

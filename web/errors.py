@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from prao.actor import Actor
 from prao.errors import DomainError, ErrorCode
+from prao.validation import valid_id
 from web.access import current_actor
 from web.templating import render
 
@@ -86,6 +87,8 @@ def with_error_pages(view: View) -> View:
 
     @functools.wraps(view)
     async def endpoint(request: Request) -> Response:
+        if not ids_in_range(request.path_params):
+            return error_page(request, 404, None, await _actor_or_none(request))
         try:
             return await view(request)
         except HTTPException as exc:
@@ -108,6 +111,11 @@ def not_cached(view: View) -> View:
         return response
 
     return endpoint
+
+
+def ids_in_range(path_params: dict[str, object]) -> bool:
+    """An `{x:int}` segment too large for a key (or 0) names no page: 404, not a database error."""
+    return all(valid_id(v) for v in path_params.values() if isinstance(v, int))
 
 
 async def _actor_or_none(request: Request) -> Actor | None:

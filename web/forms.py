@@ -10,7 +10,9 @@ from starlette.datastructures import FormData, QueryParams
 from starlette.requests import Request
 
 from prao.http import CSRF_FIELD, CSRF_HEADER, csrf_ok
+from prao.models import Slot
 from prao.services.catalogue import MAX_TEXT_LENGTH, SlotFilter
+from prao.validation import column_length, text_problem
 
 MAX_FIELDS = 20
 MAX_EMAIL_LENGTH = 254
@@ -103,6 +105,10 @@ def catalogue_query(params: QueryParams) -> CatalogueQuery:
         value = getattr(query, name)
         if value and _date_or_none(value) is None:
             query.errors[name] = f"{label}: skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-03-09."
+    for name, label in (("trade", "Bransch"), ("city", "Ort")):
+        # Such a value matches no slot (the domain makes sure); say why the list is empty.
+        if problem := text_problem(getattr(query, name), column_length(Slot, name)):
+            query.errors[name] = f"{label}: {problem}"
     query.after = after_id(params)
     return query
 

@@ -10,7 +10,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from tortoise.queryset import QuerySet
 
@@ -21,7 +21,7 @@ from prao.errors import ErrorCode, Outcome
 from prao.models import ApiToken, AuditEvent, User
 from prao.pagination import MAX_PAGE_SIZE
 from prao.services.api_tokens import is_organiser_admin
-from prao.validation import MAX_ID
+from prao.validation import MAX_ID, day_after, filter_value, midnight
 
 PAGE_SIZE = 50
 MAX_EXPORT_ROWS = 100_000  # far above a year of one organiser's events; bounds memory
@@ -110,11 +110,13 @@ def _midnight(day: date) -> datetime:
 def _events(actor: Actor, flt: AuditFilter) -> QuerySet[AuditEvent]:
     qs = AuditEvent.filter(organiser_id=actor.organiser_id)
     if flt.action:
-        qs = qs.filter(action=flt.action)
+        action = filter_value(flt.action, AuditEvent, "action")
+        qs = qs.filter(action=action) if action is not None else qs.filter(id__lt=0)
+    # Bounds outside 2000–2100 mean "from the start" or "to the end" (and cannot overflow).
     if flt.date_from is not None:
-        qs = qs.filter(created_at__gte=_midnight(flt.date_from))
+        qs = qs.filter(created_at__gte=midnight(flt.date_from))
     if flt.date_to is not None:
-        qs = qs.filter(created_at__lt=_midnight(flt.date_to + timedelta(days=1)))
+        qs = qs.filter(created_at__lt=midnight(day_after(flt.date_to)))
     return qs
 
 

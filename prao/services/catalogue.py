@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from tortoise.expressions import F, Q
+from tortoise.expressions import F
 from tortoise.queryset import QuerySet
 
 from prao import policy
 from prao.actor import Actor
-from prao.models import Slot
+from prao.models import Employer, Slot
 from prao.pagination import Page, paginate
-from prao.validation import clean_text
+from prao.validation import clamp_day, clean_text, contains_any, filter_value
 
 MAX_TEXT_LENGTH = 200
 
@@ -32,21 +32,23 @@ def filtered_slots(actor: Actor, flt: SlotFilter) -> QuerySet[Slot]:
     text = clean_text(flt.text, MAX_TEXT_LENGTH)
     if text:
         qs = qs.filter(
-            Q(title__icontains=text)
-            | Q(description__icontains=text)
-            | Q(tasks__icontains=text)
-            | Q(trade__icontains=text)
-            | Q(city__icontains=text)
-            | Q(employer__name__icontains=text)
+            contains_any(
+                text,
+                [
+                    *((Slot, name, name) for name in ("title", "description", "tasks")),
+                    *((Slot, name, name) for name in ("trade", "city")),
+                    (Employer, "name", "employer__name"),
+                ],
+            )
         )
-    if flt.trade:
-        qs = qs.filter(trade=flt.trade)
-    if flt.city:
-        qs = qs.filter(city=flt.city)
+    for name, wanted in (("trade", flt.trade), ("city", flt.city)):
+        if wanted:
+            value = filter_value(wanted, Slot, name)
+            qs = qs.filter(**{name: value}) if value is not None else qs.filter(policy.NOTHING)
     if flt.date_from:
-        qs = qs.filter(end_date__gte=flt.date_from)
+        qs = qs.filter(end_date__gte=clamp_day(flt.date_from))
     if flt.date_to:
-        qs = qs.filter(start_date__lte=flt.date_to)
+        qs = qs.filter(start_date__lte=clamp_day(flt.date_to))
     if flt.available_only:
         qs = qs.filter(taken__lt=F("capacity"))
     return qs

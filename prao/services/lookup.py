@@ -11,7 +11,7 @@ from tortoise.queryset import QuerySet
 from prao import clock, policy
 from prao.actor import Actor
 from prao.models import Booking, BookingStatus, Pupil
-from prao.validation import clean_text
+from prao.validation import clean_text, contains_any, filter_value, fits
 
 MAX_TEXT_LENGTH = 200
 
@@ -37,14 +37,18 @@ def listed_pupils(actor: Actor, flt: PupilFilter) -> QuerySet[Pupil]:
     qs = policy.pupils(actor)
     text = clean_text(flt.text, MAX_TEXT_LENGTH)
     if text:
+        columns = [(Pupil, name, name) for name in ("first_name", "last_name", "email")]
         qs = qs.filter(
-            Q(first_name__icontains=text)
-            | Q(last_name__icontains=text)
-            | Q(email__icontains=text)
-            | Q(external_id=text)
+            contains_any(text, columns)
+            | (Q(external_id=text) if fits(text, Pupil, "external_id") else policy.NOTHING)
         )
     if flt.class_name:
-        qs = qs.filter(class_name=flt.class_name)
+        class_name = filter_value(flt.class_name, Pupil, "class_name")
+        qs = (
+            qs.filter(class_name=class_name)
+            if class_name is not None
+            else qs.filter(policy.NOTHING)
+        )
     if flt.school_id is not None:
         qs = qs.filter(school_id=flt.school_id)
     return qs

@@ -11,7 +11,14 @@ from prao.actor import Actor
 from prao.config import TIMEZONE
 from prao.errors import DomainError, ErrorCode, Outcome
 from prao.models import AllocationPolicy, Period, PeriodMode, Role
-from prao.validation import clean_text, valid_id
+from prao.validation import (
+    DAY_OUT_OF_RANGE,
+    character_errors,
+    clean_text,
+    day_problem,
+    moment_in_range,
+    valid_id,
+)
 
 MAX_NAME_LENGTH = 200
 MIN_YEAR_GROUP, MAX_YEAR_GROUP = 1, 10
@@ -102,12 +109,22 @@ def _midnight(day: date) -> datetime:
 
 def validate(draft: PeriodDraft) -> list[DomainError]:
     """Every rule on a period, each error beside the field a person would correct."""
-    errors: list[DomainError] = []
+    errors = character_errors({"name": draft.name})
     draft.name = clean_text(draft.name)
-    if not draft.name:
+    if errors:
+        pass  # the name is refused as typed; its other rules would only repeat it
+    elif not draft.name:
         errors.append(_err("name", "Ge perioden ett namn."))
     elif len(draft.name) > MAX_NAME_LENGTH:
         errors.append(_err("name", "Namnet är för långt (högst 200 tecken)."))
+    errors += _date_errors(draft) + _window_errors(draft)
+    if draft.max_wishes is None or not MIN_WISHES <= draft.max_wishes <= MAX_WISHES:
+        errors.append(_err("maxWishes", "Antalet önskemål ska vara mellan 1 och 10."))
+    return errors
+
+
+def _date_errors(draft: PeriodDraft) -> list[DomainError]:
+    errors: list[DomainError] = []
     if draft.year_group is None or not MIN_YEAR_GROUP <= draft.year_group <= MAX_YEAR_GROUP:
         errors.append(_err("yearGroup", "Årskursen ska vara mellan 1 och 10."))
     if draft.start_date is None:
@@ -116,9 +133,9 @@ def validate(draft: PeriodDraft) -> list[DomainError]:
         errors.append(_err("endDate", "Ange periodens sista dag."))
     elif draft.start_date is not None and draft.end_date < draft.start_date:
         errors.append(_err("endDate", "Sista dagen kan inte vara före den första."))
-    errors += _window_errors(draft)
-    if draft.max_wishes is None or not MIN_WISHES <= draft.max_wishes <= MAX_WISHES:
-        errors.append(_err("maxWishes", "Antalet önskemål ska vara mellan 1 och 10."))
+    for day, field in ((draft.start_date, "startDate"), (draft.end_date, "endDate")):
+        if problem := day_problem(day):
+            errors.append(_err(field, problem))
     return errors
 
 
@@ -132,11 +149,16 @@ def _window_errors(draft: PeriodDraft) -> list[DomainError]:
     ):
         if value is None:
             errors.append(_err(field, f"Ange {what}."))
+        elif not moment_in_range(value):
+            errors.append(_err(field, DAY_OUT_OF_RANGE))
+    # Out of range is said once; comparing such a moment could overflow.
+    opens, closes, deadline = (m if moment_in_range(m) else None for m in (opens, closes, deadline))
+    start = draft.start_date if day_problem(draft.start_date) is None else None
     if opens and closes and closes <= opens:
         errors.append(_err("bookingClosesAt", "Bokningen måste stänga efter att den öppnat."))
-    if closes and draft.start_date and closes > _midnight(draft.start_date):
+    if closes and start and closes > _midnight(start):
         errors.append(_err("bookingClosesAt", "Bokningen måste stänga senast när perioden börjar."))
-    if deadline and draft.start_date and deadline > _midnight(draft.start_date):
+    if deadline and start and deadline > _midnight(start):
         errors.append(
             _err("cancelDeadline", "Sista avbokningsdag måste vara innan perioden börjar.")
         )

@@ -256,7 +256,7 @@ async def compare(
     rows: Sequence[PupilRow], stored: Stored, connection: BaseDBAsyncClient | None = None
 ) -> None:
     """Mark each row new, changed or unchanged; flag addresses that belong to someone else."""
-    emails = [r.email for r in rows if r.email]
+    emails = [r.email for r in rows if r.email and not r.flagged("email")]
     owners = (
         {u.email.lower(): u for u in await User.filter(email__in=emails).using_db(connection)}
         if emails

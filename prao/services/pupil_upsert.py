@@ -85,7 +85,8 @@ async def upsert_pupils(
 
 async def _save(actor: Actor, school: School, rows: list[PupilRow]) -> Outcome[UpsertResult]:
     async with in_transaction() as conn:
-        wanted = {row.external_id for row in rows if row.external_id}
+        # A value the checks refused (a 300-character id) is never looked up.
+        wanted = {r.external_id for r in rows if r.external_id and not r.flagged("externalId")}
         stored = await pupil_rows.load(school.id, conn, external_ids=wanted)
         await pupil_rows.compare(rows, stored, conn)
         errors: list[DomainError] = [e for i, row in enumerate(rows) for e in row.errors(i)]

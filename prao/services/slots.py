@@ -14,7 +14,7 @@ from prao.actor import Actor
 from prao.errors import DomainError, ErrorCode, Outcome
 from prao.models import Employer, Role, School, Slot, SlotStatus, SlotVisibility
 from prao.services.vetting import not_approved
-from prao.validation import clean_text, valid_id
+from prao.validation import character_errors, clean_text, valid_id
 
 MAX_TITLE = 200
 MAX_TEXT = 5000
@@ -73,6 +73,20 @@ def _required(value: str, field: str, what: str, max_length: int) -> list[Domain
     if len(value) > max_length:
         return [DomainError.of(ErrorCode.INVALID, field, f"Högst {max_length} tecken.")]
     return []
+
+
+def _texts(data: SlotInput) -> dict[str, str]:
+    """The typed text fields by their input names."""
+    return {
+        "title": data.title,
+        "description": data.description,
+        "tasks": data.tasks,
+        "trade": data.trade,
+        "address": data.address,
+        "city": data.city,
+        "dayStartsAt": data.day_starts_at,
+        "dayEndsAt": data.day_ends_at,
+    }
 
 
 def _clean(data: SlotInput) -> SlotInput:
@@ -187,6 +201,8 @@ async def create_slot(actor: Actor, data: SlotInput) -> Outcome[Slot]:
     employer = await _employer_of(actor)
     if employer is None:
         return Outcome.fail(ErrorCode.FORBIDDEN)
+    if refused := character_errors(_texts(data)):
+        return Outcome(errors=refused)
     data = _clean(data)
     errors = await check(data, employer.organiser_id)
     if errors:
@@ -218,6 +234,8 @@ async def update_slot(actor: Actor, slot_id: int, data: SlotInput) -> Outcome[Sl
     if slot is None:
         return Outcome.fail(ErrorCode.NOT_FOUND, "slotId", SLOT_NOT_FOUND)
     employer = await Employer.get(id=slot.employer_id)
+    if refused := character_errors(_texts(data)):
+        return Outcome(errors=refused)
     data = _clean(data)
     errors = await check(data, employer.organiser_id, taken=slot.taken)
     if errors:
