@@ -45,3 +45,19 @@ async def pupils_read(
     Callers go through prao.pupil_view, which decides what the read showed."""
     if count and (actor.is_school_staff or actor.role is not None and not actor.is_pupil):
         await record(actor, "read", "pupil", count, connection=connection, **detail)
+
+
+async def protection_lifted(
+    actor: Actor, pupil_ids: list[int], connection: BaseDBAsyncClient, **detail: Any
+) -> None:
+    """Protected identity lifted on purpose (a class list or an upsert saying "no")."""
+    if pupil_ids:
+        await record(
+            actor,
+            LIFT_PROTECTION,
+            "pupil",
+            len(pupil_ids),
+            connection,
+            pupil_ids=pupil_ids,
+            **detail,
+        )

@@ -346,16 +346,7 @@ async def confirm(actor: Actor, import_id: int) -> Outcome[ImportResult]:
             created=created,
             updated=updated,
         )
-        if lifted:
-            await audit.record(
-                actor,
-                audit.LIFT_PROTECTION,
-                "pupil",
-                len(lifted),
-                connection=conn,
-                pupil_ids=lifted,
-                import_id=import_id,
-            )
+        await audit.protection_lifted(actor, lifted, conn, import_id=import_id)
     return Outcome(
         value=ImportResult(
             created=created,

@@ -114,16 +114,7 @@ async def _save(actor: Actor, school: School, rows: list[PupilRow]) -> Outcome[U
             updated=updated,
             unchanged=unchanged,
         )
-        if lifted:
-            await audit.record(
-                actor,
-                audit.LIFT_PROTECTION,
-                "pupil",
-                len(lifted),
-                connection=conn,
-                pupil_ids=lifted,
-                school_id=school.id,
-            )
+        await audit.protection_lifted(actor, lifted, conn, school_id=school.id)
     return Outcome(
         value=UpsertResult(
             created=created,
