@@ -21,7 +21,7 @@ from api.employer_types import (
     SlotPayload,
     UpdateSlotInput,
 )
-from api.inputs import clean
+from api.inputs import text_of
 from api.types import Booking, Employer, Slot
 from prao import models
 from prao.errors import DomainError, ErrorCode, Outcome
@@ -134,7 +134,7 @@ class EmployerMutation:
             info.context.actor,
             booking_id,
             approve=input.decision is Decision.APPROVE,
-            reason=clean(input.reason),
+            reason=text_of(input.reason),
         )
         return _booking_payload(outcome)
 
@@ -143,13 +143,13 @@ class EmployerMutation:
         self, info: Info, input: RegisterSelfFoundPlacementInput
     ) -> BookingPayload:
         data = self_found.SelfFound(
-            name=clean(input.name),
-            contact_email=clean(input.contact_email),
+            name=text_of(input.name),
+            contact_email=text_of(input.contact_email),
             start_date=input.start_date,
             end_date=input.end_date,
-            tasks=clean(input.tasks),
-            address=clean(input.address),
-            city=clean(input.city),
+            tasks=text_of(input.tasks),
+            address=text_of(input.address),
+            city=text_of(input.city),
         )
         settings = info.context.request.app.state.settings
         return _booking_payload(await self_found.register(info.context.actor, data, settings))
@@ -175,6 +175,6 @@ class EmployerMutation:
             return EmployerPayload(employer=None, errors=employer_id)
         settings = info.context.request.app.state.settings
         outcome = await vetting.decline(
-            info.context.actor, employer_id, clean(input.reason), settings
+            info.context.actor, employer_id, text_of(input.reason), settings
         )
         return _employer_payload(outcome)

@@ -14,9 +14,10 @@ from prao.config import TIMEZONE
 from prao.services import catalogue, lookup
 
 
-def clean(text: str | None) -> str:
-    """NUL cannot be stored or compared in PostgreSQL text; it is never meaningful input."""
-    return (text or "").replace("\x00", "")
+def text_of(text: str | None) -> str:
+    """Text as sent: the domain refuses what no column can store (NUL, lone surrogates)
+    with INVALID on the field, rather than the adapter changing it silently."""
+    return text or ""
 
 
 def _id_of(value: strawberry.ID | None, type_name: str, argument: str) -> int | None:

@@ -6,7 +6,7 @@ import strawberry
 
 from api import ids
 from api.context import Info
-from api.inputs import clean
+from api.inputs import text_of
 from api.types import Booking, ErrorCode
 from prao import errors, models
 from prao.errors import DomainError, Outcome
@@ -91,7 +91,7 @@ class Mutation:
         if isinstance(booking_id, list):
             return CancelBookingPayload(booking=None, errors=booking_id)
         outcome = await booking_service.cancel_booking(
-            info.context.actor, booking_id, clean(input.reason)
+            info.context.actor, booking_id, text_of(input.reason)
         )
         booking, errs = _result(outcome)
         return CancelBookingPayload(booking=booking, errors=errs)

@@ -7,7 +7,7 @@ import strawberry
 
 from api import ids
 from api.context import Info
-from api.inputs import clean
+from api.inputs import text_of
 from api.types import ErrorCode, Pupil
 from prao import errors, policy
 from prao.errors import DomainError
@@ -43,13 +43,13 @@ class PupilInput:
 
     def to_row(self) -> PupilRow:
         return PupilRow(
-            external_id=clean(self.external_id),
-            first_name=clean(self.first_name),
-            last_name=clean(self.last_name),
+            external_id=text_of(self.external_id),
+            first_name=text_of(self.first_name),
+            last_name=text_of(self.last_name),
             year_group=self.year_group,
-            class_name=clean(self.class_name),
-            email=clean(self.email),
-            guardian_email=clean(self.guardian_email),
+            class_name=text_of(self.class_name),
+            email=text_of(self.email),
+            guardian_email=text_of(self.guardian_email),
             security_marking=self.security_marking,
         )
 

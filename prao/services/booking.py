@@ -31,7 +31,7 @@ from prao.models import (
     SlotStatus,
     SlotVisibility,
 )
-from prao.validation import clean_text, valid_id
+from prao.validation import character_errors, clean_text, valid_id
 
 MAX_REASON_LENGTH = 1000
 SLOT_NOT_FOUND = "Platsen finns inte."
@@ -229,6 +229,8 @@ def cancel_refusal(
 async def cancel_booking(actor: Actor, booking_id: int, reason: str = "") -> Outcome[Booking]:
     if refusal := policy.lacks_write(actor, "bookingId"):
         return Outcome(errors=[refusal])
+    if bad_text := character_errors({"reason": reason}):
+        return Outcome(errors=bad_text)
     reason = clean_text(reason)
     if len(reason) > MAX_REASON_LENGTH:
         return Outcome.fail(

@@ -14,7 +14,7 @@ from prao.errors import DomainError, ErrorCode, Outcome, Refused
 from prao.jobs import jobs
 from prao.models import Booking, BookingLink, BookingOrigin, BookingStatus, Pupil, Role, Slot
 from prao.services.booking import MAX_REASON_LENGTH, release_place
-from prao.validation import clean_text, valid_id
+from prao.validation import character_errors, clean_text, valid_id
 
 BOOKING_NOT_FOUND = "Bokningen finns inte."
 
@@ -25,6 +25,8 @@ async def decide_booking(
     """Only the slot's own employer decides; a decline frees the place at once."""
     if refusal := policy.lacks_write(actor, "bookingId"):
         return Outcome(errors=[refusal])
+    if bad_text := character_errors({"reason": reason}):
+        return Outcome(errors=bad_text)
     reason = clean_text(reason)
     if len(reason) > MAX_REASON_LENGTH:
         return Outcome.fail(

@@ -14,7 +14,7 @@ from prao.config import Settings
 from prao.errors import DomainError, ErrorCode, Outcome, Refused
 from prao.jobs import jobs
 from prao.models import Employer, EmployerStatus, Organiser, Role, SignInToken, User
-from prao.validation import clean_text, valid_id
+from prao.validation import character_errors, clean_text, valid_id
 
 MAX_NAME = 200
 MAX_EMAIL = 254
@@ -88,6 +88,17 @@ async def sign_up(data: SignUp, settings: Settings, caller: str = "") -> Outcome
 
     An address that already has an account gets a sign-in link instead, and the answer is the
     same (value None), so the form does not tell strangers who has an account."""
+    if bad_text := character_errors(
+        {
+            "name": data.name,
+            "orgNumber": data.org_number,
+            "address": data.address,
+            "city": data.city,
+            "contactEmail": data.contact_email,
+            "contactName": data.contact_name,
+        }
+    ):
+        return Outcome(errors=bad_text)
     data.name = clean_text(data.name)
     data.address = clean_text(data.address)
     data.city = clean_text(data.city)
@@ -161,6 +172,8 @@ async def invite_supervisor(
         return Outcome(errors=[refusal])
     if actor.role is not Role.EMPLOYER or actor.employer_id is None:
         return Outcome.fail(ErrorCode.FORBIDDEN)
+    if bad_text := character_errors({"email": email, "name": name}):
+        return Outcome(errors=bad_text)
     email = clean_text(email).lower()
     name = clean_text(name)
     refusal = email_refusal(email, "email")

@@ -23,7 +23,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from prao import clock
 from prao.errors import DomainError, ErrorCode
 from prao.models import Employer, Guardian, Pupil, Role, School, User
-from prao.validation import clean_text
+from prao.validation import character_errors, clean_text
 
 NAME_LENGTH = 100
 CLASS_LENGTH = 20
@@ -107,6 +107,17 @@ def email_problem(value: str, label: str) -> str | None:
 
 def check(row: PupilRow) -> None:
     """Normalise the row's text and flag every problem with its field."""
+    for error in character_errors(
+        {
+            "firstName": row.first_name,
+            "lastName": row.last_name,
+            "className": row.class_name,
+            "externalId": row.external_id,
+            "email": row.email,
+            "guardianEmail": row.guardian_email,
+        }
+    ):
+        row.flag(error.field or "", error.message)
     row.first_name, row.last_name = clean_text(row.first_name), clean_text(row.last_name)
     row.class_name, row.external_id = clean_text(row.class_name), clean_text(row.external_id)
     row.email = clean_text(row.email).lower()

@@ -36,7 +36,7 @@ from prao.models import (
 from prao.rules import dates_errors
 from prao.services.booking import release_place
 from prao.services.employers import MAX_NAME, email_refusal
-from prao.validation import clean_text
+from prao.validation import character_errors, clean_text
 
 CONFIRM_PATH = "/bekrafta/"
 LINK_DAYS = 14
@@ -136,6 +136,16 @@ async def register(actor: Actor, data: SelfFound, settings: Settings) -> Outcome
         return Outcome(errors=[refusal])
     if not actor.is_pupil or actor.pupil_id is None:
         return Outcome.fail(ErrorCode.FORBIDDEN)
+    if bad_text := character_errors(
+        {
+            "name": data.name,
+            "contactEmail": data.contact_email,
+            "tasks": data.tasks,
+            "address": data.address,
+            "city": data.city,
+        }
+    ):
+        return Outcome(errors=bad_text)
     data = SelfFound(
         name=clean_text(data.name),
         contact_email=clean_text(data.contact_email).lower(),
@@ -280,6 +290,8 @@ async def answer_link(raw: str, confirm: bool, reason: str = "") -> Outcome[Book
     if not opened.ok or opened.value is None:
         return Outcome(errors=opened.errors)
     link, booking = opened.value.link, opened.value.booking
+    if bad_text := character_errors({"reason": reason}):
+        return Outcome(errors=bad_text)
     reason = clean_text(reason, 1000)
     now = clock.now()
     pupil = booking.pupil

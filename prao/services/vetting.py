@@ -16,7 +16,7 @@ from prao.config import Settings
 from prao.errors import DomainError, ErrorCode, Outcome, Refused
 from prao.jobs import jobs
 from prao.models import Employer, EmployerStatus, Role, Slot, SlotStatus, User
-from prao.validation import clean_text, valid_id
+from prao.validation import character_errors, clean_text, valid_id
 
 MAX_REASON = 1000
 DRAFTS_SHOWN = 3
@@ -124,6 +124,8 @@ async def decline(
     actor: Actor, employer_id: int, reason: str, settings: Settings
 ) -> Outcome[Employer]:
     """A reason is required: the workplace is told it, by e-mail."""
+    if bad_text := character_errors({"reason": reason}):
+        return Outcome(errors=bad_text)
     reason = clean_text(reason)
     found = await pending_employer(actor, employer_id)
     if not found.ok:
