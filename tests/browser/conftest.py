@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -15,12 +16,15 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.conftest import REQUIRE_SERVICES
 from tests.db import postgres_server_url
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -173,3 +177,51 @@ class Axe:
 @pytest.fixture
 def axe() -> type[Axe]:
     return Axe
+
+
+# Chromium logs every 4xx; a refusal page is a deliberate answer, a missing file is not.
+REFUSAL_STATUS = re.compile(r"Failed to load resource: .* status of (403|409|422)\b")
+
+
+class Phone:
+    """One person's browser tab at phone size, remembering CSP violations and script errors."""
+
+    def __init__(self, chromium: Any, server: LiveServer, artifacts: Path, js: bool) -> None:
+        self.context = chromium.new_context(
+            viewport=PHONE, locale="sv-SE", java_script_enabled=js, base_url=server.url
+        )
+        self.page: Page = self.context.new_page()
+        self.artifacts = artifacts
+        self.problems: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+
+    def _console(self, message: Any) -> None:
+        if REFUSAL_STATUS.search(message.text):
+            return
+        if message.type == "error" or "Content Security Policy" in message.text:
+            self.problems.append(message.text)
+
+    def shot(self, name: str) -> None:
+        self.page.screenshot(path=str(self.artifacts / f"{name}.png"))
+
+    def new_tab(self) -> Page:
+        page = self.context.new_page()
+        page.on("console", self._console)
+        return page
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def phone(chromium: Any, live_server: LiveServer, artifacts: Path) -> Iterator[Any]:
+    opened: list[Phone] = []
+
+    def open_phone(js: bool = True) -> Phone:
+        opened.append(Phone(chromium, live_server, artifacts, js))
+        return opened[-1]
+
+    yield open_phone
+    for p in opened:
+        p.close()

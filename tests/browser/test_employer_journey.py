@@ -4,15 +4,11 @@ the employer pages; screenshots land in test-artifacts/."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import MISSING, LiveServer
-from tests.browser.test_pupil_journey import Phone, assert_accessible, sign_in_as_pupil
+from tests.browser.conftest import MISSING
+from tests.browser.test_pupil_journey import assert_accessible, sign_in_as_pupil
 
 pytestmark = [
     pytest.mark.browser,
@@ -22,19 +18,6 @@ pytestmark = [
 TITLE = "Provsmakare"
 EMPLOYER_INDEX = 2  # the pupil journey uses the first pupils and no employer
 PUPIL_INDEX = 5
-
-
-@pytest.fixture
-def phone(chromium: Any, live_server: LiveServer, artifacts: Path) -> Iterator[Any]:
-    opened: list[Phone] = []
-
-    def open_phone(js: bool = True) -> Phone:
-        opened.append(Phone(chromium, live_server, artifacts, js))
-        return opened[-1]
-
-    yield open_phone
-    for p in opened:
-        p.close()
 
 
 def sign_in_as_employer(page: Page) -> None:

@@ -4,14 +4,11 @@ axe-core checks the pupil pages; screenshots land in test-artifacts/."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import MISSING, PHONE, Axe, LiveServer
+from tests.browser.conftest import MISSING, Axe
 
 pytestmark = [
     pytest.mark.browser,
@@ -20,52 +17,6 @@ pytestmark = [
 
 BOOK_BUTTON = "form[action$='/boka'] button"
 BOOKED = re.compile("Bokningen är klar|Din förfrågan är skickad")
-# Chromium logs every 4xx; a refusal page is a deliberate answer, a missing file is not.
-REFUSAL_STATUS = re.compile(r"Failed to load resource: .* status of (403|409|422)\b")
-
-
-class Phone:
-    """One person's browser tab at phone size, remembering CSP violations and script errors."""
-
-    def __init__(self, chromium: Any, server: LiveServer, artifacts: Path, js: bool) -> None:
-        self.context = chromium.new_context(
-            viewport=PHONE, locale="sv-SE", java_script_enabled=js, base_url=server.url
-        )
-        self.page: Page = self.context.new_page()
-        self.artifacts = artifacts
-        self.problems: list[str] = []
-        self.page.on("console", self._console)
-        self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
-
-    def _console(self, message: Any) -> None:
-        if REFUSAL_STATUS.search(message.text):
-            return
-        if message.type == "error" or "Content Security Policy" in message.text:
-            self.problems.append(message.text)
-
-    def shot(self, name: str) -> None:
-        self.page.screenshot(path=str(self.artifacts / f"{name}.png"))
-
-    def new_tab(self) -> Page:
-        page = self.context.new_page()
-        page.on("console", self._console)
-        return page
-
-    def close(self) -> None:
-        self.context.close()
-
-
-@pytest.fixture
-def phone(chromium: Any, live_server: LiveServer, artifacts: Path) -> Iterator[Any]:
-    opened: list[Phone] = []
-
-    def open_phone(js: bool = True) -> Phone:
-        opened.append(Phone(chromium, live_server, artifacts, js))
-        return opened[-1]
-
-    yield open_phone
-    for p in opened:
-        p.close()
 
 
 def sign_in_as_pupil(page: Page, index: int) -> str:

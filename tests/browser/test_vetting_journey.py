@@ -4,34 +4,17 @@ declines it after a confirmation page, with a reason). axe-core checks the pages
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from prao import orgnr
-from tests.browser.conftest import MISSING, LiveServer
-from tests.browser.test_pupil_journey import Phone, assert_accessible
+from tests.browser.conftest import MISSING
+from tests.browser.test_pupil_journey import assert_accessible
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(MISSING is not None, reason=MISSING or ""),
 ]
-
-
-@pytest.fixture
-def phone(chromium: Any, live_server: LiveServer, artifacts: Path) -> Iterator[Any]:
-    opened: list[Phone] = []
-
-    def open_phone(js: bool = True) -> Phone:
-        opened.append(Phone(chromium, live_server, artifacts, js))
-        return opened[-1]
-
-    yield open_phone
-    for p in opened:
-        p.close()
 
 
 def sign_up(page: Page, name: str, number: str, email: str) -> None:
