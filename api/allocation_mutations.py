@@ -1,4 +1,4 @@
-"""Allocation runs over GraphQL: start, apply, read. The rules live in prao.services.allocation."""
+"""Allocation runs over GraphQL: start, apply, read. The rules live in prao.allocation."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from api import ids
 from api.allocation_types import AllocationError, AllocationPolicy, AllocationRun
 from api.context import Info
 from prao import errors
+from prao.allocation import access, runs
+from prao.allocation.apply import apply_run
 from prao.errors import DomainError, Outcome
 from prao.models import AllocationRun as RunRow
-from prao.services import allocation
 
 
 @strawberry.input
@@ -69,7 +70,7 @@ class AllocationMutation:
         period_id = _pk(input.period_id, "Period", "periodId")
         if isinstance(period_id, AllocationRunPayload):
             return period_id
-        outcome = await allocation.start_run(
+        outcome = await runs.start_run(
             info.context.actor,
             period_id,
             seed=input.seed,
@@ -87,7 +88,7 @@ class AllocationMutation:
         run_id = _pk(input.run_id, "AllocationRun", "runId")
         if isinstance(run_id, AllocationRunPayload):
             return run_id
-        return _payload(await allocation.apply_run(info.context.actor, run_id))
+        return _payload(await apply_run(info.context.actor, run_id))
 
 
 @strawberry.type
@@ -97,5 +98,5 @@ class AllocationQuery:
         pk = ids.decode_as(id, "AllocationRun")
         if pk is None:
             return None
-        row = await allocation.visible_run(info.context.actor, pk)
+        row = await access.visible_run(info.context.actor, pk)
         return AllocationRun.from_row(row) if row is not None else None

@@ -30,7 +30,8 @@ from api.inputs import BookingFilter, PupilFilter, SlotFilter, moment
 from api.types import Booking, Employer, Period, Pupil, Role, School, Slot, ViewerKind
 from prao import models, policy
 from prao.actor import Actor
-from prao.services import allocation, catalogue, lookup
+from prao.allocation import access
+from prao.services import catalogue, lookup
 
 MAX_NODES = 100
 
@@ -44,7 +45,7 @@ NODE_TYPES: dict[str, tuple[Scope, Build]] = {
     "School": (policy.schools, lambda row, _: School.from_row(row)),
     "Period": (policy.periods, lambda row, _: Period.from_row(row)),
     "Employer": (policy.employers, lambda row, _: Employer.from_row(row)),
-    "AllocationRun": (allocation.runs, lambda row, _: AllocationRun.from_row(row)),
+    "AllocationRun": (access.visible_runs, lambda row, _: AllocationRun.from_row(row)),
 }
 
 

@@ -180,18 +180,19 @@ async def measure(pupils: int) -> dict[str, Any]:
             lines.append(f"  {name:<20} {time.perf_counter() - t:7.2f} s  {profile(solution)}")
         out["lines"] = lines
         # The whole service path: a dry run (load, solve, summary), then applying it.
-        from prao.services import allocation
+        from prao.allocation import runs
+        from prao.allocation.apply import apply_run
 
         school_id = loaded.period.school_id
         organiser_id = (await School.get(id=school_id)).organiser_id
         operator = Actor(kind="cli", role=Role.ADMIN, organiser_id=organiser_id)
         t = time.perf_counter()
-        started = await allocation.start_run(operator, period_id, seed=SEED, enqueue=False)
+        started = await runs.start_run(operator, period_id, seed=SEED, enqueue=False)
         assert started.value is not None
-        await allocation.execute_run(started.value.id)
+        await runs.execute_run(started.value.id)
         out["dry_run_s"] = time.perf_counter() - t
         t = time.perf_counter()
-        applied = await allocation.apply_run(operator, started.value.id)
+        applied = await apply_run(operator, started.value.id)
         out["apply_s"] = time.perf_counter() - t
         assert applied.value is not None, applied.errors
         result = applied.value.result

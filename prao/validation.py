@@ -114,6 +114,25 @@ def day_problem(day: date | None) -> str | None:
     return None if day_in_range(day) else DAY_OUT_OF_RANGE
 
 
+def dates_errors(start: date | None, end: date | None) -> list[DomainError]:
+    """A first and a last day (of a slot, a placement): both readable, in range, in order."""
+    errors: list[DomainError] = []
+    for value, field in ((start, "startDate"), (end, "endDate")):
+        if value is None:
+            errors.append(DomainError.of(ErrorCode.INVALID, field, "Skriv datumet som ÅÅÅÅ-MM-DD."))
+        elif problem := day_problem(value):
+            errors.append(DomainError.of(ErrorCode.INVALID, field, problem))
+    if start is not None and end is not None and end < start:
+        errors.append(
+            DomainError.of(
+                ErrorCode.END_BEFORE_START,
+                "endDate",
+                "Slutdatum måste vara samma dag som startdatum eller senare.",
+            )
+        )
+    return errors
+
+
 def clamp_day(day: date) -> date:
     """A filter bound outside the range means "from the start" or "to the end"."""
     return min(max(day, EARLIEST_DAY), LATEST_DAY)

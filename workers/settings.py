@@ -9,10 +9,10 @@ from arq.connections import RedisSettings
 from arq.cron import cron
 from arq.worker import func
 
+from prao.allocation.runs import execute_run
 from prao.config import load_settings
 from prao.db import close_db, init_db
 from prao.jobs import DELIVER_MESSAGE, RUN_ALLOCATION
-from prao.services.allocation import execute_run
 from workers.mail import (
     deliver_message_job,
     flag_stale_pending_job,

@@ -33,10 +33,9 @@ from prao.models import (
     SlotStatus,
     User,
 )
-from prao.rules import dates_errors
 from prao.services.booking import release_place
 from prao.services.employers import MAX_NAME, email_refusal
-from prao.validation import character_errors, clean_text
+from prao.validation import character_errors, clean_text, dates_errors
 
 CONFIRM_PATH = "/bekrafta/"
 LINK_DAYS = 14

@@ -3,178 +3,24 @@ Every refusal names its field; nothing is written unless every rule holds."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from prao import audit, clock, policy, rules
+from prao import audit, clock, policy
 from prao.actor import Actor
-from prao.errors import DomainError, ErrorCode, Outcome
-from prao.models import Employer, Role, School, Slot, SlotStatus, SlotVisibility
+from prao.errors import ErrorCode, Outcome
+from prao.models import Employer, Role, Slot, SlotStatus, SlotVisibility
+
+# SlotInput and check stay importable from here: the adapters call them beside the commands.
+from prao.services.slot_input import SlotInput as SlotInput
+from prao.services.slot_input import capacity_errors, clean, columns, texts
+from prao.services.slot_input import check as check
 from prao.services.vetting import not_approved
-from prao.validation import character_errors, clean_text, valid_id
+from prao.validation import character_errors, valid_id
 
-MAX_TITLE = 200
-MAX_TEXT = 5000
-MAX_SHORT = 100
-MAX_AGE = 18
-MAX_CAPACITY = 1000
 SLOT_NOT_FOUND = "Platsen finns inte."
-
-
-@dataclass
-class SlotInput:
-    """What an employer fills in: times as typed ("08:00"), an unreadable date as None."""
-
-    title: str = ""
-    description: str = ""
-    tasks: str = ""
-    trade: str = ""
-    address: str = ""
-    city: str = ""
-    start_date: date | None = None
-    end_date: date | None = None
-    day_starts_at: str = "08:00"
-    day_ends_at: str = "14:00"
-    break_minutes: int = 30
-    capacity: int = 1
-    min_age: int = 0
-    visible_to_all: bool = True
-    school_ids: list[int] = field(default_factory=list)
-    requires_approval: bool = False
-
-    @classmethod
-    def from_slot(cls, slot: Slot, school_ids: list[int]) -> SlotInput:
-        return cls(
-            title=slot.title,
-            description=slot.description,
-            tasks=slot.tasks,
-            trade=slot.trade,
-            address=slot.address,
-            city=slot.city,
-            start_date=slot.start_date,
-            end_date=slot.end_date,
-            day_starts_at=rules.clock_text(slot.starts_minute),
-            day_ends_at=rules.clock_text(slot.ends_minute),
-            break_minutes=slot.break_minutes,
-            capacity=slot.capacity,
-            min_age=slot.min_age,
-            visible_to_all=slot.visible_to_all,
-            school_ids=school_ids,
-            requires_approval=slot.requires_approval,
-        )
-
-
-def _required(value: str, field: str, what: str, max_length: int) -> list[DomainError]:
-    if not value:
-        return [DomainError.of(ErrorCode.INVALID, field, f"Skriv {what}.")]
-    if len(value) > max_length:
-        return [DomainError.of(ErrorCode.INVALID, field, f"Högst {max_length} tecken.")]
-    return []
-
-
-def _texts(data: SlotInput) -> dict[str, str]:
-    """The typed text fields by their input names."""
-    return {
-        "title": data.title,
-        "description": data.description,
-        "tasks": data.tasks,
-        "trade": data.trade,
-        "address": data.address,
-        "city": data.city,
-        "dayStartsAt": data.day_starts_at,
-        "dayEndsAt": data.day_ends_at,
-    }
-
-
-def _clean(data: SlotInput) -> SlotInput:
-    return SlotInput(
-        title=clean_text(data.title),
-        description=clean_text(data.description),
-        tasks=clean_text(data.tasks),
-        trade=clean_text(data.trade),
-        address=clean_text(data.address),
-        city=clean_text(data.city),
-        start_date=data.start_date,
-        end_date=data.end_date,
-        day_starts_at=clean_text(data.day_starts_at),
-        day_ends_at=clean_text(data.day_ends_at),
-        break_minutes=data.break_minutes,
-        capacity=data.capacity,
-        min_age=data.min_age,
-        visible_to_all=data.visible_to_all,
-        school_ids=sorted(set(data.school_ids)),
-        requires_approval=data.requires_approval,
-    )
-
-
-async def check(data: SlotInput, organiser_id: int, taken: int = 0) -> list[DomainError]:
-    """Every rule a slot must follow, all at once so a form can show each beside its field."""
-    errors = _required(data.title, "title", "en rubrik", MAX_TITLE)
-    errors += _required(data.tasks, "tasks", "vad eleven ska göra", MAX_TEXT)
-    errors += _required(data.address, "address", "adressen", MAX_TITLE)
-    errors += _required(data.city, "city", "orten", MAX_SHORT)
-    for value, name, limit in (
-        (data.description, "description", MAX_TEXT),
-        (data.trade, "trade", MAX_SHORT),
-    ):
-        if len(value) > limit:
-            errors.append(DomainError.of(ErrorCode.INVALID, name, f"Högst {limit} tecken."))
-    errors += rules.dates_errors(data.start_date, data.end_date)
-    starts = rules.parse_clock(data.day_starts_at)
-    ends = rules.parse_clock(data.day_ends_at)
-    for minutes, name in ((starts, "dayStartsAt"), (ends, "dayEndsAt")):
-        if minutes is None:
-            errors.append(
-                DomainError.of(
-                    ErrorCode.INVALID, name, "Skriv tiden som TT:MM, till exempel 08:30."
-                )
-            )
-    if starts is not None and ends is not None:
-        errors += rules.hours_errors(starts, ends, data.break_minutes)
-    if data.capacity > MAX_CAPACITY:
-        errors.append(DomainError.of(ErrorCode.INVALID, "capacity", f"Högst {MAX_CAPACITY}."))
-    else:
-        errors += rules.capacity_errors(data.capacity, taken)
-    if not 0 <= data.min_age <= MAX_AGE:
-        errors.append(
-            DomainError.of(ErrorCode.INVALID, "minAge", f"Ange en ålder från 0 till {MAX_AGE}.")
-        )
-    if not data.visible_to_all:
-        listed = [i for i in data.school_ids if valid_id(i)]
-        known = await School.filter(id__in=listed, organiser_id=organiser_id).count()
-        if not data.school_ids:
-            errors.append(
-                DomainError.of(
-                    ErrorCode.INVALID, "schoolIds", "Välj minst en skola som får se platsen."
-                )
-            )
-        elif known != len(data.school_ids):
-            errors.append(DomainError.of(ErrorCode.NOT_FOUND, "schoolIds", "Skolan finns inte."))
-    return errors
-
-
-def _columns(data: SlotInput) -> dict[str, object]:
-    assert data.start_date is not None and data.end_date is not None
-    return {
-        "title": data.title,
-        "description": data.description,
-        "tasks": data.tasks,
-        "trade": data.trade,
-        "address": data.address,
-        "city": data.city,
-        "start_date": data.start_date,
-        "end_date": data.end_date,
-        "starts_minute": rules.parse_clock(data.day_starts_at),
-        "ends_minute": rules.parse_clock(data.day_ends_at),
-        "break_minutes": data.break_minutes,
-        "capacity": data.capacity,
-        "min_age": data.min_age,
-        "visible_to_all": data.visible_to_all,
-        "requires_approval": data.requires_approval,
-    }
 
 
 async def _employer_of(actor: Actor) -> Employer | None:
@@ -201,9 +47,9 @@ async def create_slot(actor: Actor, data: SlotInput) -> Outcome[Slot]:
     employer = await _employer_of(actor)
     if employer is None:
         return Outcome.fail(ErrorCode.FORBIDDEN)
-    if refused := character_errors(_texts(data)):
+    if refused := character_errors(texts(data)):
         return Outcome(errors=refused)
-    data = _clean(data)
+    data = clean(data)
     errors = await check(data, employer.organiser_id)
     if errors:
         return Outcome(errors=errors)
@@ -213,7 +59,7 @@ async def create_slot(actor: Actor, data: SlotInput) -> Outcome[Slot]:
             status=SlotStatus.DRAFT,
             supervisor_id=actor.user_id,
             using_db=conn,
-            **_columns(data),
+            **columns(data),
         )
         await _set_visibility(slot.id, data, conn)
         await audit.record(actor, "create", "slot", connection=conn, slot_id=slot.id)
@@ -234,9 +80,9 @@ async def update_slot(actor: Actor, slot_id: int, data: SlotInput) -> Outcome[Sl
     if slot is None:
         return Outcome.fail(ErrorCode.NOT_FOUND, "slotId", SLOT_NOT_FOUND)
     employer = await Employer.get(id=slot.employer_id)
-    if refused := character_errors(_texts(data)):
+    if refused := character_errors(texts(data)):
         return Outcome(errors=refused)
-    data = _clean(data)
+    data = clean(data)
     errors = await check(data, employer.organiser_id, taken=slot.taken)
     if errors:
         return Outcome(errors=errors)
@@ -245,11 +91,11 @@ async def update_slot(actor: Actor, slot_id: int, data: SlotInput) -> Outcome[Sl
         changed = (
             await Slot.filter(id=slot.id, taken__lte=data.capacity)
             .using_db(conn)
-            .update(updated_at=clock.now(), **_columns(data))
+            .update(updated_at=clock.now(), **columns(data))
         )
         if not changed:
             taken = (await Slot.get(id=slot.id, using_db=conn)).taken
-            return Outcome(errors=rules.capacity_errors(data.capacity, taken))
+            return Outcome(errors=capacity_errors(data.capacity, taken))
         await _set_visibility(slot.id, data, conn)
         await audit.record(actor, "update", "slot", connection=conn, slot_id=slot.id)
     return Outcome(value=await Slot.get(id=slot.id))

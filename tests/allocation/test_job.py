@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 
+from prao.allocation import runs
 from prao.config import Settings
 from prao.jobs import jobs
 from prao.models import AllocationRun, AllocationStatus
-from prao.services import allocation
 from tests.allocation.conftest import Setup
 from tests.workers.test_delivery import run_worker_burst
 
@@ -17,7 +17,7 @@ async def test_run_goes_through_arq(setup: Setup, settings: Settings, redis_url:
     await jobs.start(configured)
     try:
         actor = await setup.world.actor(setup.world.coordinator_a)
-        outcome = await allocation.start_run(actor, setup.period.id, seed=4)
+        outcome = await runs.start_run(actor, setup.period.id, seed=4)
         assert outcome.value is not None
         await jobs.run_allocation(outcome.value.id)  # enqueued twice: arq keeps one, by id
         queued = await AllocationRun.get(id=outcome.value.id)

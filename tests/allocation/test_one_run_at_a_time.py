@@ -11,10 +11,10 @@ from typing import Any
 import click
 import pytest
 
+from prao.allocation import runs
 from prao.allocation.command import allocate
 from prao.jobs import jobs
 from prao.models import AllocationRun, AllocationStatus, AuditEvent, PeriodMode, User
-from prao.services import allocation
 from tests import factories
 from tests.allocation.conftest import Setup
 from tests.api.conftest import Caller, gid
@@ -44,10 +44,10 @@ async def test_starting_while_a_run_is_on_its_way_answers_that_run(
     setup: Setup, no_worker: None, status: AllocationStatus
 ) -> None:
     actor = await setup.world.actor(setup.world.coordinator_a)
-    first = (await allocation.start_run(actor, setup.period.id, seed=1)).value
+    first = (await runs.start_run(actor, setup.period.id, seed=1)).value
     assert first is not None
     await AllocationRun.filter(id=first.id).update(status=status)
-    again = await allocation.start_run(actor, setup.period.id, seed=2, dry_run=False)
+    again = await runs.start_run(actor, setup.period.id, seed=2, dry_run=False)
     assert again.ok and again.value is not None
     assert again.value.id == first.id and again.value.seed == 1
     assert await AllocationRun.all().count() == 1
@@ -57,7 +57,7 @@ async def test_starting_while_a_run_is_on_its_way_answers_that_run(
 async def test_a_finished_run_does_not_block_the_next(setup: Setup, no_worker: None) -> None:
     actor = await setup.world.actor(setup.world.coordinator_a)
     for status in (AllocationStatus.DONE, AllocationStatus.FAILED, AllocationStatus.APPLIED):
-        run = (await allocation.start_run(actor, setup.period.id)).value
+        run = (await runs.start_run(actor, setup.period.id)).value
         assert run is not None
         await AllocationRun.filter(id=run.id).update(status=status)
     assert await AllocationRun.all().count() == 3
@@ -66,8 +66,8 @@ async def test_a_finished_run_does_not_block_the_next(setup: Setup, no_worker: N
 async def test_a_run_of_another_period_does_not_block(setup: Setup, no_worker: None) -> None:
     other = await factories.period(setup.world.school_a, mode=PeriodMode.ALLOCATION)
     actor = await setup.world.actor(setup.world.coordinator_a)
-    one = (await allocation.start_run(actor, setup.period.id)).value
-    two = (await allocation.start_run(actor, other.id)).value
+    one = (await runs.start_run(actor, setup.period.id)).value
+    two = (await runs.start_run(actor, other.id)).value
     assert one is not None and two is not None and one.id != two.id
 
 
@@ -104,7 +104,7 @@ async def test_the_start_page_leads_to_the_queued_run(
 
 async def test_the_command_line_does_not_start_a_second_run(setup: Setup, no_worker: None) -> None:
     actor = await setup.world.actor(setup.world.coordinator_a)
-    running = (await allocation.start_run(actor, setup.period.id)).value
+    running = (await runs.start_run(actor, setup.period.id)).value
     assert running is not None
     await AllocationRun.filter(id=running.id).update(status=AllocationStatus.RUNNING)
 
@@ -125,7 +125,7 @@ async def test_concurrent_starts_make_one_run(
 ) -> None:
     actor = await setup.world.actor(setup.world.coordinator_a)
     outcomes = await asyncio.gather(
-        *(allocation.start_run(actor, setup.period.id, seed=i) for i in range(20))
+        *(runs.start_run(actor, setup.period.id, seed=i) for i in range(20))
     )
     assert all(o.ok and o.value is not None for o in outcomes)
     assert len({o.value.id for o in outcomes if o.value is not None}) == 1

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from prao import clock
+from prao.allocation import runs
+from prao.allocation.apply import apply_run
 from prao.auth import create_api_token
 from prao.errors import ErrorCode
 from prao.jobs import jobs
@@ -16,7 +18,6 @@ from prao.models import (
     Slot,
     Wish,
 )
-from prao.services import allocation
 from prao.services.booking import book_slot
 from tests import factories
 from tests.allocation.conftest import Setup, wish
@@ -24,7 +25,7 @@ from tests.allocation.conftest import Setup, wish
 
 async def dry_run(setup: Setup, seed: int = 1) -> AllocationRun:
     actor = await setup.world.actor(setup.world.coordinator_a)
-    outcome = await allocation.start_run(actor, setup.period.id, seed=seed)
+    outcome = await runs.start_run(actor, setup.period.id, seed=seed)
     assert outcome.ok, outcome.errors
     assert outcome.value is not None
     await jobs.drain()
@@ -69,7 +70,7 @@ async def test_unplaced_get_suggestions(setup: Setup) -> None:
 async def test_apply_writes_bookings_and_outbox_together(setup: Setup) -> None:
     run = await dry_run(setup)
     actor = await setup.world.actor(setup.world.coordinator_a)
-    outcome = await allocation.apply_run(actor, run.id)
+    outcome = await apply_run(actor, run.id)
     assert outcome.ok, outcome.errors
     bookings = await Booking.all()
     assert len(bookings) == 4
@@ -91,7 +92,7 @@ async def test_apply_writes_bookings_and_outbox_together(setup: Setup) -> None:
     )
     run = await AllocationRun.get(id=run.id)
     assert run.status == AllocationStatus.APPLIED and run.applied_at is not None
-    again = await allocation.apply_run(actor, run.id)
+    again = await apply_run(actor, run.id)
     assert [e.code for e in again.errors] == [ErrorCode.INVALID]
     assert await Booking.all().count() == 4
 
@@ -100,7 +101,7 @@ async def test_apply_refused_when_a_wish_changed(setup: Setup) -> None:
     run = await dry_run(setup)
     await Wish.filter(pupil_id=setup.pupils[3].id).update(slot_id=setup.slots[2].id)
     actor = await setup.world.actor(setup.world.coordinator_a)
-    outcome = await allocation.apply_run(actor, run.id)
+    outcome = await apply_run(actor, run.id)
     assert [e.code for e in outcome.errors] == [ErrorCode.STALE_PROPOSAL]
     assert "Kör fördelningen igen" in outcome.errors[0].message
     assert (await AllocationRun.get(id=run.id)).status == AllocationStatus.STALE
@@ -116,7 +117,7 @@ async def test_apply_refused_when_a_booking_was_made_after_the_dry_run(setup: Se
     booked = await book_slot(pupil_b, setup.slots[1].id)
     assert booked.ok, booked.errors
     actor = await setup.world.actor(setup.world.coordinator_a)
-    outcome = await allocation.apply_run(actor, run.id)
+    outcome = await apply_run(actor, run.id)
     assert [e.code for e in outcome.errors] == [ErrorCode.STALE_PROPOSAL]
     assert await Booking.filter(origin=BookingOrigin.ALLOCATION).count() == 0
     assert (await Slot.get(id=setup.slots[1].id)).taken == 1
@@ -136,7 +137,7 @@ async def test_confirmed_bookings_stay_and_a_second_run_solves_the_rest(setup: S
     assert run.result["pupils"] == 3 and run.result["skipped_booked"] == 1
     assert all(sid != setup.slots[0].id for _, sid, _ in run.result["assignments"])  # type: ignore[attr-defined]
     actor = await setup.world.actor(setup.world.coordinator_a)
-    assert (await allocation.apply_run(actor, run.id)).ok
+    assert (await apply_run(actor, run.id)).ok
     late = await factories.pupil(setup.world.school_a)
     await wish(late, setup.period, setup.slots[1])
     second = await dry_run(setup, seed=2)
@@ -162,41 +163,41 @@ async def test_ineligible_wishes_are_not_used(setup: Setup) -> None:
 async def test_only_the_schools_staff_and_tokens_may_run(setup: Setup) -> None:
     world = setup.world
     for user in (world.coordinator_b, world.pupil_a_user, world.employer_user):
-        outcome = await allocation.start_run(await world.actor(user), setup.period.id)
+        outcome = await runs.start_run(await world.actor(user), setup.period.id)
         assert [e.code for e in outcome.errors] in ([ErrorCode.NOT_FOUND], [ErrorCode.FORBIDDEN])
     token_b, _ = await create_api_token("B", school=world.school_b)
     from prao.actor import Actor
 
     as_b = Actor.for_token(token_b, world.organiser.id)
-    assert not (await allocation.start_run(as_b, setup.period.id)).ok
+    assert not (await runs.start_run(as_b, setup.period.id)).ok
     assert await AllocationRun.all().count() == 0
     token_a, _ = await create_api_token("A", school=world.school_a)
     as_a = Actor.for_token(token_a, world.organiser.id)
     admin = await world.actor(world.admin)
     for actor in (as_a, admin):
-        assert (await allocation.start_run(actor, setup.period.id)).ok
+        assert (await runs.start_run(actor, setup.period.id)).ok
     await jobs.drain()
     run = await AllocationRun.filter(started_by=as_a.label).first()
     assert run is not None
     coordinator_b = await world.actor(world.coordinator_b)
-    refused = await allocation.apply_run(coordinator_b, run.id)
+    refused = await apply_run(coordinator_b, run.id)
     assert [e.code for e in refused.errors] == [ErrorCode.NOT_FOUND]
     assert await Booking.all().count() == 0
 
 
 async def test_bad_seed_and_policy_are_refused(setup: Setup) -> None:
     actor = await setup.world.actor(setup.world.coordinator_a)
-    assert [
-        e.field for e in (await allocation.start_run(actor, setup.period.id, seed=-1)).errors
-    ] == ["seed"]
-    bad = await allocation.start_run(actor, setup.period.id, policy_name="random")
+    assert [e.field for e in (await runs.start_run(actor, setup.period.id, seed=-1)).errors] == [
+        "seed"
+    ]
+    bad = await runs.start_run(actor, setup.period.id, policy_name="random")
     assert [e.field for e in bad.errors] == ["policy"]
     assert await AllocationRun.all().count() == 0
 
 
 async def test_a_run_without_dry_run_applies_at_once(setup: Setup) -> None:
     actor = await setup.world.actor(setup.world.coordinator_a)
-    outcome = await allocation.start_run(actor, setup.period.id, seed=3, dry_run=False)
+    outcome = await runs.start_run(actor, setup.period.id, seed=3, dry_run=False)
     assert outcome.value is not None
     await jobs.drain()
     run = await AllocationRun.get(id=outcome.value.id)

@@ -20,6 +20,7 @@ import pytest
 from api.schema import schema
 from prao import clock
 from prao.actor import Actor
+from prao.allocation import runs
 from prao.auth import create_api_token
 from prao.models import (
     AllocationPolicy,
@@ -41,7 +42,6 @@ from prao.models import (
     User,
     Wish,
 )
-from prao.services import allocation
 from prao.services.booking import book_slot
 from tests import factories
 from tests.api.conftest import Caller, gid
@@ -174,9 +174,9 @@ async def proposal(world: World) -> Extra:
         pupil_id=world.pupil_a.id, period_id=extra["period"], slot_id=world.slot.id, rank=1
     )
     coordinator = await world.actor(world.coordinator_a)
-    started = await allocation.start_run(coordinator, extra["period"], seed=1, enqueue=False)
+    started = await runs.start_run(coordinator, extra["period"], seed=1, enqueue=False)
     assert started.value is not None, started.errors
-    assert await allocation.execute_run(started.value.id)
+    assert await runs.execute_run(started.value.id)
     return {**extra, "run": started.value.id}
 
 

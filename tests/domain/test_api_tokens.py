@@ -7,6 +7,9 @@ from datetime import timedelta
 
 from prao import clock, policy
 from prao.actor import Actor
+from prao.allocation import runs
+from prao.allocation.apply import apply_run
+from prao.audit.log import AuditFilter, events
 from prao.auth import TokenRefusal, authenticate_bearer, create_api_token, hash_secret
 from prao.errors import ErrorCode
 from prao.models import (
@@ -21,9 +24,8 @@ from prao.models import (
     Role,
     Slot,
 )
-from prao.services import allocation, api_tokens, booking, periods, placement
+from prao.services import api_tokens, booking, periods, placement
 from prao.services.api_tokens import TokenRequest
-from prao.services.audit_log import AuditFilter, events
 from tests import factories
 from tests.factories import World
 
@@ -193,14 +195,14 @@ async def test_token_without_read_sees_nothing(world: World) -> None:
 async def test_allocation_needs_the_allocate_permission(world: World) -> None:
     period = await factories.period(world.school_a, mode=PeriodMode.ALLOCATION, year_group=9)
     writer = await token_actor(world, READ_WRITE)
-    refused = await allocation.start_run(writer, period.id, enqueue=False)
+    refused = await runs.start_run(writer, period.id, enqueue=False)
     assert [(e.code, e.field) for e in refused.errors] == [(ErrorCode.FORBIDDEN, "periodId")]
     assert await AllocationRun.all().count() == 0
 
     allocator = await token_actor(world, READ | {Permission.ALLOCATE})
-    started = await allocation.start_run(allocator, period.id, enqueue=False)
+    started = await runs.start_run(allocator, period.id, enqueue=False)
     assert started.ok and started.value is not None
-    apply_refused = await allocation.apply_run(writer, started.value.id)
+    apply_refused = await apply_run(writer, started.value.id)
     assert [e.code for e in apply_refused.errors] == [ErrorCode.FORBIDDEN]
     assert (await AllocationRun.get(id=started.value.id)).status == started.value.status
 

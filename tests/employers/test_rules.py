@@ -6,8 +6,10 @@ from datetime import date
 
 import pytest
 
-from prao import orgnr, rules
+from prao import orgnr, working_hours
 from prao.errors import ErrorCode
+from prao.services.slot_input import capacity_errors
+from prao.validation import dates_errors
 
 
 def hm(text: str) -> int:
@@ -44,7 +46,7 @@ def hm(text: str) -> int:
     ],
 )
 def test_hours_rules(starts: str, ends: str, brk: int, expected: list[tuple[str, str]]) -> None:
-    found = [(str(e.code), e.field) for e in rules.hours_errors(hm(starts), hm(ends), brk)]
+    found = [(str(e.code), e.field) for e in working_hours.hours_errors(hm(starts), hm(ends), brk)]
     assert found == expected
 
 
@@ -54,18 +56,18 @@ def test_hours_rules(starts: str, ends: str, brk: int, expected: list[tuple[str,
      ("8", None), ("08:5", None), ("kl 8", None), ("", None), ("-1:00", None)],
 )  # fmt: skip
 def test_parse_clock(text: str, minutes: int | None) -> None:
-    assert rules.parse_clock(text) == minutes
+    assert working_hours.parse_clock(text) == minutes
 
 
 def test_dates_and_capacity() -> None:
-    assert rules.dates_errors(date(2026, 3, 9), date(2026, 3, 9)) == []
-    [error] = rules.dates_errors(date(2026, 3, 9), date(2026, 3, 8))
+    assert dates_errors(date(2026, 3, 9), date(2026, 3, 9)) == []
+    [error] = dates_errors(date(2026, 3, 9), date(2026, 3, 8))
     assert (error.code, error.field) == (ErrorCode.END_BEFORE_START, "endDate")
-    assert [e.field for e in rules.dates_errors(None, None)] == ["startDate", "endDate"]
-    assert rules.capacity_errors(3, 3) == []
-    [below] = rules.capacity_errors(2, 3)
+    assert [e.field for e in dates_errors(None, None)] == ["startDate", "endDate"]
+    assert capacity_errors(3, 3) == []
+    [below] = capacity_errors(2, 3)
     assert (below.code, below.field) == (ErrorCode.CAPACITY_BELOW_TAKEN, "capacity")
-    assert rules.capacity_errors(0, 0)[0].code == ErrorCode.INVALID
+    assert capacity_errors(0, 0)[0].code == ErrorCode.INVALID
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ import pytest
 
 from prao import orgnr
 from prao.actor import Actor
+from prao.allocation import runs
 from prao.config import Settings
 from prao.errors import ErrorCode
 from prao.models import (
@@ -27,7 +28,7 @@ from prao.models import (
     User,
     Wish,
 )
-from prao.services import allocation, catalogue, employers, slots, vetting, wishes
+from prao.services import catalogue, employers, slots, vetting, wishes
 from prao.services.booking import book_slot
 from prao.services.placement import place_pupil
 from tests import factories
@@ -141,9 +142,9 @@ async def test_a_pending_employers_slot_reaches_no_pupil_by_any_path(world: Worl
     wished = await wishes.submit_wishes(pupil, period.id, [slot.id])
     assert not wished.ok
     await Wish.create(pupil_id=world.pupil_a.id, period_id=period.id, slot_id=slot.id, rank=1)
-    run = await allocation.start_run(staff, period.id, seed=1, enqueue=False, dry_run=False)
+    run = await runs.start_run(staff, period.id, seed=1, enqueue=False, dry_run=False)
     assert run.value is not None, run.errors
-    assert await allocation.execute_run(run.value.id)
+    assert await runs.execute_run(run.value.id)
     assert not await Booking.filter(slot_id=slot.id).exists()
     assert (await Slot.get(id=slot.id)).taken == 0
 

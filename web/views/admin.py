@@ -1,5 +1,5 @@
 """The organiser admin's pages: API keys (list, create, revoke) and the audit log with its CSV
-export. The rules, including who may, live in prao.services.api_tokens and audit_log."""
+export. The rules, including who may, live in prao.services.api_tokens and prao.audit.log."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from prao.actor import Actor
+from prao.audit import log as audit_log
 from prao.errors import DomainError, ErrorCode
 from prao.models import Permission
-from prao.services import api_tokens, audit_log
+from prao.services import api_tokens
 from prao.services.api_tokens import PERMISSION_NAMES, TokenRequest
 from web.access import current_actor, redirect, sign_in_first
 from web.errors import csrf_refused, error_page, status_for

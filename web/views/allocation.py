@@ -9,9 +9,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from prao.actor import Actor
+from prao.allocation import access, runs
+from prao.allocation.apply import apply_run
 from prao.errors import DomainError, ErrorCode
 from prao.models import AllocationRun, AllocationStatus
-from prao.services import allocation
 from web.access import current_actor, redirect, sign_in_first
 from web.errors import csrf_refused, error_page, status_for, with_error_pages
 from web.forms import checked_form, text_field
@@ -69,7 +70,7 @@ async def _staff(request: Request) -> Actor | Response:
     actor = await current_actor(request)
     if actor.is_anonymous:
         return sign_in_first(request)
-    if not allocation.may_allocate(actor):
+    if not access.may_allocate(actor):
         return error_page(request, 403, None, actor)
     return actor
 
@@ -84,17 +85,17 @@ async def start_form(request: Request) -> Response:
 async def _start_page(
     request: Request, actor: Actor, period_id: int, error: DomainError | None, form: Any
 ) -> Response:
-    period = await allocation.allowed_period(actor, period_id)
+    period = await access.allowed_period(actor, period_id)
     if isinstance(period, DomainError):
         return error_page(request, status_for(period), period.message, actor)
     context = {
         "title": f"Fördelning: {period.name}",
         "nav": "oversikt",
         "period": period,
-        "seed": (form or {}).get("seed") or allocation.new_seed(),
+        "seed": (form or {}).get("seed") or runs.new_seed(),
         "policy": (form or {}).get("policy") or period.allocation_policy,
-        "policies": allocation.POLICY_NAMES,
-        "runs": await allocation.recent_runs(actor, period.id),
+        "policies": runs.POLICY_NAMES,
+        "runs": await access.recent_runs(actor, period.id),
         "error": error,
     }
     status = 200 if error is None else status_for(error)
@@ -118,7 +119,7 @@ async def start(request: Request) -> Response:
             error = DomainError.of(ErrorCode.INVALID, "seed", "Fröet ska vara ett heltal.")
             return await _start_page(request, actor, period_id, error, values)
         seed = int(raw_seed)
-    outcome = await allocation.start_run(
+    outcome = await runs.start_run(
         actor, period_id, seed=seed, dry_run=True, policy_name=values["policy"] or None
     )
     if not outcome.ok or outcome.value is None:
@@ -130,7 +131,7 @@ async def run_page(request: Request) -> Response:
     actor = await _staff(request)
     if isinstance(actor, Response):
         return actor
-    run = await allocation.visible_run(actor, request.path_params["run_id"])
+    run = await access.visible_run(actor, request.path_params["run_id"])
     if run is None:
         return error_page(request, 404, "Fördelningen finns inte.", actor)
     return await _run_page(request, actor, run, None)
@@ -155,12 +156,12 @@ async def _run_page(
         "run": run,
         "finished": finished,
         "error": error,
-        "period": await allocation.allowed_period(actor, run.period_id),
-        "policies": allocation.POLICY_NAMES,
+        "period": await access.allowed_period(actor, run.period_id),
+        "policies": runs.POLICY_NAMES,
     }
     if finished and run.result:
         result = run.result
-        context["names"] = await allocation.unplaced_pupils(actor, run)
+        context["names"] = await access.unplaced_pupils(actor, run)
         context["overall"] = chart(list(result["rank_counts"]), int(result["unplaced_count"]))  # type: ignore[call-overload]
         context["school_charts"] = [
             (school, chart(list(school["rank_counts"]), int(school["unplaced"])))
@@ -180,7 +181,7 @@ async def apply(request: Request) -> Response:
     checked = await _staff(request)
     if isinstance(checked, Response):
         return checked
-    run = await allocation.visible_run(actor, request.path_params["run_id"])
+    run = await access.visible_run(actor, request.path_params["run_id"])
     if run is None:
         return error_page(request, 404, "Fördelningen finns inte.", actor)
     if text_field(form, "confirm") != "ja":
@@ -190,7 +191,7 @@ async def apply(request: Request) -> Response:
             "Bekräfta att du vill skapa bokningarna genom att kryssa i rutan.",
         )
         return await _run_page(request, actor, run, error)
-    outcome = await allocation.apply_run(actor, run.id)
+    outcome = await apply_run(actor, run.id)
     if not outcome.ok:
         refreshed = await AllocationRun.get(id=run.id)
         return await _run_page(request, actor, refreshed, outcome.errors[0])

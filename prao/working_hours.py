@@ -1,12 +1,9 @@
-"""Working-hours rules for minors (Arbetsmiljöverket, AFS 2012:3) and the shape of a slot:
-each refusal names the field it is about, so a form can show it beside that field."""
+"""Working-hours rules for minors (Arbetsmiljöverket, AFS 2012:3) and the clock times they are
+typed in: each refusal names the field it is about, so a form can show it beside that field."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from prao.errors import DomainError, ErrorCode
-from prao.validation import day_problem
 
 MAX_WORK_MINUTES = 7 * 60
 NIGHT_STARTS = 20 * 60  # no work from 20:00 …
@@ -81,35 +78,3 @@ def _night(field: str) -> DomainError:
 def _duration(minutes: int) -> str:
     hours, rest = divmod(minutes, 60)
     return f"{hours} tim {rest} min" if rest else f"{hours} tim"
-
-
-def dates_errors(start: date | None, end: date | None) -> list[DomainError]:
-    errors: list[DomainError] = []
-    for value, field in ((start, "startDate"), (end, "endDate")):
-        if value is None:
-            errors.append(DomainError.of(ErrorCode.INVALID, field, "Skriv datumet som ÅÅÅÅ-MM-DD."))
-        elif problem := day_problem(value):
-            errors.append(DomainError.of(ErrorCode.INVALID, field, problem))
-    if start is not None and end is not None and end < start:
-        errors.append(
-            DomainError.of(
-                ErrorCode.END_BEFORE_START,
-                "endDate",
-                "Slutdatum måste vara samma dag som startdatum eller senare.",
-            )
-        )
-    return errors
-
-
-def capacity_errors(capacity: int, taken: int) -> list[DomainError]:
-    if capacity < 1:
-        return [DomainError.of(ErrorCode.INVALID, "capacity", "Ange minst 1 plats.")]
-    if capacity < taken:
-        return [
-            DomainError.of(
-                ErrorCode.CAPACITY_BELOW_TAKEN,
-                "capacity",
-                f"{taken} elever har redan bokat: antalet platser kan inte bli färre.",
-            )
-        ]
-    return []

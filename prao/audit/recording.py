@@ -1,4 +1,4 @@
-"""Audit trail of reads of pupil data and of changes (DESIGN.md §7)."""
+"""Recording the audit trail: reads of pupil data and changes (DESIGN.md §7)."""
 
 from __future__ import annotations
 

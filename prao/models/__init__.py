@@ -1,0 +1,63 @@
+"""Tortoise models: the persistent shape of the domain (see DESIGN.md §1 for the words), one
+module per area. Tortoise discovers the models of the app in this module, and callers import
+every model and enum from here."""
+
+from prao.models.allocation import AllocationPolicy, AllocationRun, AllocationStatus, Wish
+from prao.models.credentials import ApiToken, BookingLink, LinkPurpose, Permission, SignInToken
+from prao.models.people import (
+    ClassListImport,
+    Employer,
+    EmployerStatus,
+    Guardian,
+    Organiser,
+    Pupil,
+    Role,
+    School,
+    User,
+)
+from prao.models.placements import (
+    ACTIVE_BOOKING_STATUSES,
+    Booking,
+    BookingOrigin,
+    BookingStatus,
+    Period,
+    PeriodMode,
+    Slot,
+    SlotStatus,
+    SlotVisibility,
+)
+from prao.models.records import AuditEvent, MailThrottle, OutboxMessage, OutboxStatus
+
+__all__ = [
+    "ACTIVE_BOOKING_STATUSES",
+    "AllocationPolicy",
+    "AllocationRun",
+    "AllocationStatus",
+    "ApiToken",
+    "AuditEvent",
+    "Booking",
+    "BookingLink",
+    "BookingOrigin",
+    "BookingStatus",
+    "ClassListImport",
+    "Employer",
+    "EmployerStatus",
+    "Guardian",
+    "LinkPurpose",
+    "MailThrottle",
+    "Organiser",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Period",
+    "PeriodMode",
+    "Permission",
+    "Pupil",
+    "Role",
+    "School",
+    "SignInToken",
+    "Slot",
+    "SlotStatus",
+    "SlotVisibility",
+    "User",
+    "Wish",
+]
