@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from tortoise.expressions import F
 
-from prao import clock, outbox, throttle
+from prao import clock, notices, throttle
 from prao.actor import ALL_PERMISSIONS, ANONYMOUS, Actor
 from prao.config import Settings
 from prao.errors import DomainError, ErrorCode
@@ -114,7 +114,7 @@ async def request_sign_in_link(
     if user is None:
         return None
     raw = await issue_sign_in_token(user, settings)
-    message = await outbox.sign_in_link(
+    message = await notices.sign_in_link(
         email=user.email,
         url=f"{settings.base_url}{SIGN_IN_PATH}{raw}",
         minutes=settings.sign_in_link_minutes,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from datetime import date
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -23,15 +22,10 @@ from prao.models import (
     User,
 )
 from prao.pupil_view import PupilView, Reader, view_as, workplace_view
+from prao.wording import HEADLINES, STATUS_TEXT, SUBJECTS
 
-STATUS_TEXT = {
-    BookingStatus.PENDING: "Väntar på arbetsplatsens godkännande",
-    BookingStatus.CONFIRMED: "Bekräftad",
-    BookingStatus.DECLINED: "Nekad",
-    BookingStatus.CANCELLED: "Avbokad",
-}
-
-# Every kind of message written here; tests render each one for a pupil with protected identity.
+# Every kind of message the outbox holds, written here and in prao.notices; tests render each one
+# for a pupil with protected identity.
 KINDS = frozenset(
     {
         "booking_created",
@@ -47,48 +41,6 @@ KINDS = frozenset(
         "employer_declined",
     }
 )
-
-SUBJECTS = {
-    "booking_created": "Bokning av praoplats",
-    "booking_approved": "Bekräftad praoplats",
-    "booking_declined": "Nekad bokning av praoplats",
-    "booking_cancelled": "Avbokad praoplats",
-    "self_found_confirmed": "Bekräftad egenfunnen praoplats",
-}
-
-# What happened, told to each kind of recipient; "{name}" is the pupil as that recipient may see
-# her. A booking_created text depends on whether the booking waits for the employer's approval.
-HEADLINES: dict[str, dict[str, str]] = {
-    "pupil": {
-        "booking_created": "Din praoplats är bokad.",
-        "booking_created_pending": "Du har skickat en förfrågan om praoplatsen. Arbetsplatsen "
-        "behöver godkänna den, och du får ett mejl när de har svarat.",
-        "booking_approved": "Arbetsplatsen har godkänt dig. Din praoplats är bekräftad.",
-        "booking_declined": "Arbetsplatsen kunde tyvärr inte ta emot dig. Logga in i Prao och "
-        "välj en annan plats.",
-        "booking_cancelled": "Din bokning av praoplatsen är avbokad.",
-        "self_found_confirmed": "Arbetsplatsen har bekräftat din egenfunna praoplats.",
-    },
-    "guardian": {
-        "booking_created": "{name} har bokat en praoplats.",
-        "booking_created_pending": "{name} har skickat en förfrågan om en praoplats. "
-        "Arbetsplatsen behöver godkänna den.",
-        "booking_approved": "Arbetsplatsen har godkänt {name}. Praoplatsen är bekräftad.",
-        "booking_declined": "Arbetsplatsen kunde tyvärr inte ta emot {name}, som behöver välja "
-        "en annan plats.",
-        "booking_cancelled": "Bokningen av praoplatsen för {name} är avbokad.",
-        "self_found_confirmed": "Arbetsplatsen har bekräftat den egenfunna praoplatsen för {name}.",
-    },
-    "employer": {
-        "booking_created": "{name} har bokat en praoplats hos er.",
-        "booking_created_pending": "{name} vill göra prao hos er. Logga in i Prao och godkänn "
-        "eller neka förfrågan.",
-        "booking_approved": "Ni har godkänt {name}. Praoplatsen är bekräftad.",
-        "booking_declined": "Ni har nekat {name}. Platsen är ledig igen.",
-        "booking_cancelled": "Bokningen för {name} är avbokad. Platsen är ledig igen.",
-        "self_found_confirmed": "Tack! Ni har bekräftat praoplatsen för {name}.",
-    },
-}
 
 
 def card_url(booking_id: int, base_url: str | None = None) -> str:
@@ -259,79 +211,6 @@ def booking_messages(
     ]
 
 
-async def sign_in_link(
-    *, email: str, url: str, minutes: int, connection: BaseDBAsyncClient | None = None
-) -> OutboxMessage:
-    body = (
-        "Hej!\n\nKlicka på länken för att logga in i Prao. Länken fungerar en gång och "
-        f"i {minutes} minuter.\n\n{url}\n\n"
-        "Har du inte bett om länken kan du bortse från det här mejlet."
-    )
-    return await OutboxMessage.create(
-        kind="sign_in_link",
-        to_address=email,
-        subject="Din inloggningslänk till Prao",
-        body=body,
-        using_db=connection,
-    )
-
-
-async def employer_decided(
-    *,
-    email: str,
-    employer_name: str,
-    approved: bool,
-    reason: str,
-    sign_in_url: str,
-    connection: BaseDBAsyncClient,
-) -> OutboxMessage:
-    """The organiser's vetting of a self-registered workplace, told to its contact."""
-    if approved:
-        subject = "Er arbetsplats är godkänd i Prao"
-        lines = [
-            f"Kommunen har godkänt {employer_name} i Prao. Nu kan ni publicera era praoplatser,",
-            "och eleverna ser dem när de är publicerade.",
-            "",
-            f"Logga in: {sign_in_url}",
-        ]
-    else:
-        subject = "Er arbetsplats har inte godkänts i Prao"
-        lines = [
-            f"Kommunen har inte godkänt {employer_name} i Prao, så era praoplatser kan inte",
-            "publiceras.",
-            "",
-            f"Skäl: {reason}",
-            "",
-            "Har ni frågor, kontakta kommunens praosamordnare.",
-        ]
-    body = "\n".join(["Hej!", "", *lines, "", "Hälsningar, Prao"])
-    return await OutboxMessage.create(
-        kind="employer_approved" if approved else "employer_declined",
-        to_address=email,
-        subject=subject,
-        body=body,
-        using_db=connection,
-    )
-
-
-async def unplaced_reminder(
-    *, email: str, first_name: str, period_name: str, closes: str, connection: BaseDBAsyncClient
-) -> OutboxMessage:
-    """The coordinator's nudge to a pupil who has no placement yet in a period."""
-    body = (
-        f"Hej {first_name}!\n\nDu har ännu ingen praoplats för {period_name}. "
-        f"Logga in i Prao och välj en plats eller lämna dina önskemål senast {closes}.\n\n"
-        "Behöver du hjälp? Prata med din SYV.\n\nHälsningar, Prao"
-    )
-    return await OutboxMessage.create(
-        kind="unplaced_reminder",
-        to_address=email,
-        subject=f"Påminnelse: välj praoplats för {period_name}",
-        body=body,
-        using_db=connection,
-    )
-
-
 WEEKDAY_NAMES = ["måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"]
 
 
@@ -405,47 +284,6 @@ def _school_lines(view: PupilView) -> list[str]:
         return []
     contact = f", {view.school_email}" if view.school_email else ""
     return [f"Skola: {view.school_name}{contact}"]
-
-
-async def self_found_request(
-    *,
-    booking: Booking,
-    pupil: Pupil,
-    school: School,
-    to_address: str,
-    workplace: str,
-    starts: date,
-    ends: date,
-    tasks: str,
-    url: str,
-    link_days: int,
-    connection: BaseDBAsyncClient,
-) -> OutboxMessage:
-    """The request to a workplace the pupil found herself to confirm the placement by link."""
-    seen = workplace_view(pupil, school)
-    where = f" på {seen.school_name}" if seen.school_name else ""
-    body = [
-        "Hej!",
-        "",
-        f"{seen.first_name}{where} har berättat att hen ska göra sin prao hos {workplace}, "
-        f"{starts:%Y-%m-%d} – {ends:%Y-%m-%d}.",
-        "",
-        f"Uppgifter: {tasks}",
-        "",
-        "Bekräfta eller tacka nej här (inget konto behövs; länken fungerar en gång och i "
-        f"{link_days} dagar):",
-        url,
-        "",
-        "Hälsningar, Prao",
-    ]
-    return await OutboxMessage.create(
-        kind="self_found_request",
-        to_address=to_address,
-        subject=f"Bekräfta praoplats för {seen.first_name}",
-        body="\n".join(body),
-        booking_id=booking.id,
-        using_db=connection,
-    )
 
 
 def _clean(values: list[str | None]) -> list[str]:

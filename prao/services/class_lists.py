@@ -2,7 +2,7 @@
 
 Rows are keyed by (school, external id): importing the same file twice changes nothing, and a
 pupil missing from a later file is listed for the coordinator, never deleted. Checking, comparing
-and writing a row is shared with the API's upsertPupils (prao.services.pupil_rows).
+and writing a row is shared with the API's upsertPupils (prao.services.pupil_rows, pupil_store).
 
 Protected identity (skyddad identitet) is lifted only on purpose. A file without the column, or a
 row whose cell is empty, says nothing about it: a new pupil is not protected, a protected one stays
@@ -13,10 +13,6 @@ each such row and the confirmed import audits the lift.
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
@@ -25,68 +21,13 @@ from prao import audit, clock, policy
 from prao.actor import Actor
 from prao.errors import DomainError, ErrorCode, Outcome
 from prao.models import ClassListImport, Pupil
-from prao.services import pupil_rows
+from prao.services import pupil_store
+from prao.services.class_list_file import ImportRow, decode, parse
 from prao.services.periods import may_manage
-from prao.services.pupil_rows import CHANGED, NEW, PupilRow
+from prao.services.pupil_rows import CHANGED, NEW
 from prao.validation import clean_text, valid_id
 
 MAX_FILE_BYTES = 2_000_000
-MAX_ROWS = 5000
-
-# Header names as school systems and people write them, compared after _key().
-HEADERS: dict[str, tuple[str, ...]] = {
-    "first_name": ("fornamn", "tilltalsnamn", "firstname", "givenname", "first"),
-    "last_name": ("efternamn", "lastname", "surname", "familyname", "last"),
-    "full_name": ("namn", "name", "elev", "elevnamn", "fullname", "elevensnamn"),
-    "class_name": ("klass", "class", "klassnamn", "grupp", "classname"),
-    "year_group": ("arskurs", "ak", "year", "yeargroup", "grade", "arskursnummer"),
-    "email": ("epost", "email", "mejl", "mail", "elevensepost", "elevepost", "epostadress"),
-    "guardian_email": (
-        "vardnadshavaresepost",
-        "vardnadshavareepost",
-        "vardnadshavaresmejl",
-        "vhepost",
-        "guardianemail",
-        "parentemail",
-        "foraldersepost",
-    ),
-    "external_id": ("elevid", "id", "externalid", "externtid", "personid", "studentid", "elevnr"),
-    "security_marking": (
-        "skyddadidentitet",
-        "skyddadepersonuppgifter",
-        "sekretessmarkering",
-        "securitymarking",
-        "protectedidentity",
-        "skyddad",
-    ),
-}
-YES = {"ja", "j", "yes", "y", "1", "x", "sant", "true"}
-NO = {"nej", "n", "no", "0", "falskt", "false"}
-
-
-def _key(header: str) -> str:
-    folded = header.strip().lower().translate(str.maketrans("åäöéü", "aaoeu"))
-    return re.sub(r"[^a-z0-9]", "", folded)
-
-
-def decode(data: bytes) -> str:
-    """UTF-8 with or without BOM, else Windows-1252 (what Excel writes on Swedish Windows)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def _delimiter(text: str) -> str:
-    header = text.split("\n", 1)[0]
-    return ";" if header.count(";") >= header.count(",") and ";" in header else ","
-
-
-@dataclass
-class ImportRow(PupilRow):
-    line: int = 0  # in the file, for the preview
 
 
 @dataclass
@@ -128,99 +69,10 @@ class ImportPreview:
         )
 
 
-def _columns(header: list[str]) -> tuple[dict[str, int], list[str]]:
-    columns: dict[str, int] = {}
-    for index, name in enumerate(header):
-        key = _key(name)
-        for column, names in HEADERS.items():
-            if key in names and column not in columns:
-                columns[column] = index
-    problems = []
-    if not ({"first_name", "last_name"} <= columns.keys() or "full_name" in columns):
-        problems.append("Kolumner för namn saknas (Förnamn och Efternamn, eller Namn).")
-    if "year_group" not in columns:
-        problems.append("Kolumnen Årskurs saknas.")
-    if "external_id" not in columns:
-        problems.append("Kolumnen Elev-ID saknas: den behövs för att känna igen eleven nästa gång.")
-    return columns, problems
-
-
-def _cell(values: list[str], columns: dict[str, int], column: str) -> str:
-    index = columns.get(column)
-    if index is None or index >= len(values):
-        return ""
-    return clean_text(values[index])
-
-
-def _split_name(full: str) -> tuple[str, str]:
-    """ "Efternamn, Förnamn" as many systems export it, else the last word is the surname."""
-    if "," in full:
-        last, _, first = full.partition(",")
-        return first.strip(), last.strip()
-    first, _, last = full.rpartition(" ")
-    return (first, last) if first else (last, "")
-
-
-def _row(line: int, values: list[str], columns: dict[str, int]) -> ImportRow:
-    row = ImportRow(line=line)
-    cell = lambda column: _cell(values, columns, column)  # noqa: E731
-    row.first_name, row.last_name = cell("first_name"), cell("last_name")
-    if not (row.first_name or row.last_name) and "full_name" in columns:
-        row.first_name, row.last_name = _split_name(cell("full_name"))
-    _read_rest(row, cell)
-    pupil_rows.check(row)
-    return row
-
-
-def _read_rest(row: ImportRow, cell: Callable[[str], str]) -> None:
-    """The columns whose text is read here; pupil_rows.check() judges the values."""
-    row.class_name = cell("class_name")
-    year = cell("year_group").lower().removeprefix("åk").strip()
-    if year.isdecimal() and len(year) <= 2:
-        row.year_group = int(year)
-    elif year:
-        row.flag("yearGroup", pupil_rows.year_group_problem())
-    row.email = cell("email")
-    row.guardian_email = cell("guardian_email")
-    row.external_id = cell("external_id")
-    marking = cell("security_marking").lower()
-    if not marking:  # no column, or an empty cell: the file does not say
-        row.security_marking = None
-    elif marking in YES:
-        row.security_marking = True
-    elif marking in NO:
-        row.security_marking = False
-    else:
-        row.flag("securityMarking", "Skyddad identitet: skriv Ja eller Nej.")
-
-
-def parse(text: str) -> tuple[list[ImportRow], list[str]]:
-    """The rows with their own problems, and problems with the file as a whole."""
-    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
-        return [], ["Filen är tom."]
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
-    try:
-        lines = [(reader.line_num, values) for values in reader]
-    except csv.Error:
-        return [], ["Filen kunde inte läsas som CSV."]
-    columns, problems = _columns(lines[0][1])
-    if problems:
-        return [], problems
-    body = [(n, v) for n, v in lines[1:] if any(c.strip() for c in v)]
-    if not body:
-        return [], ["Filen har inga elever, bara rubrikraden."]
-    if len(body) > MAX_ROWS:
-        return [], [f"Filen har fler än {MAX_ROWS} elever. Dela upp den."]
-    rows = [_row(n, v, columns) for n, v in body]
-    pupil_rows.mark_duplicates(rows)
-    return rows, []
-
-
 async def _compare(school_id: int, rows: list[ImportRow]) -> list[Pupil]:
     """Mark each row new / changed / unchanged, flag e-mail clashes; the missing pupils."""
-    stored = await pupil_rows.load(school_id)
-    await pupil_rows.compare(rows, stored)
+    stored = await pupil_store.load(school_id)
+    await pupil_store.compare(rows, stored)
     existing = stored.pupils
     # A list of one class is compared with that class, not with the whole year group.
     years = {r.year_group for r in rows if r.year_group is not None}
@@ -328,10 +180,10 @@ async def confirm(actor: Actor, import_id: int) -> Outcome[ImportResult]:
         )
         if not claimed:
             return Outcome.fail(ErrorCode.NOT_ACTIVE, "importId", "Listan är redan inläst.")
-        stored = await pupil_rows.load(school_id, conn)
-        lifted = pupil_rows.lifted(checked.rows, stored)
+        stored = await pupil_store.load(school_id, conn)
+        lifted = pupil_store.lifted(checked.rows, stored)
         for row in checked.rows:
-            _, action = await pupil_rows.write(row, stored, school_id, conn)
+            _, action = await pupil_store.write(row, stored, school_id, conn)
             if action == NEW:
                 created += 1
             elif action == CHANGED:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from prao import audit, orgnr, outbox, policy, throttle
+from prao import audit, notices, orgnr, policy, throttle
 from prao.actor import Actor
 from prao.auth import SIGN_IN_PATH, issue_sign_in_token, request_sign_in_link
 from prao.config import Settings
@@ -149,7 +149,7 @@ async def sign_up(data: SignUp, settings: Settings, caller: str = "") -> Outcome
 
 async def _mail_link(user: User, settings: Settings) -> None:
     raw = await issue_sign_in_token(user, settings)
-    message = await outbox.sign_in_link(
+    message = await notices.sign_in_link(
         email=user.email,
         url=f"{settings.base_url}{SIGN_IN_PATH}{raw}",
         minutes=settings.sign_in_link_minutes,

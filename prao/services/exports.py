@@ -14,8 +14,8 @@ from openpyxl.styles import Font
 from prao import policy
 from prao.actor import Actor
 from prao.errors import Outcome
-from prao.outbox import STATUS_TEXT
 from prao.services.placement import period_overview
+from prao.wording import STATUS_TEXT
 
 HEADER = [
     "Elev-ID",

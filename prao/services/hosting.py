@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from prao import policy
 from prao.actor import Actor
 from prao.models import ACTIVE_BOOKING_STATUSES, Booking, BookingOrigin, BookingStatus, Role, Slot
-from prao.outbox import STATUS_TEXT
 from prao.pupil_view import PupilView
+from prao.wording import STATUS_TEXT
 
 
 @dataclass(frozen=True)

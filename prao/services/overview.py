@@ -18,9 +18,9 @@ from prao.models import (
     School,
     Slot,
 )
-from prao.outbox import STATUS_TEXT
 from prao.pagination import Page, paginate
 from prao.services.booking import cancel_refusal, check_booking
+from prao.wording import STATUS_TEXT
 
 STAFF_PAGE_SIZE = 50
 

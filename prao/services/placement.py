@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from prao import audit, clock, outbox, policy, throttle
+from prao import audit, clock, notices, policy, throttle
 from prao.actor import Actor
 from prao.errors import DomainError, ErrorCode, Outcome, Refused
 from prao.jobs import jobs
@@ -303,7 +303,7 @@ async def remind_unplaced(actor: Actor, period_id: int) -> Outcome[int]:
             ):
                 continue
             messages.append(
-                await outbox.unplaced_reminder(
+                await notices.unplaced_reminder(
                     email=addresses[p.id],
                     first_name=p.first_name,
                     period_name=period.name,

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from prao import ics, outbox, policy
 from prao.actor import Actor
 from prao.models import Booking, BookingStatus, Employer, Slot, User
-from prao.outbox import STATUS_TEXT
 from prao.pupil_view import PupilView
 from prao.validation import valid_id
+from prao.wording import STATUS_TEXT
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Pupils pushed by a school's admin system: create or update by external id, all or nothing.
 
 The rows are checked, compared and written exactly as a confirmed class list is
-(prao.services.pupil_rows); pupils left out of a call are left alone.
+(prao.services.pupil_rows, pupil_store); pupils left out of a call are left alone.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from prao import audit, policy
 from prao.actor import Actor
 from prao.errors import DomainError, ErrorCode, Outcome
 from prao.models import Permission, Pupil, Role, School
-from prao.services import pupil_rows
+from prao.services import pupil_rows, pupil_store
 from prao.services.pupil_rows import CHANGED, NEW, PupilRow
 from prao.validation import valid_id
 
@@ -87,16 +87,16 @@ async def _save(actor: Actor, school: School, rows: list[PupilRow]) -> Outcome[U
     async with in_transaction() as conn:
         # A value the checks refused (a 300-character id) is never looked up.
         wanted = {r.external_id for r in rows if r.external_id and not r.flagged("externalId")}
-        stored = await pupil_rows.load(school.id, conn, external_ids=wanted)
-        await pupil_rows.compare(rows, stored, conn)
+        stored = await pupil_store.load(school.id, conn, external_ids=wanted)
+        await pupil_store.compare(rows, stored, conn)
         errors: list[DomainError] = [e for i, row in enumerate(rows) for e in row.errors(i)]
         if errors:
             return Outcome(errors=errors)
-        lifted = pupil_rows.lifted(rows, stored)
+        lifted = pupil_store.lifted(rows, stored)
         pupils: list[Pupil] = []
         created = updated = 0
         for row in rows:
-            pupil, action = await pupil_rows.write(row, stored, school.id, conn)
+            pupil, action = await pupil_store.write(row, stored, school.id, conn)
             pupils.append(pupil)
             if action == NEW:
                 created += 1

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from prao import audit, clock, outbox, policy
+from prao import audit, clock, notices, outbox, policy
 from prao.actor import Actor
 from prao.auth import hash_secret
 from prao.config import Settings
@@ -229,7 +229,7 @@ async def register(actor: Actor, data: SelfFound, settings: Settings) -> Outcome
                 expires_at=clock.now() + timedelta(days=LINK_DAYS),
                 using_db=conn,
             )
-            message = await outbox.self_found_request(
+            message = await notices.self_found_request(
                 booking=booking,
                 pupil=pupil,
                 school=school,

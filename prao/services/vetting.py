@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
-from prao import audit, clock, outbox, policy
+from prao import audit, clock, notices, policy
 from prao.actor import Actor
 from prao.auth import SIGN_IN_PATH
 from prao.config import Settings
@@ -172,7 +172,7 @@ async def _decide(
             if not changed:
                 raise Refused(DomainError.of(ErrorCode.NOT_PENDING, "employerId", ALREADY_DECIDED))
             if address:
-                message = await outbox.employer_decided(
+                message = await notices.employer_decided(
                     email=address,
                     employer_name=employer.name,
                     approved=status == EmployerStatus.APPROVED,

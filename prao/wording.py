@@ -1,0 +1,55 @@
+"""Swedish words for what happened to a booking: its status as pages and messages show it, and
+the subject and headline of each booking message per kind of reader."""
+
+from __future__ import annotations
+
+from prao.models import BookingStatus
+
+STATUS_TEXT = {
+    BookingStatus.PENDING: "Väntar på arbetsplatsens godkännande",
+    BookingStatus.CONFIRMED: "Bekräftad",
+    BookingStatus.DECLINED: "Nekad",
+    BookingStatus.CANCELLED: "Avbokad",
+}
+
+SUBJECTS = {
+    "booking_created": "Bokning av praoplats",
+    "booking_approved": "Bekräftad praoplats",
+    "booking_declined": "Nekad bokning av praoplats",
+    "booking_cancelled": "Avbokad praoplats",
+    "self_found_confirmed": "Bekräftad egenfunnen praoplats",
+}
+
+# What happened, told to each kind of recipient; "{name}" is the pupil as that recipient may see
+# her. A booking_created text depends on whether the booking waits for the employer's approval.
+HEADLINES: dict[str, dict[str, str]] = {
+    "pupil": {
+        "booking_created": "Din praoplats är bokad.",
+        "booking_created_pending": "Du har skickat en förfrågan om praoplatsen. Arbetsplatsen "
+        "behöver godkänna den, och du får ett mejl när de har svarat.",
+        "booking_approved": "Arbetsplatsen har godkänt dig. Din praoplats är bekräftad.",
+        "booking_declined": "Arbetsplatsen kunde tyvärr inte ta emot dig. Logga in i Prao och "
+        "välj en annan plats.",
+        "booking_cancelled": "Din bokning av praoplatsen är avbokad.",
+        "self_found_confirmed": "Arbetsplatsen har bekräftat din egenfunna praoplats.",
+    },
+    "guardian": {
+        "booking_created": "{name} har bokat en praoplats.",
+        "booking_created_pending": "{name} har skickat en förfrågan om en praoplats. "
+        "Arbetsplatsen behöver godkänna den.",
+        "booking_approved": "Arbetsplatsen har godkänt {name}. Praoplatsen är bekräftad.",
+        "booking_declined": "Arbetsplatsen kunde tyvärr inte ta emot {name}, som behöver välja "
+        "en annan plats.",
+        "booking_cancelled": "Bokningen av praoplatsen för {name} är avbokad.",
+        "self_found_confirmed": "Arbetsplatsen har bekräftat den egenfunna praoplatsen för {name}.",
+    },
+    "employer": {
+        "booking_created": "{name} har bokat en praoplats hos er.",
+        "booking_created_pending": "{name} vill göra prao hos er. Logga in i Prao och godkänn "
+        "eller neka förfrågan.",
+        "booking_approved": "Ni har godkänt {name}. Praoplatsen är bekräftad.",
+        "booking_declined": "Ni har nekat {name}. Platsen är ledig igen.",
+        "booking_cancelled": "Bokningen för {name} är avbokad. Platsen är ledig igen.",
+        "self_found_confirmed": "Tack! Ni har bekräftat praoplatsen för {name}.",
+    },
+}
