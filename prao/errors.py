@@ -67,6 +67,10 @@ MESSAGES: dict[ErrorCode, str] = {
 
 @dataclass(frozen=True)
 class DomainError:
+    """`field` names what the error is about in the domain's own words: the snake_case name of
+    the attribute or argument (`slot_id`, `day_starts_at`). Each adapter maps it to its own
+    names in one place (GraphQL camelCase, the web form's field names)."""
+
     code: ErrorCode
     message: str
     field: str | None = None

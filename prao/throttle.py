@@ -89,7 +89,7 @@ async def sign_up_refusal(email: str, caller: str) -> DomainError | None:
     rules = [rule("sign-up:address", email, SIGN_UPS_PER_ADDRESS, QUARTER)]
     if caller:
         rules.append(rule("sign-up:caller", caller, SIGN_UPS_PER_CALLER, HOUR))
-    return await _refusal(rules, "contactEmail")
+    return await _refusal(rules, "contact_email")
 
 
 async def invite_refusal(email: str, employer_id: int) -> DomainError | None:

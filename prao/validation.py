@@ -55,7 +55,7 @@ def has_bad_characters(value: str) -> bool:
 
 
 def character_errors(values: Mapping[str, str | None]) -> list[DomainError]:
-    """INVALID for each field (by its input name) holding NUL or a lone surrogate: refused,
+    """INVALID for each field (by its field name) holding NUL or a lone surrogate: refused,
     not silently changed, where a person typed the text."""
     return [
         DomainError.of(ErrorCode.INVALID, name, BAD_CHARACTERS)
@@ -117,7 +117,7 @@ def day_problem(day: date | None) -> str | None:
 def dates_errors(start: date | None, end: date | None) -> list[DomainError]:
     """A first and a last day (of a slot, a placement): both readable, in range, in order."""
     errors: list[DomainError] = []
-    for value, field in ((start, "startDate"), (end, "endDate")):
+    for value, field in ((start, "start_date"), (end, "end_date")):
         if value is None:
             errors.append(DomainError.of(ErrorCode.INVALID, field, "Skriv datumet som ÅÅÅÅ-MM-DD."))
         elif problem := day_problem(value):
@@ -126,7 +126,7 @@ def dates_errors(start: date | None, end: date | None) -> list[DomainError]:
         errors.append(
             DomainError.of(
                 ErrorCode.END_BEFORE_START,
-                "endDate",
+                "end_date",
                 "Slutdatum måste vara samma dag som startdatum eller senare.",
             )
         )

@@ -33,19 +33,19 @@ def hours_errors(starts: int, ends: int, break_minutes: int) -> list[DomainError
     if ends <= starts:
         return [
             DomainError.of(
-                ErrorCode.END_BEFORE_START, "dayEndsAt", "Sluttiden måste vara efter starttiden."
+                ErrorCode.END_BEFORE_START, "day_ends_at", "Sluttiden måste vara efter starttiden."
             )
         ]
     errors: list[DomainError] = []
     if starts < NIGHT_ENDS:
-        errors.append(_night("dayStartsAt"))
+        errors.append(_night("day_starts_at"))
     if ends > NIGHT_STARTS:
-        errors.append(_night("dayEndsAt"))
+        errors.append(_night("day_ends_at"))
     span = ends - starts
     if break_minutes < 0 or break_minutes >= span:
         errors.append(
             DomainError.of(
-                ErrorCode.INVALID, "breakMinutes", "Rasten måste vara kortare än arbetsdagen."
+                ErrorCode.INVALID, "break_minutes", "Rasten måste vara kortare än arbetsdagen."
             )
         )
         return errors
@@ -54,7 +54,7 @@ def hours_errors(starts: int, ends: int, break_minutes: int) -> list[DomainError
         errors.append(
             DomainError.of(
                 ErrorCode.HOURS_NOT_ALLOWED,
-                "dayEndsAt",
+                "day_ends_at",
                 f"Minderåriga får arbeta högst 7 timmar om dagen (nu {_duration(work)}).",
             )
         )
@@ -62,7 +62,7 @@ def hours_errors(starts: int, ends: int, break_minutes: int) -> list[DomainError
         errors.append(
             DomainError.of(
                 ErrorCode.HOURS_NOT_ALLOWED,
-                "breakMinutes",
+                "break_minutes",
                 "Arbetsdagar över 4,5 timmar behöver minst 30 minuters rast.",
             )
         )

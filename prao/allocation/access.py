@@ -24,10 +24,10 @@ def may_allocate(actor: Actor) -> bool:
 
 async def allowed_period(actor: Actor, period_id: int) -> Period | DomainError:
     if not may_allocate(actor):
-        return DomainError.of(ErrorCode.FORBIDDEN, "periodId")
+        return DomainError.of(ErrorCode.FORBIDDEN, "period_id")
     period = await policy.periods(actor).get_or_none(id=period_id) if valid_id(period_id) else None
     if period is None:
-        return DomainError.of(ErrorCode.NOT_FOUND, "periodId", "Praoperioden finns inte.")
+        return DomainError.of(ErrorCode.NOT_FOUND, "period_id", "Praoperioden finns inte.")
     return period
 
 

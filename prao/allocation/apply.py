@@ -34,11 +34,11 @@ from prao.models import (
 
 
 async def apply_run(actor: Actor, run_id: int) -> Outcome[AllocationRun]:
-    if refusal := policy.lacks(actor, Permission.ALLOCATE, "runId"):
+    if refusal := policy.lacks(actor, Permission.ALLOCATE, "run_id"):
         return Outcome(errors=[refusal])
     run = await visible_run(actor, run_id)
     if run is None:
-        return Outcome.fail(ErrorCode.NOT_FOUND, "runId", "Fördelningen finns inte.")
+        return Outcome.fail(ErrorCode.NOT_FOUND, "run_id", "Fördelningen finns inte.")
     outcome = await apply_proposal(run, AllocationStatus.DONE)
     if outcome.ok:
         await audit.record(actor, "apply", "allocation_run", run_id=run.id)
@@ -48,11 +48,11 @@ async def apply_run(actor: Actor, run_id: int) -> Outcome[AllocationRun]:
 async def apply_proposal(run: AllocationRun, expected: AllocationStatus) -> Outcome[AllocationRun]:
     """`expected` is DONE for a reviewed proposal, RUNNING inside a run that applies at once."""
     if run.status == AllocationStatus.APPLIED:
-        return Outcome.fail(ErrorCode.INVALID, "runId", "Förslaget är redan tillämpat.")
+        return Outcome.fail(ErrorCode.INVALID, "run_id", "Förslaget är redan tillämpat.")
     if run.status == AllocationStatus.STALE:
-        return Outcome.fail(ErrorCode.STALE_PROPOSAL, "runId")
+        return Outcome.fail(ErrorCode.STALE_PROPOSAL, "run_id")
     if run.status != expected or not run.result:
-        return Outcome.fail(ErrorCode.INVALID, "runId", "Fördelningen är inte klar än.")
+        return Outcome.fail(ErrorCode.INVALID, "run_id", "Fördelningen är inte klar än.")
     assignments = [tuple(row) for row in run.result.get("assignments", [])]  # type: ignore[attr-defined]
     started = time.perf_counter()
     try:
@@ -65,11 +65,11 @@ async def apply_proposal(run: AllocationRun, expected: AllocationStatus) -> Outc
             )
             if not locked:
                 raise Refused(
-                    DomainError.of(ErrorCode.INVALID, "runId", "Förslaget är redan tillämpat.")
+                    DomainError.of(ErrorCode.INVALID, "run_id", "Förslaget är redan tillämpat.")
                 )
             current = await data.load(run.period_id, run.policy, conn)
             if current.fingerprint != run.fingerprint:
-                raise Refused(DomainError.of(ErrorCode.STALE_PROPOSAL, "runId"))
+                raise Refused(DomainError.of(ErrorCode.STALE_PROPOSAL, "run_id"))
             before = await OutboxMessage.all().using_db(conn).order_by("-id").first()
             await _write(conn, run, current, assignments, now)  # type: ignore[arg-type]
     except Refused as refused:
@@ -110,7 +110,7 @@ async def _write(
             .update(taken=F("taken") + count, updated_at=clock.now())
         )
         if not reserved:
-            raise Refused(DomainError.of(ErrorCode.STALE_PROPOSAL, "runId"))
+            raise Refused(DomainError.of(ErrorCode.STALE_PROPOSAL, "run_id"))
     try:
         await Booking.bulk_create(
             [
@@ -128,7 +128,7 @@ async def _write(
             using_db=conn,
         )
     except IntegrityError as exc:  # someone got a booking in between
-        raise Refused(DomainError.of(ErrorCode.STALE_PROPOSAL, "runId")) from exc
+        raise Refused(DomainError.of(ErrorCode.STALE_PROPOSAL, "run_id")) from exc
     ours = {pupil_id for pupil_id, _, _ in assignments}
     school = await School.get(id=current.period.school_id, using_db=conn)
     users: dict[int, list[str | None]] = defaultdict(list)

@@ -51,7 +51,7 @@ async def start_run(
     policy_name: str | None = None,
     enqueue: bool = True,
 ) -> Outcome[AllocationRun]:
-    if refusal := policy.lacks(actor, Permission.ALLOCATE, "periodId"):
+    if refusal := policy.lacks(actor, Permission.ALLOCATE, "period_id"):
         return Outcome(errors=[refusal])
     period = await allowed_period(actor, period_id)
     if isinstance(period, DomainError):

@@ -40,19 +40,19 @@ SLOT_NOT_FOUND = "Platsen finns inte."
 async def _resolve_pupil(actor: Actor, pupil_id: int | None) -> Pupil | DomainError:
     if actor.is_pupil:
         if pupil_id is not None and pupil_id != actor.pupil_id:
-            return DomainError.of(ErrorCode.FORBIDDEN, "pupilId")
+            return DomainError.of(ErrorCode.FORBIDDEN, "pupil_id")
         pupil_id = actor.pupil_id
     elif not actor.is_school_staff:
         return DomainError.of(ErrorCode.FORBIDDEN)
     elif pupil_id is None:
-        return DomainError.of(ErrorCode.INVALID, "pupilId", "Ange vilken elev som ska bokas.")
+        return DomainError.of(ErrorCode.INVALID, "pupil_id", "Ange vilken elev som ska bokas.")
     pupil = (
         await policy.pupils(actor).select_related("school").get_or_none(id=pupil_id)
         if valid_id(pupil_id)
         else None
     )
     if pupil is None:
-        return DomainError.of(ErrorCode.NOT_FOUND, "pupilId", "Eleven finns inte.")
+        return DomainError.of(ErrorCode.NOT_FOUND, "pupil_id", "Eleven finns inte.")
     return pupil
 
 
@@ -76,11 +76,11 @@ async def _choose_period(pupil: Pupil, slot: Slot, now: datetime) -> Period | Do
         p for p in periods if p.start_date <= slot.end_date and slot.start_date <= p.end_date
     ]
     if periods and not overlapping:
-        return DomainError.of(ErrorCode.DATES_DO_NOT_MATCH, "slotId")
+        return DomainError.of(ErrorCode.DATES_DO_NOT_MATCH, "slot_id")
     for period in overlapping:
         if period.booking_opens_at <= now < period.booking_closes_at:
             return period
-    return DomainError.of(ErrorCode.BOOKING_CLOSED, "slotId")
+    return DomainError.of(ErrorCode.BOOKING_CLOSED, "slot_id")
 
 
 async def check_booking(pupil: Pupil, slot: Slot, now: datetime) -> Period | DomainError:
@@ -95,24 +95,24 @@ async def check_booking(pupil: Pupil, slot: Slot, now: datetime) -> Period | Dom
         or slot.status == SlotStatus.DRAFT
         or employer.status != EmployerStatus.APPROVED
     ):
-        return DomainError.of(ErrorCode.NOT_FOUND, "slotId", SLOT_NOT_FOUND)
+        return DomainError.of(ErrorCode.NOT_FOUND, "slot_id", SLOT_NOT_FOUND)
     if not await is_listed_for(slot, school):
-        return DomainError.of(ErrorCode.NOT_VISIBLE, "slotId")
+        return DomainError.of(ErrorCode.NOT_VISIBLE, "slot_id")
     if slot.status != SlotStatus.PUBLISHED:
-        return DomainError.of(ErrorCode.NOT_PUBLISHED, "slotId")
+        return DomainError.of(ErrorCode.NOT_PUBLISHED, "slot_id")
     period = await _choose_period(pupil, slot, now)
     if isinstance(period, DomainError):
         return period
     if pupil.age_on(slot.start_date) < slot.min_age:
         return DomainError.of(
-            ErrorCode.TOO_YOUNG, "slotId", f"Platsen kräver att du har fyllt {slot.min_age} år."
+            ErrorCode.TOO_YOUNG, "slot_id", f"Platsen kräver att du har fyllt {slot.min_age} år."
         )
     if await Booking.exists(
         pupil_id=pupil.id, period_id=period.id, status__in=list(ACTIVE_BOOKING_STATUSES)
     ):
-        return DomainError.of(ErrorCode.ALREADY_BOOKED, "slotId")
+        return DomainError.of(ErrorCode.ALREADY_BOOKED, "slot_id")
     if slot.taken >= slot.capacity:
-        return DomainError.of(ErrorCode.SLOT_FULL, "slotId")
+        return DomainError.of(ErrorCode.SLOT_FULL, "slot_id")
     return period
 
 
@@ -132,7 +132,7 @@ async def create_active_booking(
     origin: BookingOrigin,
     created_by_id: int | None,
     now: datetime,
-    pupil_field: str = "slotId",
+    pupil_field: str = "slot_id",
 ) -> tuple[Booking, list[OutboxMessage]]:
     """Insert an active booking, its messages, and reserve the place, inside the caller's
     transaction; raises Refused (rolling it back) when the pupil is booked or the slot full."""
@@ -165,7 +165,7 @@ async def create_active_booking(
         .update(taken=F("taken") + 1, updated_at=clock.now())
     )
     if not reserved:
-        raise Refused(DomainError.of(ErrorCode.SLOT_FULL, "slotId"))
+        raise Refused(DomainError.of(ErrorCode.SLOT_FULL, "slot_id"))
     return booking, messages
 
 
@@ -179,7 +179,7 @@ async def release_place(conn: BaseDBAsyncClient, slot_id: int, now: datetime) ->
 
 
 async def book_slot(actor: Actor, slot_id: int, pupil_id: int | None = None) -> Outcome[Booking]:
-    if refusal := policy.lacks_write(actor, "slotId"):
+    if refusal := policy.lacks_write(actor, "slot_id"):
         return Outcome(errors=[refusal])
     pupil = await _resolve_pupil(actor, pupil_id)
     if isinstance(pupil, DomainError):
@@ -190,7 +190,7 @@ async def book_slot(actor: Actor, slot_id: int, pupil_id: int | None = None) -> 
         else None
     )
     if slot is None:
-        return Outcome.fail(ErrorCode.NOT_FOUND, "slotId", SLOT_NOT_FOUND)
+        return Outcome.fail(ErrorCode.NOT_FOUND, "slot_id", SLOT_NOT_FOUND)
     now = clock.now()
     period = await check_booking(pupil, slot, now)
     if isinstance(period, DomainError):
@@ -219,15 +219,15 @@ def cancel_refusal(
 ) -> DomainError | None:
     """Why this booking cannot be cancelled now, or None. Pages ask it in advance."""
     if booking.status not in ACTIVE_BOOKING_STATUSES:
-        return DomainError.of(ErrorCode.NOT_ACTIVE, "bookingId")
+        return DomainError.of(ErrorCode.NOT_ACTIVE, "booking_id")
     # Coordinators handle late cancellations themselves; pupils are held to the deadline.
     if actor.is_pupil and now >= period.cancel_deadline:
-        return DomainError.of(ErrorCode.CANCEL_DEADLINE_PASSED, "bookingId")
+        return DomainError.of(ErrorCode.CANCEL_DEADLINE_PASSED, "booking_id")
     return None
 
 
 async def cancel_booking(actor: Actor, booking_id: int, reason: str = "") -> Outcome[Booking]:
-    if refusal := policy.lacks_write(actor, "bookingId"):
+    if refusal := policy.lacks_write(actor, "booking_id"):
         return Outcome(errors=[refusal])
     if bad_text := character_errors({"reason": reason}):
         return Outcome(errors=bad_text)
@@ -237,12 +237,12 @@ async def cancel_booking(actor: Actor, booking_id: int, reason: str = "") -> Out
             ErrorCode.INVALID, "reason", "Anledningen är för lång (högst 1000 tecken)."
         )
     if not (actor.is_pupil or actor.is_school_staff):
-        return Outcome.fail(ErrorCode.FORBIDDEN, "bookingId")
+        return Outcome.fail(ErrorCode.FORBIDDEN, "booking_id")
     booking = (
         await policy.bookings(actor).get_or_none(id=booking_id) if valid_id(booking_id) else None
     )
     if booking is None:
-        return Outcome.fail(ErrorCode.NOT_FOUND, "bookingId", "Bokningen finns inte.")
+        return Outcome.fail(ErrorCode.NOT_FOUND, "booking_id", "Bokningen finns inte.")
     now = clock.now()
     refusal = cancel_refusal(actor, booking, await Period.get(id=booking.period_id), now)
     if refusal is not None:
@@ -262,7 +262,7 @@ async def cancel_booking(actor: Actor, booking_id: int, reason: str = "") -> Out
                 )
             )
             if not changed:  # someone else cancelled it a moment ago
-                raise Refused(DomainError.of(ErrorCode.NOT_ACTIVE, "bookingId"))
+                raise Refused(DomainError.of(ErrorCode.NOT_ACTIVE, "booking_id"))
             await release_place(conn, booking.slot_id, now)
             booking = await Booking.get(id=booking.id, using_db=conn)
             slot = await Slot.get(id=booking.slot_id, using_db=conn)

@@ -122,7 +122,7 @@ def _read_rest(row: ImportRow, cell: Callable[[str], str]) -> None:
     if year.isdecimal() and len(year) <= 2:
         row.year_group = int(year)
     elif year:
-        row.flag("yearGroup", pupil_rows.year_group_problem())
+        row.flag("year_group", pupil_rows.year_group_problem())
     row.email = cell("email")
     row.guardian_email = cell("guardian_email")
     row.external_id = cell("external_id")
@@ -134,7 +134,7 @@ def _read_rest(row: ImportRow, cell: Callable[[str], str]) -> None:
     elif marking in NO:
         row.security_marking = False
     else:
-        row.flag("securityMarking", "Skyddad identitet: skriv Ja eller Nej.")
+        row.flag("security_marking", "Skyddad identitet: skriv Ja eller Nej.")
 
 
 def parse(text: str) -> tuple[list[ImportRow], list[str]]:

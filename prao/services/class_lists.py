@@ -120,7 +120,7 @@ async def _own_import(actor: Actor, import_id: int) -> ClassListImport | DomainE
         else None
     )
     if record is None:
-        return DomainError.of(ErrorCode.NOT_FOUND, "importId", "Inläsningen finns inte.")
+        return DomainError.of(ErrorCode.NOT_FOUND, "import_id", "Inläsningen finns inte.")
     return record
 
 
@@ -160,11 +160,11 @@ async def confirm(actor: Actor, import_id: int) -> Outcome[ImportResult]:
         return Outcome(errors=found.errors)
     checked = found.value
     if checked.applied:
-        return Outcome.fail(ErrorCode.NOT_ACTIVE, "importId", "Listan är redan inläst.")
+        return Outcome.fail(ErrorCode.NOT_ACTIVE, "import_id", "Listan är redan inläst.")
     if not checked.can_confirm:
         return Outcome.fail(
             ErrorCode.INVALID,
-            "importId",
+            "import_id",
             "Listan har fel. Rätta filen och läs in den igen; ingenting sparades.",
         )
     now = clock.now()
@@ -179,7 +179,7 @@ async def confirm(actor: Actor, import_id: int) -> Outcome[ImportResult]:
             .update(applied_at=now)
         )
         if not claimed:
-            return Outcome.fail(ErrorCode.NOT_ACTIVE, "importId", "Listan är redan inläst.")
+            return Outcome.fail(ErrorCode.NOT_ACTIVE, "import_id", "Listan är redan inläst.")
         stored = await pupil_store.load(school_id, conn)
         lifted = pupil_store.lifted(checked.rows, stored)
         for row in checked.rows:

@@ -23,7 +23,7 @@ async def decide_booking(
     actor: Actor, booking_id: int, approve: bool, reason: str = ""
 ) -> Outcome[Booking]:
     """Only the slot's own employer decides; a decline frees the place at once."""
-    if refusal := policy.lacks_write(actor, "bookingId"):
+    if refusal := policy.lacks_write(actor, "booking_id"):
         return Outcome(errors=[refusal])
     if bad_text := character_errors({"reason": reason}):
         return Outcome(errors=bad_text)
@@ -33,14 +33,14 @@ async def decide_booking(
             ErrorCode.INVALID, "reason", "Meddelandet är för långt (högst 1000 tecken)."
         )
     if actor.role is not Role.EMPLOYER or actor.employer_id is None:
-        return Outcome.fail(ErrorCode.FORBIDDEN, "bookingId")
+        return Outcome.fail(ErrorCode.FORBIDDEN, "booking_id")
     booking = (
         await policy.bookings(actor).get_or_none(id=booking_id) if valid_id(booking_id) else None
     )
     if booking is None:
-        return Outcome.fail(ErrorCode.NOT_FOUND, "bookingId", BOOKING_NOT_FOUND)
+        return Outcome.fail(ErrorCode.NOT_FOUND, "booking_id", BOOKING_NOT_FOUND)
     if booking.status != BookingStatus.PENDING:
-        return Outcome.fail(ErrorCode.NOT_PENDING, "bookingId")
+        return Outcome.fail(ErrorCode.NOT_PENDING, "booking_id")
     pupil = await Pupil.get(id=booking.pupil_id)
     # outbox adds the pupil's accounts, her guardians and the employer's contact itself.
     recipients: list[str | None] = [pupil.email]
@@ -61,7 +61,7 @@ async def decide_booking(
                 )
             )
             if not changed:
-                raise Refused(DomainError.of(ErrorCode.NOT_PENDING, "bookingId"))
+                raise Refused(DomainError.of(ErrorCode.NOT_PENDING, "booking_id"))
             if not approve:
                 await release_place(conn, booking.slot_id, now)
             self_found = booking.origin == BookingOrigin.SELF_FOUND

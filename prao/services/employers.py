@@ -36,7 +36,7 @@ def org_number_taken(number: str) -> DomainError:
     but that it exists (an organisation number is public), and who can let her in."""
     return DomainError.of(
         ErrorCode.DUPLICATE,
-        "orgNumber",
+        "org_number",
         f"Det finns redan ett konto för organisationsnummer {number}. Kontakta den som "
         "administrerar ert konto i Prao och be att bli inbjuden som kollega.",
     )
@@ -56,7 +56,7 @@ def email_refusal(email: str, field: str) -> DomainError | None:
 async def _sign_up_errors(data: SignUp) -> tuple[list[DomainError], str | None]:
     errors: list[DomainError] = []
     if not valid_id(data.organiser_id) or not await Organiser.exists(id=data.organiser_id):
-        errors.append(DomainError.of(ErrorCode.INVALID, "organiserId", "Välj kommun."))
+        errors.append(DomainError.of(ErrorCode.INVALID, "organiser_id", "Välj kommun."))
     for value, field, what in (
         (data.name, "name", "organisationens namn"),
         (data.address, "address", "adressen"),
@@ -71,12 +71,12 @@ async def _sign_up_errors(data: SignUp) -> tuple[list[DomainError], str | None]:
         errors.append(
             DomainError.of(
                 ErrorCode.INVALID,
-                "orgNumber",
+                "org_number",
                 "Organisationsnumret ska ha 10 siffror, till exempel 556036-0793, "
                 "och kontrollsiffran måste stämma.",
             )
         )
-    refusal = email_refusal(data.contact_email, "contactEmail")
+    refusal = email_refusal(data.contact_email, "contact_email")
     if refusal:
         errors.append(refusal)
     return errors, number
@@ -91,11 +91,11 @@ async def sign_up(data: SignUp, settings: Settings, caller: str = "") -> Outcome
     if bad_text := character_errors(
         {
             "name": data.name,
-            "orgNumber": data.org_number,
+            "org_number": data.org_number,
             "address": data.address,
             "city": data.city,
-            "contactEmail": data.contact_email,
-            "contactName": data.contact_name,
+            "contact_email": data.contact_email,
+            "contact_name": data.contact_name,
         }
     ):
         return Outcome(errors=bad_text)

@@ -39,7 +39,7 @@ async def booking_refusal(actor: Actor, slot: Slot) -> DomainError | None:
     """Why book_slot would refuse this pupil this slot now, or None if she may try."""
     pupil = await own_pupil(actor)
     if pupil is None:
-        return DomainError.of(ErrorCode.FORBIDDEN, "slotId")
+        return DomainError.of(ErrorCode.FORBIDDEN, "slot_id")
     checked = await check_booking(pupil, slot, clock.now())
     return checked if isinstance(checked, DomainError) else None
 

@@ -82,24 +82,24 @@ def draft_from_text(values: dict[str, str]) -> tuple[PeriodDraft, list[DomainErr
     errors: list[DomainError] = []
     get = values.get
     draft = PeriodDraft(name=get("name", ""))
-    draft.year_group = _int(get("year_group", ""), "yearGroup", "Årskurs", errors)
-    draft.start_date = _date(get("start_date", ""), "startDate", "Första dag", errors)
-    draft.end_date = _date(get("end_date", ""), "endDate", "Sista dag", errors)
+    draft.year_group = _int(get("year_group", ""), "year_group", "Årskurs", errors)
+    draft.start_date = _date(get("start_date", ""), "start_date", "Första dag", errors)
+    draft.end_date = _date(get("end_date", ""), "end_date", "Sista dag", errors)
     for attr, field, label in (
-        ("booking_opens_at", "bookingOpensAt", "Bokningen öppnar"),
-        ("booking_closes_at", "bookingClosesAt", "Bokningen stänger"),
-        ("cancel_deadline", "cancelDeadline", "Sista avbokning"),
+        ("booking_opens_at", "booking_opens_at", "Bokningen öppnar"),
+        ("booking_closes_at", "booking_closes_at", "Bokningen stänger"),
+        ("cancel_deadline", "cancel_deadline", "Sista avbokning"),
     ):
         setattr(draft, attr, _moment(get(attr, ""), field, label, errors))
     try:
         draft.mode = PeriodMode(get("mode", PeriodMode.FIRST_COME))
     except ValueError:
         errors.append(_err("mode", "Välj hur platserna fördelas."))
-    draft.max_wishes = _int(get("max_wishes", str(DEFAULT_WISHES)), "maxWishes", "Antal", errors)
+    draft.max_wishes = _int(get("max_wishes", str(DEFAULT_WISHES)), "max_wishes", "Antal", errors)
     try:
         draft.allocation_policy = AllocationPolicy(get("allocation_policy", "convex"))
     except ValueError:
-        errors.append(_err("allocationPolicy", "Välj en fördelningsprincip."))
+        errors.append(_err("allocation_policy", "Välj en fördelningsprincip."))
     return draft, errors
 
 
@@ -119,21 +119,21 @@ def validate(draft: PeriodDraft) -> list[DomainError]:
         errors.append(_err("name", "Namnet är för långt (högst 200 tecken)."))
     errors += _date_errors(draft) + _window_errors(draft)
     if draft.max_wishes is None or not MIN_WISHES <= draft.max_wishes <= MAX_WISHES:
-        errors.append(_err("maxWishes", "Antalet önskemål ska vara mellan 1 och 10."))
+        errors.append(_err("max_wishes", "Antalet önskemål ska vara mellan 1 och 10."))
     return errors
 
 
 def _date_errors(draft: PeriodDraft) -> list[DomainError]:
     errors: list[DomainError] = []
     if draft.year_group is None or not MIN_YEAR_GROUP <= draft.year_group <= MAX_YEAR_GROUP:
-        errors.append(_err("yearGroup", "Årskursen ska vara mellan 1 och 10."))
+        errors.append(_err("year_group", "Årskursen ska vara mellan 1 och 10."))
     if draft.start_date is None:
-        errors.append(_err("startDate", "Ange periodens första dag."))
+        errors.append(_err("start_date", "Ange periodens första dag."))
     if draft.end_date is None:
-        errors.append(_err("endDate", "Ange periodens sista dag."))
+        errors.append(_err("end_date", "Ange periodens sista dag."))
     elif draft.start_date is not None and draft.end_date < draft.start_date:
-        errors.append(_err("endDate", "Sista dagen kan inte vara före den första."))
-    for day, field in ((draft.start_date, "startDate"), (draft.end_date, "endDate")):
+        errors.append(_err("end_date", "Sista dagen kan inte vara före den första."))
+    for day, field in ((draft.start_date, "start_date"), (draft.end_date, "end_date")):
         if problem := day_problem(day):
             errors.append(_err(field, problem))
     return errors
@@ -143,9 +143,9 @@ def _window_errors(draft: PeriodDraft) -> list[DomainError]:
     errors: list[DomainError] = []
     opens, closes, deadline = draft.booking_opens_at, draft.booking_closes_at, draft.cancel_deadline
     for value, field, what in (
-        (opens, "bookingOpensAt", "när bokningen öppnar"),
-        (closes, "bookingClosesAt", "när bokningen stänger"),
-        (deadline, "cancelDeadline", "sista avbokningsdag"),
+        (opens, "booking_opens_at", "när bokningen öppnar"),
+        (closes, "booking_closes_at", "när bokningen stänger"),
+        (deadline, "cancel_deadline", "sista avbokningsdag"),
     ):
         if value is None:
             errors.append(_err(field, f"Ange {what}."))
@@ -155,15 +155,17 @@ def _window_errors(draft: PeriodDraft) -> list[DomainError]:
     opens, closes, deadline = (m if moment_in_range(m) else None for m in (opens, closes, deadline))
     start = draft.start_date if day_problem(draft.start_date) is None else None
     if opens and closes and closes <= opens:
-        errors.append(_err("bookingClosesAt", "Bokningen måste stänga efter att den öppnat."))
+        errors.append(_err("booking_closes_at", "Bokningen måste stänga efter att den öppnat."))
     if closes and start and closes > _midnight(start):
-        errors.append(_err("bookingClosesAt", "Bokningen måste stänga senast när perioden börjar."))
+        errors.append(
+            _err("booking_closes_at", "Bokningen måste stänga senast när perioden börjar.")
+        )
     if deadline and start and deadline > _midnight(start):
         errors.append(
-            _err("cancelDeadline", "Sista avbokningsdag måste vara innan perioden börjar.")
+            _err("cancel_deadline", "Sista avbokningsdag måste vara innan perioden börjar.")
         )
     if deadline and opens and deadline < opens:
-        errors.append(_err("cancelDeadline", "Sista avbokningsdag kan inte vara före öppningen."))
+        errors.append(_err("cancel_deadline", "Sista avbokningsdag kan inte vara före öppningen."))
     return errors
 
 
@@ -203,7 +205,7 @@ async def create_period(
         else None
     )
     if school is None:
-        return Outcome.fail(ErrorCode.NOT_FOUND, "schoolId", "Skolan finns inte.")
+        return Outcome.fail(ErrorCode.NOT_FOUND, "school_id", "Skolan finns inte.")
     errors = validate(draft)
     if errors:
         return Outcome(errors=errors)
@@ -237,7 +239,7 @@ async def managed_period(actor: Actor, period_id: int) -> Period | DomainError:
         return DomainError.of(ErrorCode.FORBIDDEN)
     period = await policy.periods(actor).get_or_none(id=period_id) if valid_id(period_id) else None
     if period is None:
-        return DomainError.of(ErrorCode.NOT_FOUND, "periodId", "Perioden finns inte.")
+        return DomainError.of(ErrorCode.NOT_FOUND, "period_id", "Perioden finns inte.")
     return period
 
 

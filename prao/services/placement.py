@@ -49,16 +49,18 @@ async def slot_refusal(
         or slot.status == SlotStatus.DRAFT
         or employer.status != EmployerStatus.APPROVED  # not vetted: reaches no pupil
     ):
-        return DomainError.of(ErrorCode.NOT_FOUND, "slotId", SLOT_NOT_FOUND)
+        return DomainError.of(ErrorCode.NOT_FOUND, "slot_id", SLOT_NOT_FOUND)
     if not await is_listed_for(slot, school):
-        return DomainError.of(ErrorCode.NOT_VISIBLE, "slotId")
+        return DomainError.of(ErrorCode.NOT_VISIBLE, "slot_id")
     if slot.status != SlotStatus.PUBLISHED:
-        return DomainError.of(ErrorCode.NOT_PUBLISHED, "slotId")
+        return DomainError.of(ErrorCode.NOT_PUBLISHED, "slot_id")
     if not (period.start_date <= slot.end_date and slot.start_date <= period.end_date):
-        return DomainError.of(ErrorCode.DATES_DO_NOT_MATCH, "slotId")
+        return DomainError.of(ErrorCode.DATES_DO_NOT_MATCH, "slot_id")
     if pupil.age_on(slot.start_date) < slot.min_age:
         return DomainError.of(
-            ErrorCode.TOO_YOUNG, "slotId", f"Platsen kräver att eleven har fyllt {slot.min_age} år."
+            ErrorCode.TOO_YOUNG,
+            "slot_id",
+            f"Platsen kräver att eleven har fyllt {slot.min_age} år.",
         )
     return None
 
@@ -72,7 +74,7 @@ async def _period_pupil(period: Period, pupil_id: int) -> Pupil | DomainError:
         else None
     )
     if pupil is None:
-        return DomainError.of(ErrorCode.NOT_FOUND, "pupilId", "Eleven finns inte i perioden.")
+        return DomainError.of(ErrorCode.NOT_FOUND, "pupil_id", "Eleven finns inte i perioden.")
     return pupil
 
 
@@ -91,7 +93,7 @@ async def place_pupil(
         return Outcome(errors=[pupil])
     slot = await policy.slots(actor).get_or_none(id=slot_id) if valid_id(slot_id) else None
     if slot is None:
-        return Outcome.fail(ErrorCode.NOT_FOUND, "slotId", SLOT_NOT_FOUND)
+        return Outcome.fail(ErrorCode.NOT_FOUND, "slot_id", SLOT_NOT_FOUND)
     school = await School.get(id=pupil.school_id)
     refusal = await slot_refusal(pupil, school, period, slot)
     if refusal is not None:
@@ -100,9 +102,9 @@ async def place_pupil(
         pupil_id=pupil.id, period_id=period.id, status__in=list(ACTIVE_BOOKING_STATUSES)
     ).first()
     if current is not None and current.slot_id == slot.id:
-        return Outcome.fail(ErrorCode.ALREADY_BOOKED, "slotId", "Eleven har redan den platsen.")
+        return Outcome.fail(ErrorCode.ALREADY_BOOKED, "slot_id", "Eleven har redan den platsen.")
     if slot.taken >= slot.capacity:
-        return Outcome.fail(ErrorCode.SLOT_FULL, "slotId")
+        return Outcome.fail(ErrorCode.SLOT_FULL, "slot_id")
     now = clock.now()
     status = BookingStatus.PENDING if slot.requires_approval else BookingStatus.CONFIRMED
     messages: list[OutboxMessage] = []
@@ -121,7 +123,7 @@ async def place_pupil(
                     )
                 )
                 if not moved:  # changed a moment ago: let her look again
-                    raise Refused(DomainError.of(ErrorCode.NOT_ACTIVE, "pupilId"))
+                    raise Refused(DomainError.of(ErrorCode.NOT_ACTIVE, "pupil_id"))
                 await release_place(conn, current.slot_id, now)
             booking, created = await create_active_booking(
                 conn,
@@ -132,7 +134,7 @@ async def place_pupil(
                 origin=BookingOrigin.STAFF,
                 created_by_id=actor.user_id,
                 now=now,
-                pupil_field="pupilId",
+                pupil_field="pupil_id",
             )
             messages += created
             await audit.record(
@@ -158,10 +160,10 @@ async def place_pupil_at(actor: Actor, pupil_id: int, slot_id: int) -> Outcome[B
         return Outcome.fail(ErrorCode.FORBIDDEN)
     pupil = await policy.pupils(actor).get_or_none(id=pupil_id) if valid_id(pupil_id) else None
     if pupil is None:
-        return Outcome.fail(ErrorCode.NOT_FOUND, "pupilId", "Eleven finns inte.")
+        return Outcome.fail(ErrorCode.NOT_FOUND, "pupil_id", "Eleven finns inte.")
     slot = await policy.slots(actor).get_or_none(id=slot_id) if valid_id(slot_id) else None
     if slot is None:
-        return Outcome.fail(ErrorCode.NOT_FOUND, "slotId", SLOT_NOT_FOUND)
+        return Outcome.fail(ErrorCode.NOT_FOUND, "slot_id", SLOT_NOT_FOUND)
     period = (
         await policy.periods(actor)
         .filter(
@@ -174,7 +176,7 @@ async def place_pupil_at(actor: Actor, pupil_id: int, slot_id: int) -> Outcome[B
         .first()
     )
     if period is None:
-        return Outcome.fail(ErrorCode.DATES_DO_NOT_MATCH, "slotId")
+        return Outcome.fail(ErrorCode.DATES_DO_NOT_MATCH, "slot_id")
     return await place_pupil(actor, period.id, pupil.id, slot.id)
 
 

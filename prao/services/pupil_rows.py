@@ -29,7 +29,7 @@ EMAIL_TAKEN = "E-postadressen används redan av en annan person i Prao."
 
 @dataclass(frozen=True)
 class RowProblem:
-    field: str  # the input field, as the API names it
+    field: str  # the row's attribute, as DomainError.field names it
     message: str
     code: ErrorCode = ErrorCode.INVALID
 
@@ -99,12 +99,12 @@ def check(row: PupilRow) -> None:
     """Normalise the row's text and flag every problem with its field."""
     for error in character_errors(
         {
-            "firstName": row.first_name,
-            "lastName": row.last_name,
-            "className": row.class_name,
-            "externalId": row.external_id,
+            "first_name": row.first_name,
+            "last_name": row.last_name,
+            "class_name": row.class_name,
+            "external_id": row.external_id,
             "email": row.email,
-            "guardianEmail": row.guardian_email,
+            "guardian_email": row.guardian_email,
         }
     ):
         row.flag(error.field or "", error.message)
@@ -113,31 +113,31 @@ def check(row: PupilRow) -> None:
     row.email = clean_text(row.email).lower()
     row.guardian_email = clean_text(row.guardian_email).lower()
     _check_text(
-        row, "firstName", row.first_name, NAME_LENGTH, "Förnamn saknas.", "Förnamnet är för långt."
+        row, "first_name", row.first_name, NAME_LENGTH, "Förnamn saknas.", "Förnamnet är för långt."
     )
     _check_text(
         row,
-        "lastName",
+        "last_name",
         row.last_name,
         NAME_LENGTH,
         "Efternamn saknas.",
         "Efternamnet är för långt.",
     )
     if len(row.class_name) > CLASS_LENGTH:
-        row.flag("className", f"Klassnamnet är för långt (högst {CLASS_LENGTH} tecken).")
+        row.flag("class_name", f"Klassnamnet är för långt (högst {CLASS_LENGTH} tecken).")
     if row.year_group is None:
-        if not row.flagged("yearGroup"):  # a year the reader could not parse is flagged already
-            row.flag("yearGroup", "Årskurs saknas.")
+        if not row.flagged("year_group"):  # a year the reader could not parse is flagged already
+            row.flag("year_group", "Årskurs saknas.")
     elif not MIN_YEAR_GROUP <= row.year_group <= MAX_YEAR_GROUP:
-        row.flag("yearGroup", year_group_problem())
+        row.flag("year_group", year_group_problem())
     if row.email and (problem := email_problem(row.email, "Elevens e-post")):
         row.flag("email", problem)
     if row.guardian_email and (
         problem := email_problem(row.guardian_email, "Vårdnadshavarens e-post")
     ):
-        row.flag("guardianEmail", problem)
+        row.flag("guardian_email", problem)
     _check_text(
-        row, "externalId", row.external_id, ID_LENGTH, "Elev-ID saknas.", "Elev-ID är för långt."
+        row, "external_id", row.external_id, ID_LENGTH, "Elev-ID saknas.", "Elev-ID är för långt."
     )
 
 
@@ -156,7 +156,7 @@ def year_group_problem() -> str:
 
 def mark_duplicates(rows: Sequence[PupilRow]) -> None:
     """The same pupil twice in one list, or two pupils sharing a sign-in address."""
-    _mark(rows, "external_id", "externalId", "Elev-ID {} finns på flera rader.")
+    _mark(rows, "external_id", "external_id", "Elev-ID {} finns på flera rader.")
     _mark(rows, "email", "email", "E-postadressen {} finns på flera rader.")
 
 

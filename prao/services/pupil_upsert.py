@@ -65,9 +65,9 @@ async def upsert_pupils(
         else None
     )
     if school is None:
-        return Outcome.fail(ErrorCode.NOT_FOUND, "schoolId", "Skolan finns inte.")
+        return Outcome.fail(ErrorCode.NOT_FOUND, "school_id", "Skolan finns inte.")
     if not may_write_pupils(actor, school):
-        return Outcome.fail(ErrorCode.FORBIDDEN, "schoolId")
+        return Outcome.fail(ErrorCode.FORBIDDEN, "school_id")
     if len(rows) > MAX_ROWS:
         return Outcome.fail(ErrorCode.INVALID, "pupils", TOO_MANY)
     if not rows:
@@ -86,7 +86,7 @@ async def upsert_pupils(
 async def _save(actor: Actor, school: School, rows: list[PupilRow]) -> Outcome[UpsertResult]:
     async with in_transaction() as conn:
         # A value the checks refused (a 300-character id) is never looked up.
-        wanted = {r.external_id for r in rows if r.external_id and not r.flagged("externalId")}
+        wanted = {r.external_id for r in rows if r.external_id and not r.flagged("external_id")}
         stored = await pupil_store.load(school.id, conn, external_ids=wanted)
         await pupil_store.compare(rows, stored, conn)
         errors: list[DomainError] = [e for i, row in enumerate(rows) for e in row.errors(i)]

@@ -115,7 +115,7 @@ def _check(data: SelfFound) -> list[DomainError]:
         errors.append(DomainError.of(ErrorCode.INVALID, "name", "Skriv arbetsplatsens namn."))
     elif len(data.name) > MAX_NAME:
         errors.append(DomainError.of(ErrorCode.INVALID, "name", f"Högst {MAX_NAME} tecken."))
-    refusal = email_refusal(data.contact_email, "contactEmail")
+    refusal = email_refusal(data.contact_email, "contact_email")
     if refusal:
         errors.append(refusal)
     errors += dates_errors(data.start_date, data.end_date)
@@ -138,7 +138,7 @@ async def register(actor: Actor, data: SelfFound, settings: Settings) -> Outcome
     if bad_text := character_errors(
         {
             "name": data.name,
-            "contactEmail": data.contact_email,
+            "contact_email": data.contact_email,
             "tasks": data.tasks,
             "address": data.address,
             "city": data.city,
@@ -163,19 +163,19 @@ async def register(actor: Actor, data: SelfFound, settings: Settings) -> Outcome
     if period is None:
         return Outcome.fail(
             ErrorCode.DATES_DO_NOT_MATCH,
-            "startDate",
+            "start_date",
             "Datumen måste ligga inom din praoperiod.",
         )
     if await Booking.exists(
         pupil_id=pupil.id, period_id=period.id, status__in=list(ACTIVE_BOOKING_STATUSES)
     ):
-        return Outcome.fail(ErrorCode.ALREADY_BOOKED, "startDate")
+        return Outcome.fail(ErrorCode.ALREADY_BOOKED, "start_date")
     school = await School.get(id=pupil.school_id)
     if await _pupil_side_address(pupil, school, data.contact_email):
-        return Outcome.fail(ErrorCode.INVALID, "contactEmail", NOT_A_WORKPLACE)
+        return Outcome.fail(ErrorCode.INVALID, "contact_email", NOT_A_WORKPLACE)
     known = await _known_employer(school.organiser_id, data.contact_email)
     if known is not None and known.status != EmployerStatus.APPROVED:
-        return Outcome.fail(ErrorCode.EMPLOYER_NOT_APPROVED, "contactEmail", NOT_VETTED)
+        return Outcome.fail(ErrorCode.EMPLOYER_NOT_APPROVED, "contact_email", NOT_VETTED)
     raw = secrets.token_urlsafe(32)
     try:
         async with in_transaction() as conn:
@@ -220,7 +220,7 @@ async def register(actor: Actor, data: SelfFound, settings: Settings) -> Outcome
                     using_db=conn,
                 )
             except IntegrityError as exc:  # one active booking per period, raced
-                raise Refused(DomainError.of(ErrorCode.ALREADY_BOOKED, "startDate")) from exc
+                raise Refused(DomainError.of(ErrorCode.ALREADY_BOOKED, "start_date")) from exc
             await BookingLink.create(
                 booking_id=booking.id,
                 purpose=LinkPurpose.CONFIRM_SELF_FOUND,

@@ -70,7 +70,7 @@ def _required(value: str, field: str, what: str, max_length: int) -> list[Domain
 
 
 def texts(data: SlotInput) -> dict[str, str]:
-    """The typed text fields by their input names."""
+    """The typed text fields by their field names."""
     return {
         "title": data.title,
         "description": data.description,
@@ -78,8 +78,8 @@ def texts(data: SlotInput) -> dict[str, str]:
         "trade": data.trade,
         "address": data.address,
         "city": data.city,
-        "dayStartsAt": data.day_starts_at,
-        "dayEndsAt": data.day_ends_at,
+        "day_starts_at": data.day_starts_at,
+        "day_ends_at": data.day_ends_at,
     }
 
 
@@ -119,7 +119,7 @@ async def check(data: SlotInput, organiser_id: int, taken: int = 0) -> list[Doma
     errors += dates_errors(data.start_date, data.end_date)
     starts = working_hours.parse_clock(data.day_starts_at)
     ends = working_hours.parse_clock(data.day_ends_at)
-    for minutes, name in ((starts, "dayStartsAt"), (ends, "dayEndsAt")):
+    for minutes, name in ((starts, "day_starts_at"), (ends, "day_ends_at")):
         if minutes is None:
             errors.append(
                 DomainError.of(
@@ -134,7 +134,7 @@ async def check(data: SlotInput, organiser_id: int, taken: int = 0) -> list[Doma
         errors += capacity_errors(data.capacity, taken)
     if not 0 <= data.min_age <= MAX_AGE:
         errors.append(
-            DomainError.of(ErrorCode.INVALID, "minAge", f"Ange en ålder från 0 till {MAX_AGE}.")
+            DomainError.of(ErrorCode.INVALID, "min_age", f"Ange en ålder från 0 till {MAX_AGE}.")
         )
     if not data.visible_to_all:
         listed = [i for i in data.school_ids if valid_id(i)]
@@ -142,11 +142,11 @@ async def check(data: SlotInput, organiser_id: int, taken: int = 0) -> list[Doma
         if not data.school_ids:
             errors.append(
                 DomainError.of(
-                    ErrorCode.INVALID, "schoolIds", "Välj minst en skola som får se platsen."
+                    ErrorCode.INVALID, "school_ids", "Välj minst en skola som får se platsen."
                 )
             )
         elif known != len(data.school_ids):
-            errors.append(DomainError.of(ErrorCode.NOT_FOUND, "schoolIds", "Skolan finns inte."))
+            errors.append(DomainError.of(ErrorCode.NOT_FOUND, "school_ids", "Skolan finns inte."))
     return errors
 
 

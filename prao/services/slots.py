@@ -74,11 +74,11 @@ async def _set_visibility(slot_id: int, data: SlotInput, conn: BaseDBAsyncClient
 
 
 async def update_slot(actor: Actor, slot_id: int, data: SlotInput) -> Outcome[Slot]:
-    if refusal := policy.lacks_write(actor, "slotId"):
+    if refusal := policy.lacks_write(actor, "slot_id"):
         return Outcome(errors=[refusal])
     slot = await own_slot(actor, slot_id)
     if slot is None:
-        return Outcome.fail(ErrorCode.NOT_FOUND, "slotId", SLOT_NOT_FOUND)
+        return Outcome.fail(ErrorCode.NOT_FOUND, "slot_id", SLOT_NOT_FOUND)
     employer = await Employer.get(id=slot.employer_id)
     if refused := character_errors(texts(data)):
         return Outcome(errors=refused)
@@ -104,11 +104,11 @@ async def update_slot(actor: Actor, slot_id: int, data: SlotInput) -> Outcome[Sl
 async def publish_slot(actor: Actor, slot_id: int) -> Outcome[Slot]:
     """Open to pupils. A slot that no longer passes the rules (say, old hours) is refused, and
     so is every slot of an employer the organiser has not approved."""
-    if refusal := policy.lacks_write(actor, "slotId"):
+    if refusal := policy.lacks_write(actor, "slot_id"):
         return Outcome(errors=[refusal])
     slot = await own_slot(actor, slot_id)
     if slot is None:
-        return Outcome.fail(ErrorCode.NOT_FOUND, "slotId", SLOT_NOT_FOUND)
+        return Outcome.fail(ErrorCode.NOT_FOUND, "slot_id", SLOT_NOT_FOUND)
     if slot.status == SlotStatus.PUBLISHED:
         return Outcome(value=slot)
     employer = await Employer.get(id=slot.employer_id)
@@ -125,11 +125,11 @@ async def publish_slot(actor: Actor, slot_id: int) -> Outcome[Slot]:
 
 async def close_slot(actor: Actor, slot_id: int) -> Outcome[Slot]:
     """No new bookings; the pupils already booked keep their places."""
-    if refusal := policy.lacks_write(actor, "slotId"):
+    if refusal := policy.lacks_write(actor, "slot_id"):
         return Outcome(errors=[refusal])
     slot = await own_slot(actor, slot_id)
     if slot is None:
-        return Outcome.fail(ErrorCode.NOT_FOUND, "slotId", SLOT_NOT_FOUND)
+        return Outcome.fail(ErrorCode.NOT_FOUND, "slot_id", SLOT_NOT_FOUND)
     if slot.status == SlotStatus.CLOSED:
         return Outcome(value=slot)
     return await _set_status(actor, slot, SlotStatus.CLOSED)
@@ -151,11 +151,11 @@ def one_year_later(day: date) -> date:
 
 async def copy_slot(actor: Actor, slot_id: int) -> Outcome[Slot]:
     """Last year's slot again: a new draft with the same content, dates moved one year."""
-    if refusal := policy.lacks_write(actor, "slotId"):
+    if refusal := policy.lacks_write(actor, "slot_id"):
         return Outcome(errors=[refusal])
     slot = await own_slot(actor, slot_id)
     if slot is None:
-        return Outcome.fail(ErrorCode.NOT_FOUND, "slotId", SLOT_NOT_FOUND)
+        return Outcome.fail(ErrorCode.NOT_FOUND, "slot_id", SLOT_NOT_FOUND)
     schools = await visible_school_ids(slot)
     async with in_transaction() as conn:
         copy = await Slot.create(

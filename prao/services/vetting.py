@@ -53,7 +53,7 @@ def not_approved(employer: Employer) -> DomainError | None:
             text += f" Skäl: {employer.decline_reason}"
     else:
         text = PENDING_TEXT
-    return DomainError.of(ErrorCode.EMPLOYER_NOT_APPROVED, "slotId", text)
+    return DomainError.of(ErrorCode.EMPLOYER_NOT_APPROVED, "slot_id", text)
 
 
 @dataclass(frozen=True)
@@ -100,19 +100,19 @@ async def pending_count(actor: Actor) -> int:
 
 async def pending_employer(actor: Actor, employer_id: int) -> Outcome[Employer]:
     """One of the organiser's employers; another organiser's does not exist for this actor."""
-    if refusal := policy.lacks_write(actor, "employerId"):
+    if refusal := policy.lacks_write(actor, "employer_id"):
         return Outcome(errors=[refusal])
     if not may_vet(actor):
-        return Outcome.fail(ErrorCode.FORBIDDEN, "employerId")
+        return Outcome.fail(ErrorCode.FORBIDDEN, "employer_id")
     employer = (
         await Employer.get_or_none(id=employer_id, organiser_id=actor.organiser_id)
         if valid_id(employer_id)
         else None
     )
     if employer is None:
-        return Outcome.fail(ErrorCode.NOT_FOUND, "employerId", EMPLOYER_NOT_FOUND)
+        return Outcome.fail(ErrorCode.NOT_FOUND, "employer_id", EMPLOYER_NOT_FOUND)
     if employer.status != EmployerStatus.PENDING:
-        return Outcome.fail(ErrorCode.NOT_PENDING, "employerId", ALREADY_DECIDED)
+        return Outcome.fail(ErrorCode.NOT_PENDING, "employer_id", ALREADY_DECIDED)
     return Outcome(value=employer)
 
 
@@ -170,7 +170,7 @@ async def _decide(
                 )
             )
             if not changed:
-                raise Refused(DomainError.of(ErrorCode.NOT_PENDING, "employerId", ALREADY_DECIDED))
+                raise Refused(DomainError.of(ErrorCode.NOT_PENDING, "employer_id", ALREADY_DECIDED))
             if address:
                 message = await notices.employer_decided(
                     email=address,

@@ -64,10 +64,10 @@ async def _own_period(actor: Actor, pupil: Pupil, period_id: int) -> Period | Do
         else None
     )
     if period is None:
-        return DomainError.of(ErrorCode.NOT_FOUND, "periodId", "Praoperioden finns inte.")
+        return DomainError.of(ErrorCode.NOT_FOUND, "period_id", "Praoperioden finns inte.")
     if period.mode != PeriodMode.ALLOCATION:
         return DomainError.of(
-            ErrorCode.INVALID, "periodId", "I den här perioden bokar man platser direkt."
+            ErrorCode.INVALID, "period_id", "I den här perioden bokar man platser direkt."
         )
     return period
 
@@ -77,11 +77,11 @@ def window_refusal(period: Period) -> DomainError | None:
     if now < period.booking_opens_at:
         opens = f"{clock.local(period.booking_opens_at):%Y-%m-%d %H:%M}"
         return DomainError.of(
-            ErrorCode.BOOKING_CLOSED, "periodId", f"Du kan lämna önskemål från {opens}."
+            ErrorCode.BOOKING_CLOSED, "period_id", f"Du kan lämna önskemål från {opens}."
         )
     if now >= period.booking_closes_at:
         return DomainError.of(
-            ErrorCode.BOOKING_CLOSED, "periodId", "Tiden för att lämna önskemål har gått ut."
+            ErrorCode.BOOKING_CLOSED, "period_id", "Tiden för att lämna önskemål har gått ut."
         )
     return None
 
@@ -105,7 +105,7 @@ async def my_wishes(actor: Actor, period_id: int | None = None) -> Outcome[WishL
         period = await allocation_period(actor)
         if period is None:
             return Outcome.fail(
-                ErrorCode.NOT_FOUND, "periodId", "Du har ingen period med önskemål."
+                ErrorCode.NOT_FOUND, "period_id", "Du har ingen period med önskemål."
             )
     else:
         period = await _own_period(actor, pupil, period_id)
@@ -131,11 +131,11 @@ async def submit_wishes(actor: Actor, period_id: int, slot_ids: list[int]) -> Ou
     if len(slot_ids) > min(period.max_wishes, MAX_INPUT):
         return Outcome.fail(
             ErrorCode.TOO_MANY_WISHES,
-            "slotIds",
+            "slot_ids",
             f"Du kan ha högst {period.max_wishes} önskemål.",
         )
     if len(set(slot_ids)) != len(slot_ids):
-        return Outcome.fail(ErrorCode.DUPLICATE, "slotIds", "Samma plats finns med två gånger.")
+        return Outcome.fail(ErrorCode.DUPLICATE, "slot_ids", "Samma plats finns med två gånger.")
     errors = await _slot_errors(actor, pupil, period, slot_ids)
     if errors:
         return Outcome(errors=errors)
@@ -160,13 +160,13 @@ async def _slot_errors(
     for index, slot_id in enumerate(slot_ids):
         slot: Slot | None = visible.get(slot_id)
         error = (
-            DomainError.of(ErrorCode.NOT_FOUND, "slotIds", "Platsen finns inte.")
+            DomainError.of(ErrorCode.NOT_FOUND, "slot_ids", "Platsen finns inte.")
             if slot is None
             else await slot_refusal(pupil, school, period, slot)
         )
         if error is not None:
             title = f"Önskemål {index + 1}" + (f" ({slot.title})" if slot else "")
-            errors.append(DomainError.of(error.code, "slotIds", f"{title}: {error.message}"))
+            errors.append(DomainError.of(error.code, "slot_ids", f"{title}: {error.message}"))
     return errors
 
 
@@ -180,14 +180,14 @@ async def _change(actor: Actor, period_id: int, change: str, slot_id: int) -> Ou
     if change == "add":
         if slot_id in ids:
             return Outcome.fail(
-                ErrorCode.DUPLICATE, "slotId", "Platsen finns redan bland dina önskemål."
+                ErrorCode.DUPLICATE, "slot_id", "Platsen finns redan bland dina önskemål."
             )
         if current.value.full and window_refusal(current.value.period) is None:
-            return Outcome.fail(ErrorCode.TOO_MANY_WISHES, "slotId")
+            return Outcome.fail(ErrorCode.TOO_MANY_WISHES, "slot_id")
         ids = [*ids, slot_id]
     elif slot_id not in ids:
         return Outcome.fail(
-            ErrorCode.NOT_FOUND, "slotId", "Platsen finns inte bland dina önskemål."
+            ErrorCode.NOT_FOUND, "slot_id", "Platsen finns inte bland dina önskemål."
         )
     elif change == "remove":
         ids = [i for i in ids if i != slot_id]

@@ -49,14 +49,14 @@ async def test_default_number_of_wishes_is_five() -> None:
 
 async def test_each_broken_rule_is_reported_beside_its_field(world: World) -> None:
     cases = {
-        "endDate": {"end_date": "2031-03-01"},
-        "bookingClosesAt": {"booking_closes_at": "2031-03-04 08:00"},
-        "cancelDeadline": {"cancel_deadline": "2031-03-05 08:00"},
+        "end_date": {"end_date": "2031-03-01"},
+        "booking_closes_at": {"booking_closes_at": "2031-03-04 08:00"},
+        "cancel_deadline": {"cancel_deadline": "2031-03-05 08:00"},
         "name": {"name": "  "},
-        "yearGroup": {"year_group": "12"},
-        "maxWishes": {"max_wishes": "0"},
-        "startDate": {"start_date": "3 mars"},
-        "bookingOpensAt": {"booking_opens_at": "i morgon"},
+        "year_group": {"year_group": "12"},
+        "max_wishes": {"max_wishes": "0"},
+        "start_date": {"start_date": "3 mars"},
+        "booking_opens_at": {"booking_opens_at": "i morgon"},
         "mode": {"mode": "lottery"},
     }
     actor = await world.actor(world.coordinator_a)
@@ -66,11 +66,11 @@ async def test_each_broken_rule_is_reported_beside_its_field(world: World) -> No
         assert all(e.code == ErrorCode.INVALID and e.message for e in errors)
     # A window that closes before it opens
     draft, errors = read_draft({**FORM, "booking_closes_at": "2031-01-09 08:00"})
-    assert "bookingClosesAt" in fields_of(errors)
+    assert "booking_closes_at" in fields_of(errors)
     # The domain checks again, whatever the adapter did
     bad = PeriodDraft(**{**vars(read_draft(FORM)[0]), "end_date": None})
     outcome = await create_period(actor, bad)
-    assert not outcome.ok and "endDate" in fields_of(outcome.errors)
+    assert not outcome.ok and "end_date" in fields_of(outcome.errors)
     assert await Period.filter(school_id=world.school_a.id).count() == 1  # the factory's only
 
 

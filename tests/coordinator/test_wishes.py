@@ -89,7 +89,7 @@ async def test_slots_not_open_to_her_are_refused(setup) -> None:
     ):
         outcome = await submit_wishes(alva, period.id, [slots[1].id, slot_id])
         assert [e.code for e in outcome.errors] == [code], slot_id
-        assert outcome.errors[0].field == "slotIds" and "Önskemål 2" in outcome.errors[0].message
+        assert outcome.errors[0].field == "slot_ids" and "Önskemål 2" in outcome.errors[0].message
     assert await ranks(world.pupil_a.id, period.id) == [(1, slots[0].id)]
 
 

@@ -196,7 +196,7 @@ async def test_allocation_needs_the_allocate_permission(world: World) -> None:
     period = await factories.period(world.school_a, mode=PeriodMode.ALLOCATION, year_group=9)
     writer = await token_actor(world, READ_WRITE)
     refused = await runs.start_run(writer, period.id, enqueue=False)
-    assert [(e.code, e.field) for e in refused.errors] == [(ErrorCode.FORBIDDEN, "periodId")]
+    assert [(e.code, e.field) for e in refused.errors] == [(ErrorCode.FORBIDDEN, "period_id")]
     assert await AllocationRun.all().count() == 0
 
     allocator = await token_actor(world, READ | {Permission.ALLOCATE})

@@ -58,7 +58,7 @@ async def test_a_decision_is_made_once(world: World) -> None:
     messages = await OutboxMessage.all().count()
     for approve in (True, False):
         again = await decide_booking(employer, booking.id, approve)
-        assert [(e.code, e.field) for e in again.errors] == [(ErrorCode.NOT_PENDING, "bookingId")]
+        assert [(e.code, e.field) for e in again.errors] == [(ErrorCode.NOT_PENDING, "booking_id")]
     assert (await Booking.get(id=booking.id)).status == BookingStatus.DECLINED
     assert (await Slot.get(id=slot.id)).taken == 0  # not freed twice
     assert await OutboxMessage.all().count() == messages
@@ -75,7 +75,7 @@ async def test_confirmed_bookings_are_not_decided(world: World) -> None:
 async def test_only_the_slots_own_employer_decides(world: World) -> None:
     slot, booking = await pending(world)
     other = await decide_booking(await world.actor(world.other_employer_user), booking.id, True)
-    assert [(e.code, e.field) for e in other.errors] == [(ErrorCode.NOT_FOUND, "bookingId")]
+    assert [(e.code, e.field) for e in other.errors] == [(ErrorCode.NOT_FOUND, "booking_id")]
     for user in (world.pupil_a_user, world.coordinator_a, world.admin):
         refused = await decide_booking(await world.actor(user), booking.id, True)
         assert refused.errors[0].code == ErrorCode.FORBIDDEN

@@ -24,23 +24,23 @@ def hm(text: str) -> int:
         ("08:00", "15:30", 30, []),  # exactly 7 h of work
         ("06:00", "10:30", 0, []),  # exactly 4.5 h: no break needed, 06:00 is allowed
         ("13:00", "20:00", 30, []),  # ends at 20:00 exactly
-        ("08:00", "15:31", 30, [("HOURS_NOT_ALLOWED", "dayEndsAt")]),  # 7 h 1 min
-        ("07:00", "16:00", 60, [("HOURS_NOT_ALLOWED", "dayEndsAt")]),  # 8 h of work
-        ("08:00", "13:00", 0, [("HOURS_NOT_ALLOWED", "breakMinutes")]),  # 5 h, no break
-        ("08:00", "13:20", 20, [("HOURS_NOT_ALLOWED", "breakMinutes")]),  # 5 h, 20 min
-        ("05:59", "10:00", 0, [("HOURS_NOT_ALLOWED", "dayStartsAt")]),
-        ("14:00", "20:01", 30, [("HOURS_NOT_ALLOWED", "dayEndsAt")]),
-        ("14:00", "14:00", 0, [("END_BEFORE_START", "dayEndsAt")]),
-        ("14:00", "09:00", 30, [("END_BEFORE_START", "dayEndsAt")]),
-        ("09:00", "10:00", 60, [("INVALID", "breakMinutes")]),
+        ("08:00", "15:31", 30, [("HOURS_NOT_ALLOWED", "day_ends_at")]),  # 7 h 1 min
+        ("07:00", "16:00", 60, [("HOURS_NOT_ALLOWED", "day_ends_at")]),  # 8 h of work
+        ("08:00", "13:00", 0, [("HOURS_NOT_ALLOWED", "break_minutes")]),  # 5 h, no break
+        ("08:00", "13:20", 20, [("HOURS_NOT_ALLOWED", "break_minutes")]),  # 5 h, 20 min
+        ("05:59", "10:00", 0, [("HOURS_NOT_ALLOWED", "day_starts_at")]),
+        ("14:00", "20:01", 30, [("HOURS_NOT_ALLOWED", "day_ends_at")]),
+        ("14:00", "14:00", 0, [("END_BEFORE_START", "day_ends_at")]),
+        ("14:00", "09:00", 30, [("END_BEFORE_START", "day_ends_at")]),
+        ("09:00", "10:00", 60, [("INVALID", "break_minutes")]),
         (
             "05:00",
             "21:00",
             30,
             [
-                ("HOURS_NOT_ALLOWED", "dayStartsAt"),
-                ("HOURS_NOT_ALLOWED", "dayEndsAt"),
-                ("HOURS_NOT_ALLOWED", "dayEndsAt"),
+                ("HOURS_NOT_ALLOWED", "day_starts_at"),
+                ("HOURS_NOT_ALLOWED", "day_ends_at"),
+                ("HOURS_NOT_ALLOWED", "day_ends_at"),
             ],
         ),
     ],
@@ -62,8 +62,8 @@ def test_parse_clock(text: str, minutes: int | None) -> None:
 def test_dates_and_capacity() -> None:
     assert dates_errors(date(2026, 3, 9), date(2026, 3, 9)) == []
     [error] = dates_errors(date(2026, 3, 9), date(2026, 3, 8))
-    assert (error.code, error.field) == (ErrorCode.END_BEFORE_START, "endDate")
-    assert [e.field for e in dates_errors(None, None)] == ["startDate", "endDate"]
+    assert (error.code, error.field) == (ErrorCode.END_BEFORE_START, "end_date")
+    assert [e.field for e in dates_errors(None, None)] == ["start_date", "end_date"]
     assert capacity_errors(3, 3) == []
     [below] = capacity_errors(2, 3)
     assert (below.code, below.field) == (ErrorCode.CAPACITY_BELOW_TAKEN, "capacity")

@@ -132,12 +132,12 @@ async def test_refusals_change_nothing(world: World, settings: Settings) -> None
     start = world.period_a.start_date
     cases = [
         ({"name": ""}, ErrorCode.INVALID, "name"),
-        ({"contact_email": "blommor"}, ErrorCode.INVALID, "contactEmail"),
+        ({"contact_email": "blommor"}, ErrorCode.INVALID, "contact_email"),
         ({"tasks": " "}, ErrorCode.INVALID, "tasks"),
-        ({"end_date": start - timedelta(days=1)}, ErrorCode.END_BEFORE_START, "endDate"),
-        ({"start_date": None}, ErrorCode.INVALID, "startDate"),
+        ({"end_date": start - timedelta(days=1)}, ErrorCode.END_BEFORE_START, "end_date"),
+        ({"start_date": None}, ErrorCode.INVALID, "start_date"),
         ({"start_date": start + timedelta(days=300), "end_date": start + timedelta(days=301)},
-         ErrorCode.DATES_DO_NOT_MATCH, "startDate"),
+         ErrorCode.DATES_DO_NOT_MATCH, "start_date"),
     ]  # fmt: skip
     for change, code, field in cases:
         outcome = await self_found.register(actor, placement(world, **change), settings)
@@ -156,5 +156,5 @@ async def test_one_active_booking_per_period(world: World, settings: Settings) -
     outcome = await self_found.register(
         await world.actor(world.pupil_a_user), placement(world), settings
     )
-    assert [(e.code, e.field) for e in outcome.errors] == [(ErrorCode.ALREADY_BOOKED, "startDate")]
+    assert [(e.code, e.field) for e in outcome.errors] == [(ErrorCode.ALREADY_BOOKED, "start_date")]
     assert not await BookingLink.all().exists()

@@ -47,7 +47,7 @@ async def test_the_pupils_own_and_her_guardians_addresses_are_refused(
             actor, placement(world, contact_email=address), settings
         )
         assert [(e.code, e.field) for e in outcome.errors] == [
-            (ErrorCode.INVALID, "contactEmail")
+            (ErrorCode.INVALID, "contact_email")
         ], address
         assert "inte din egen eller en vårdnadshavares" in outcome.errors[0].message
     await nothing_written()
@@ -162,7 +162,7 @@ async def test_a_pending_or_declined_employers_address_reaches_no_pupil(
                 settings,
             )
             assert [(e.code, e.field) for e in outcome.errors] == [
-                (ErrorCode.EMPLOYER_NOT_APPROVED, "contactEmail")
+                (ErrorCode.EMPLOYER_NOT_APPROVED, "contact_email")
             ], (status, address)
     await nothing_written()
 

@@ -53,19 +53,19 @@ async def test_create_is_a_draft_with_every_field(world: World) -> None:
 
 
 BAD = [
-    ({"day_ends_at": "15:31"}, "HOURS_NOT_ALLOWED", "dayEndsAt"),
-    ({"day_starts_at": "05:30"}, "HOURS_NOT_ALLOWED", "dayStartsAt"),
-    ({"day_starts_at": "14:00", "day_ends_at": "20:30"}, "HOURS_NOT_ALLOWED", "dayEndsAt"),
-    ({"day_ends_at": "13:30", "break_minutes": 0}, "HOURS_NOT_ALLOWED", "breakMinutes"),
-    ({"day_ends_at": "07:00"}, "END_BEFORE_START", "dayEndsAt"),
-    ({"day_ends_at": "halv tre"}, "INVALID", "dayEndsAt"),
-    ({"end_date": date(2020, 1, 1)}, "END_BEFORE_START", "endDate"),
-    ({"start_date": None}, "INVALID", "startDate"),
+    ({"day_ends_at": "15:31"}, "HOURS_NOT_ALLOWED", "day_ends_at"),
+    ({"day_starts_at": "05:30"}, "HOURS_NOT_ALLOWED", "day_starts_at"),
+    ({"day_starts_at": "14:00", "day_ends_at": "20:30"}, "HOURS_NOT_ALLOWED", "day_ends_at"),
+    ({"day_ends_at": "13:30", "break_minutes": 0}, "HOURS_NOT_ALLOWED", "break_minutes"),
+    ({"day_ends_at": "07:00"}, "END_BEFORE_START", "day_ends_at"),
+    ({"day_ends_at": "halv tre"}, "INVALID", "day_ends_at"),
+    ({"end_date": date(2020, 1, 1)}, "END_BEFORE_START", "end_date"),
+    ({"start_date": None}, "INVALID", "start_date"),
     ({"capacity": 0}, "INVALID", "capacity"),
-    ({"min_age": 19}, "INVALID", "minAge"),
+    ({"min_age": 19}, "INVALID", "min_age"),
     ({"title": "  "}, "INVALID", "title"),
     ({"tasks": ""}, "INVALID", "tasks"),
-    ({"visible_to_all": False, "school_ids": []}, "INVALID", "schoolIds"),
+    ({"visible_to_all": False, "school_ids": []}, "INVALID", "school_ids"),
 ]
 
 
@@ -87,7 +87,7 @@ async def test_another_organisers_school_is_not_a_choice(world: World) -> None:
     outcome = await slots.create_slot(
         actor, good(visible_to_all=False, school_ids=[world.school_x.id])
     )
-    assert [(e.code, e.field) for e in outcome.errors] == [(ErrorCode.NOT_FOUND, "schoolIds")]
+    assert [(e.code, e.field) for e in outcome.errors] == [(ErrorCode.NOT_FOUND, "school_ids")]
 
 
 async def test_only_employers_create_slots(world: World) -> None:
@@ -141,7 +141,7 @@ async def test_publish_refuses_a_slot_that_breaks_the_rules(world: World) -> Non
     slot = await factories.slot(world.employer, status=SlotStatus.DRAFT, ends_minute=17 * 60)
     outcome = await slots.publish_slot(actor, slot.id)
     assert [(e.code, e.field) for e in outcome.errors] == [
-        (ErrorCode.HOURS_NOT_ALLOWED, "dayEndsAt")
+        (ErrorCode.HOURS_NOT_ALLOWED, "day_ends_at")
     ]
     assert (await Slot.get(id=slot.id)).status == SlotStatus.DRAFT
 
@@ -172,7 +172,7 @@ async def test_another_employers_slot_does_not_exist(world: World) -> None:
         await slots.copy_slot(other, slot.id),
     ]
     for outcome in results:
-        assert [(e.code, e.field) for e in outcome.errors] == [(ErrorCode.NOT_FOUND, "slotId")]
+        assert [(e.code, e.field) for e in outcome.errors] == [(ErrorCode.NOT_FOUND, "slot_id")]
     after = await Slot.get(id=slot.id)
     assert (after.title, after.status) == ("Bagare", SlotStatus.PUBLISHED)
     assert await Slot.filter(copied_from_id=slot.id).count() == 0

@@ -88,7 +88,7 @@ async def test_a_self_registered_employer_cannot_publish_until_approved(
     assert draft.value is not None, draft.errors  # drafts are allowed while waiting
     refused = await slots.publish_slot(me, draft.value.id)
     assert [(e.code, e.field) for e in refused.errors] == [
-        (ErrorCode.EMPLOYER_NOT_APPROVED, "slotId")
+        (ErrorCode.EMPLOYER_NOT_APPROVED, "slot_id")
     ]
     assert "granskas av kommunen" in refused.errors[0].message
     assert (await Slot.get(id=draft.value.id)).status == SlotStatus.DRAFT
@@ -238,7 +238,7 @@ async def test_a_second_sign_up_with_the_org_number_is_told_whom_to_ask(
         sign_up_data(world, name="Snickeriet", contact_email="ny@snickeri.se"), settings
     )
     [error] = again.errors
-    assert (error.code, error.field) == (ErrorCode.DUPLICATE, "orgNumber")
+    assert (error.code, error.field) == (ErrorCode.DUPLICATE, "org_number")
     assert ORG_NUMBER in error.message and "bjuden som kollega" in error.message
     assert "info@snickeri.se" not in error.message  # nothing of the existing account
     assert await Employer.filter(org_number=ORG_NUMBER).count() == 1
@@ -266,7 +266,7 @@ async def test_the_unique_index_gives_the_same_answer_when_the_check_is_raced(
 
     monkeypatch.setattr(Employer, "exists", raced)
     again = await employers.sign_up(sign_up_data(world, contact_email="ny@snickeri.se"), settings)
-    assert [(e.code, e.field) for e in again.errors] == [(ErrorCode.DUPLICATE, "orgNumber")]
+    assert [(e.code, e.field) for e in again.errors] == [(ErrorCode.DUPLICATE, "org_number")]
     assert await Employer.filter(org_number=ORG_NUMBER).count() == 1
     assert not await User.filter(email="ny@snickeri.se").exists()
     assert await OutboxMessage.all().count() == before
