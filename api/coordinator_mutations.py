@@ -1,5 +1,5 @@
-"""A coordinator's periods and placements over GraphQL: thin calls into prao.services.periods
-and prao.services.placement, which hold the rules and decide who may."""
+"""A coordinator's periods and placements over GraphQL: thin calls into prao.services.periods,
+placement and period_overview, which hold the rules and decide who may."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from api.context import Info
 from api.types import Booking, ErrorCode, Period, PeriodMode, Pupil
 from prao import errors, models
 from prao.errors import DomainError, Outcome
-from prao.services import periods, placement
+from prao.services import period_overview, periods, placement
 
 MAX_UNPLACED = 100
 BAD_ID = "Ogiltigt id."
@@ -194,7 +194,7 @@ class CoordinatorQuery:
         if pk is None:
             return None
         actor = info.context.actor
-        outcome = await placement.period_overview(actor, pk)
+        outcome = await period_overview.period_overview(actor, pk)
         if outcome.value is None:
             return None
         found = outcome.value

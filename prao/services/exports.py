@@ -14,7 +14,7 @@ from openpyxl.styles import Font
 from prao import policy
 from prao.actor import Actor
 from prao.errors import Outcome
-from prao.services.placement import period_overview
+from prao.services.period_overview import period_overview
 from prao.wording import STATUS_TEXT
 
 HEADER = [

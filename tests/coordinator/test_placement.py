@@ -11,7 +11,8 @@ from prao.errors import ErrorCode
 from prao.models import AuditEvent, Booking, BookingStatus, OutboxMessage, Slot
 from prao.services.booking import book_slot
 from prao.services.exports import placements, to_csv, to_xlsx
-from prao.services.placement import period_overview, place_pupil, remind_unplaced
+from prao.services.period_overview import period_overview
+from prao.services.placement import place_pupil, remind_unplaced
 from tests import factories
 from tests.factories import World
 

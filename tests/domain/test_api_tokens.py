@@ -26,6 +26,7 @@ from prao.models import (
 )
 from prao.services import api_tokens, booking, periods, placement
 from prao.services.api_tokens import TokenRequest
+from prao.services.period_overview import period_overview
 from tests import factories
 from tests.factories import World
 
@@ -173,7 +174,7 @@ async def test_read_only_token_cannot_plan_or_place(world: World) -> None:
     assert [e.code for e in reminded.errors] == [ErrorCode.FORBIDDEN]
     assert await Booking.all().count() == 0
     # Reading is still allowed.
-    assert (await placement.period_overview(reader, world.period_a.id)).ok
+    assert (await period_overview(reader, world.period_a.id)).ok
 
 
 async def test_token_without_read_sees_nothing(world: World) -> None:

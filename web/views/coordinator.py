@@ -12,13 +12,8 @@ from prao.actor import Actor
 from prao.errors import DomainError
 from prao.models import PeriodMode
 from prao.services import exports
-from prao.services.placement import (
-    open_slots,
-    period_overview,
-    place_pupil,
-    remind_unplaced,
-    reminder_addresses,
-)
+from prao.services.period_overview import open_slots, period_overview
+from prao.services.placement import place_pupil, remind_unplaced, reminder_addresses
 from web.access import current_actor, redirect, sign_in_first
 from web.errors import csrf_refused, error_page, status_for
 from web.forms import checked_form, text_field
