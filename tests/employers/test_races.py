@@ -84,7 +84,7 @@ async def test_sign_ups_with_one_org_number_at_once_make_one_account(
     outcomes = await asyncio.gather(*(employers.sign_up(d, settings) for d in data))
     assert sum(o.value is not None for o in outcomes) == 1
     refused = [[(e.code, e.field) for e in o.errors] for o in outcomes if o.value is None]
-    assert refused == [[(ErrorCode.DUPLICATE, "orgNumber")]] * 9
+    assert refused == [[(ErrorCode.DUPLICATE, "org_number")]] * 9
     assert await Employer.filter(org_number="556036-0793").count() == 1
     [winner] = await Employer.filter(org_number="556036-0793")
     assert await User.filter(email__startswith="snickare").count() == 1
