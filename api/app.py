@@ -31,19 +31,14 @@ from strawberry.types.execution import PreExecutionError
 from api.context import Context
 from api.dataloaders import Loaders
 from api.errors import without_suggestions
-from api.rate_limit import RATE_LIMITED, RateLimiter
+from api.limits import GRAPHQL_RESPONSE, MAX_BODY_BYTES, MAX_QUERY_STRING_BYTES, RATE_LIMITED
+from api.rate_limit import RateLimiter
 from api.schema import build_schema
 from prao.config import Settings
 from prao.http import CSRF_HEADER, SESSION_CSRF, InvalidToken, bearer, csrf_ok, request_actor
 
-# Far above MAX_TOKENS worth of query text; the variables of upsertPupils' 500 rows fit.
-MAX_BODY_BYTES = 1024 * 1024
-# GET is for queries: MAX_TOKENS of query text and small variables fit.
-MAX_QUERY_STRING_BYTES = 64 * 1024
 BAD_CSRF = "CSRF-token saknas eller är fel: skicka sidans token i X-CSRF-Token."
 
-
-GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 NOT_ACCEPTABLE = f"Svaret kan bara skickas som {GRAPHQL_RESPONSE} eller {JSON}."
 NOT_JSON = "Skicka frågan som application/json (POST) eller i URL:en (GET)."

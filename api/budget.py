@@ -9,8 +9,9 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from api.context import Context
-from api.cost import MAX_COST, QueryTooCostly, operation_cost
-from api.rate_limit import RATE_LIMITED, Budget
+from api.cost import QueryTooCostly, operation_cost
+from api.limits import MAX_COST, RATE_LIMITED
+from api.rate_limit import Budget
 from prao.http import client_address
 
 

@@ -14,14 +14,12 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from api import ids
+from api.limits import BAD_USER_INPUT, MAX_PAGE_SIZE
 from api.types import Booking, Pupil, Slot
 from prao import sync
-from prao.pagination import MAX_PAGE_SIZE, Key, Order, Window, check_window, keyset_page
+from prao.pagination import Key, Order, Window, check_window, keyset_page
 
 M = TypeVar("M", bound=Model)
-
-# Apollo's code for a bad argument: clients and test tools read it as the caller's mistake.
-BAD_USER_INPUT = {"code": "BAD_USER_INPUT"}
 
 First = Annotated[
     int | None,
@@ -47,7 +45,7 @@ UpdatedSince = Annotated[
 
 
 def bad_input(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions=BAD_USER_INPUT)
+    return GraphQLError(message, extensions={"code": BAD_USER_INPUT})
 
 
 @dataclass(frozen=True)

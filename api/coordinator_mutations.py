@@ -10,12 +10,12 @@ import strawberry
 
 from api import ids
 from api.context import Info
+from api.limits import MAX_UNPLACED
 from api.types import Booking, ErrorCode, Period, PeriodMode, Pupil
 from prao import errors, models
 from prao.errors import DomainError, Outcome
 from prao.services import period_overview, periods, placement
 
-MAX_UNPLACED = 100
 BAD_ID = "Ogiltigt id."
 
 

@@ -33,12 +33,8 @@ from graphql import (
 )
 from graphql.utilities import get_operation_ast
 
-from api.limits import FragmentMemo
-from prao.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-
-MAX_COST = 1000
-MUTATION_COST = 10
-TOO_COSTLY = "QUERY_TOO_COSTLY"
+from api.limits import DEFAULT_PAGE_SIZE, MAX_COST, MAX_PAGE_SIZE, MUTATION_COST, TOO_COSTLY
+from api.query_rules import FragmentMemo
 
 
 class QueryTooCostly(GraphQLError):

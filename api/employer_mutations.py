@@ -7,7 +7,6 @@ import strawberry
 from api import ids
 from api.context import Info
 from api.employer_types import (
-    MAX_SCHOOLS,
     ApproveEmployerInput,
     BookingPayload,
     CreateSlotInput,
@@ -22,6 +21,7 @@ from api.employer_types import (
     UpdateSlotInput,
 )
 from api.inputs import text_of
+from api.limits import MAX_SCHOOLS
 from api.types import Booking, Employer, Slot
 from prao import models
 from prao.errors import DomainError, ErrorCode, Outcome

@@ -7,10 +7,9 @@ from enum import Enum
 
 import strawberry
 
+from api.limits import MAX_SCHOOLS
 from api.types import Booking, Employer, ErrorCode, Slot
 from prao.errors import DomainError
-
-MAX_SCHOOLS = 100
 
 
 @strawberry.type(description="Why an employer or self-found mutation was refused.")

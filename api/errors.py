@@ -11,9 +11,9 @@ from strawberry.extensions import MaskErrors
 from strawberry.types import ExecutionContext
 
 from api.context import Context
+from api.limits import INTERNAL
 
 UNEXPECTED = "Unexpected error"
-INTERNAL = "INTERNAL_SERVER_ERROR"
 log = logging.getLogger("prao.api")
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 

@@ -1,149 +1,47 @@
-"""Depth and alias limits that look at each fragment once.
+"""What the API promises its clients, in one place: its limits, the codes of its top-level
+errors and its response media type.
 
-Strawberry's own limiters walk into a fragment every time it is spread, so fragments that each
-spread the next one twice take exponential time (a 1 KB query froze the server). Here each
-fragment's depth and alias count are worked out once and remembered, so validation is linear in
-the size of the document; the numbers are the same as when every spread is expanded.
+A leaf: it imports no schema, type or execution module, so the checks that enforce these numbers
+and the /api page that documents them read the same values without loading the schema.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from prao import pagination
+from prao.services import pupil_upsert
 
-from graphql import (
-    DocumentNode,
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    GraphQLError,
-    InlineFragmentNode,
-    OperationDefinitionNode,
-    SelectionSetNode,
-    ValidationContext,
-    ValidationRule,
-)
+# Query size, checked while the document is validated (api.query_rules, Strawberry's limiter).
+MAX_DEPTH = 10
+MAX_ALIASES = 15
+MAX_TOKENS = 2000
 
-T = TypeVar("T")
+# Query cost (api.cost): a connection costs its page size times its nodes; a mutation field ten.
+MAX_COST = 1000
+MUTATION_COST = 10
 
+# The domain's own limits, published here with the rest.
+MAX_PAGE_SIZE = pagination.MAX_PAGE_SIZE
+DEFAULT_PAGE_SIZE = pagination.DEFAULT_PAGE_SIZE
+MAX_UPSERT_ROWS = pupil_upsert.MAX_ROWS
 
-class FragmentMemo:
-    """What has been worked out for each fragment, keyed by the fragment's name and whatever else
-    the answer depends on. A fragment spread inside itself counts as nothing here; the cycle is
-    refused by graphql-core's NoFragmentCyclesRule."""
+# Lists a caller may send or get at once.
+MAX_NODES = 100  # nodes(ids:)
+MAX_SLOT_IDS = 100  # submitWishes' slotIds
+MAX_SCHOOLS = 100  # a slot's schoolIds
+MAX_UNPLACED = 100  # periodOverview's unplacedPupils
 
-    def __init__(self, document: DocumentNode) -> None:
-        self.fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
-        self._done: dict[Hashable, Any] = {}
-        self._busy: set[Hashable] = set()
+# Request size (api.app). Far above MAX_TOKENS worth of query text; upsertPupils' rows fit.
+MAX_BODY_BYTES = 1024 * 1024
+# GET is for queries: MAX_TOKENS of query text and small variables fit.
+MAX_QUERY_STRING_BYTES = 64 * 1024
 
-    def value(
-        self,
-        name: str,
-        key: Hashable,
-        compute: Callable[[FragmentDefinitionNode], T],
-        default: T,
-    ) -> T:
-        memo_key = (name, key)
-        if memo_key in self._done:
-            found: T = self._done[memo_key]
-            return found
-        fragment = self.fragments.get(name)
-        if fragment is None or memo_key in self._busy:
-            return default
-        self._busy.add(memo_key)
-        try:
-            result = self.visit(fragment, compute)
-        finally:
-            self._busy.discard(memo_key)
-        self._done[memo_key] = result
-        return result
+# The per-caller budget of cost points is a setting (rate_limit_points), counted per window.
+WINDOW_SECONDS = 60
 
-    @staticmethod
-    def visit(
-        fragment: FragmentDefinitionNode, compute: Callable[[FragmentDefinitionNode], T]
-    ) -> T:
-        """The one place a fragment's body is walked (tests count the calls)."""
-        return compute(fragment)
+# Codes of the errors in the response's top-level `errors`, in extensions.code.
+BAD_USER_INPUT = "BAD_USER_INPUT"  # Apollo's code for a bad argument: the caller's mistake
+TOO_COSTLY = "QUERY_TOO_COSTLY"
+RATE_LIMITED = "RATE_LIMITED"
+INTERNAL = "INTERNAL_SERVER_ERROR"
 
-
-def _depth(memo: FragmentMemo, selection_set: SelectionSetNode | None) -> int:
-    """How deep the fields below go: a field with sub-fields is one level, introspection none."""
-    deepest = 0
-    for selection in selection_set.selections if selection_set else ():
-        if isinstance(selection, FieldNode):
-            if selection.name.value.startswith("__") or not selection.selection_set:
-                continue
-            deepest = max(deepest, 1 + _depth(memo, selection.selection_set))
-        elif isinstance(selection, InlineFragmentNode):
-            deepest = max(deepest, _depth(memo, selection.selection_set))
-        elif isinstance(selection, FragmentSpreadNode):
-            found = memo.value(
-                selection.name.value, "depth", lambda f: _depth(memo, f.selection_set), 0
-            )
-            deepest = max(deepest, found)
-    return deepest
-
-
-def _aliases(memo: FragmentMemo, selection_set: SelectionSetNode | None) -> int:
-    """Aliased fields, each spread of a fragment counting its aliases again."""
-    total = 0
-    for selection in selection_set.selections if selection_set else ():
-        if isinstance(selection, FieldNode):
-            total += (selection.alias is not None) + _aliases(memo, selection.selection_set)
-        elif isinstance(selection, InlineFragmentNode):
-            total += _aliases(memo, selection.selection_set)
-        elif isinstance(selection, FragmentSpreadNode):
-            total += memo.value(
-                selection.name.value, "aliases", lambda f: _aliases(memo, f.selection_set), 0
-            )
-    return total
-
-
-def _memo(context: ValidationContext) -> FragmentMemo:
-    """One memo per document, shared by the rules that validate it."""
-    document = context.document
-    cached = getattr(context, "_prao_fragment_memo", None)
-    if isinstance(cached, FragmentMemo):
-        return cached
-    memo = FragmentMemo(document)
-    context._prao_fragment_memo = memo  # type: ignore[attr-defined]
-    return memo
-
-
-def depth_limit(max_depth: int) -> type[ValidationRule]:
-    class DepthLimit(ValidationRule):
-        def __init__(self, context: ValidationContext) -> None:
-            super().__init__(context)
-            memo = _memo(context)
-            for definition in context.document.definitions:
-                if not isinstance(definition, OperationDefinitionNode):
-                    continue
-                if _depth(memo, definition.selection_set) > max_depth:
-                    name = definition.name.value if definition.name else "anonymous"
-                    context.report_error(
-                        GraphQLError(
-                            f"'{name}' exceeds maximum operation depth of {max_depth}",
-                            [definition],
-                        )
-                    )
-
-    return DepthLimit
-
-
-def alias_limit(max_aliases: int) -> type[ValidationRule]:
-    class AliasLimit(ValidationRule):
-        def __init__(self, context: ValidationContext) -> None:
-            super().__init__(context)
-            memo = _memo(context)
-            total = sum(
-                _aliases(memo, d.selection_set)
-                for d in context.document.definitions
-                if isinstance(d, OperationDefinitionNode)
-            )
-            if total > max_aliases:
-                context.report_error(GraphQLError(f"{total} aliases found. Allowed: {max_aliases}"))
-
-    return AliasLimit
+GRAPHQL_RESPONSE = "application/graphql-response+json"

@@ -27,13 +27,12 @@ from api.connections import (
 )
 from api.context import Info
 from api.inputs import BookingFilter, PupilFilter, SlotFilter, moment
+from api.limits import MAX_NODES
 from api.types import Booking, Employer, Period, Pupil, Role, School, Slot, ViewerKind
 from prao import models, policy
 from prao.actor import Actor
 from prao.allocation import access
 from prao.services import catalogue, lookup
-
-MAX_NODES = 100
 
 Scope = Callable[[Actor], QuerySet[Any]]
 Build = Callable[[Any, Actor], relay.Node]

@@ -15,10 +15,9 @@ from typing import Protocol
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from api.limits import WINDOW_SECONDS
 from prao import clock
 
-WINDOW_SECONDS = 60
-RATE_LIMITED = "RATE_LIMITED"
 log = logging.getLogger(__name__)
 
 

@@ -27,16 +27,14 @@ from api.coordinator_mutations import CoordinatorMutation, CoordinatorQuery
 from api.employer_mutations import EmployerMutation
 from api.errors import MaskUnexpected, log_unexpected
 from api.execution import PraoExecutionContext
-from api.limits import alias_limit, depth_limit
+from api.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 from api.mutations import Mutation as BookingMutation
 from api.pupil_mutations import PupilMutation
 from api.queries import Query
+from api.query_rules import alias_limit, depth_limit
 from api.rate_limit_query import RateLimitQuery
 from api.wish_mutations import WishMutation
 
-MAX_DEPTH = 10
-MAX_ALIASES = 15
-MAX_TOKENS = 2000
 CACHE_SIZE = 256
 
 # Built once: ValidationCache keys on the rule classes. Our own rules, not Strawberry's

@@ -9,12 +9,12 @@ import strawberry
 from api import ids
 from api.context import Info
 from api.execution import loaded_by
+from api.limits import MAX_SLOT_IDS
 from api.types import ErrorCode, Slot
 from prao import errors
 from prao.errors import DomainError
 from prao.services import wishes
 
-MAX_SLOT_IDS = 100
 BAD_ID = "Ogiltigt id."
 
 

@@ -54,7 +54,6 @@ def routes(settings: Settings) -> list[BaseRoute]:
         get("/bokningar/{booking_id:int}/kort", card.card_page),
         get("/bokningar/{booking_id:int}/kalender.ics", card.calendar_file),
         get("/api", api_docs.api_page),
-        get("/api/schema.graphql", api_docs.schema_file),
     ]
     table += employer_routes()
     table += coordinator_routes()

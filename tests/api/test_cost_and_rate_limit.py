@@ -13,9 +13,8 @@ import httpx
 import pytest
 from graphql import parse
 
-from api.app import GRAPHQL_RESPONSE
-from api.cost import MAX_COST, MUTATION_COST, operation_cost
-from api.rate_limit import WINDOW_SECONDS
+from api.cost import operation_cost
+from api.limits import GRAPHQL_RESPONSE, MAX_COST, MUTATION_COST, WINDOW_SECONDS
 from api.schema import schema
 from prao.app import create_app
 from prao.auth import create_api_token

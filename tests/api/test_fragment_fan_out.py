@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from graphql import parse, specified_rules, validate
 
-from api import limits
-from api.cost import MAX_COST, operation_cost
-from api.schema import LIMIT_RULES, MAX_ALIASES, MAX_DEPTH, schema
+from api import query_rules
+from api.cost import operation_cost
+from api.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH
+from api.schema import LIMIT_RULES, schema
 from tests.api.conftest import Caller
 
 FRAGMENTS = 40
@@ -63,13 +64,13 @@ def call_budget(limit: int) -> Iterator[list[int]]:
 def fragment_visits(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """How often each fragment's body is walked, by any limit or the cost."""
     visits: dict[str, int] = {}
-    walk = limits.FragmentMemo.visit
+    walk = query_rules.FragmentMemo.visit
 
     def counted(fragment: Any, compute: Callable[[Any], Any]) -> Any:
         visits[fragment.name.value] = visits.get(fragment.name.value, 0) + 1
         return walk(fragment, compute)
 
-    monkeypatch.setattr(limits.FragmentMemo, "visit", staticmethod(counted))
+    monkeypatch.setattr(query_rules.FragmentMemo, "visit", staticmethod(counted))
     return visits
 
 

@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from api.app import GRAPHQL_RESPONSE, negotiate
+from api.app import negotiate
+from api.limits import GRAPHQL_RESPONSE
 from prao import policy
 from prao.models import Booking
 from tests.api.conftest import Caller, gid

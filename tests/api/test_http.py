@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from api.app import MAX_BODY_BYTES
+from api.limits import MAX_BODY_BYTES
 from prao import clock
 from prao.app import create_app
 from prao.auth import create_api_token

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import ast
+import subprocess
+import sys
+
 import pytest
 from strawberry.extensions.validation_cache import _get_validate_cache
 
-from api.schema import CACHE_SIZE, MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
+from api.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
+from api.schema import CACHE_SIZE
 from tests.api.conftest import gid
 from tests.factories import World
+
+
+def test_the_published_limits_are_a_leaf() -> None:
+    """api.limits loads no other part of the API (nor Strawberry), so /api can import it."""
+    script = (
+        "import sys, api.limits; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('api', 'strawberry', 'web')))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    assert ast.literal_eval(loaded) == ["api", "api.limits"]
 
 
 def messages(payload: dict) -> list[str]:

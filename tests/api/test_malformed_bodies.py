@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from api.app import GRAPHQL_RESPONSE, MAX_BODY_BYTES
+from api.limits import GRAPHQL_RESPONSE, MAX_BODY_BYTES
 from tests.api.conftest import Caller
 
 DEEP = 100_000

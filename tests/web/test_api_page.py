@@ -6,13 +6,17 @@ import ast
 import json
 import re
 import shlex
+import subprocess
+import sys
+from pathlib import Path
 
 import httpx
 import pytest
 from graphql import OperationDefinitionNode, parse, validate
 from graphql.execution.values import get_variable_values
 
-from api.schema import MAX_DEPTH, schema
+from api.limits import MAX_DEPTH
+from api.schema import schema
 from prao.config import Settings
 from prao.errors import MESSAGES, ErrorCode
 from prao.models import Permission
@@ -95,6 +99,24 @@ async def test_lists_every_permission(client: httpx.AsyncClient) -> None:
 @pytest.mark.parametrize("name", sorted(api_docs.EXAMPLES))
 def test_example_document_validates_against_the_schema(name: str) -> None:
     assert errors_of(api_docs.EXAMPLES[name]) == []
+
+
+def test_every_example_file_is_read() -> None:
+    folder = Path(api_docs.__file__).parent.parent / "api_examples"
+    names = {path.stem for path in folder.glob("*.graphql")}
+    assert names == set(api_docs.EXAMPLES) and len(names) >= 10
+
+
+def test_the_page_does_not_load_the_schema() -> None:
+    """The page reads the API's limits from api.limits, a leaf; the schema is the test's."""
+    script = (
+        "import sys, web.views.api_docs; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('api', 'strawberry')))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    assert ast.literal_eval(loaded) == ["api", "api.limits"]
 
 
 def variable_errors(document: str, variables: dict) -> list[str]:

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from starlette.requests import Request
 
-from api.app import GRAPHQL_RESPONSE
+from api.limits import GRAPHQL_RESPONSE
 from prao.app import HSTS, create_app
 from prao.auth import create_api_token, issue_sign_in_token
 from prao.config import ConfigError, Settings, parse_networks

@@ -1,30 +1,23 @@
 """/api: the GraphQL API's documentation for school systems, public and in Swedish.
 
-Limits, error codes and permissions are read from the code, so the page follows it; the example
-GraphQL documents live in EXAMPLES, where a test validates each one against the schema.
+Limits, error codes and permissions are read from the code, so the page follows it: the API's
+from api.limits, a leaf, so the page does not load the schema. The example GraphQL documents are
+files in web/api_examples, read into EXAMPLES, where a test validates each against the schema.
 """
 
 from __future__ import annotations
 
 import json
-import textwrap
 from datetime import UTC, datetime
+from importlib.resources import files
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 
-from api.app import GRAPHQL_RESPONSE, MAX_BODY_BYTES
-from api.connections import BAD_USER_INPUT
-from api.cost import MAX_COST, MUTATION_COST, TOO_COSTLY
-from api.errors import INTERNAL
-from api.queries import MAX_NODES
-from api.rate_limit import RATE_LIMITED, WINDOW_SECONDS
-from api.schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, schema
+from api import limits
 from prao.auth import REVOKED, UNKNOWN, TokenRefusal
 from prao.errors import MESSAGES, ErrorCode
 from prao.models import Permission
-from prao.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from prao.services.pupil_upsert import MAX_ROWS
 from web.access import current_actor
 from web.templating import render
 
@@ -36,126 +29,26 @@ PERMISSIONS: dict[Permission, str] = {
 
 # Errors outside the payloads: in the top-level `errors` list, with extensions.code.
 TOP_LEVEL_CODES: list[tuple[str, str]] = [
-    (BAD_USER_INPUT["code"], "Felaktigt argument, t.ex. first över 100 eller en okänd cursor."),
-    (TOO_COSTLY, f"Frågan kostar mer än {MAX_COST} poäng (cost, maximumCost) och kördes inte."),
-    (RATE_LIMITED, "Poängen för minuten är slut (HTTP 429); cost, limit, remaining, resetAt."),
-    (INTERNAL, "Fel hos oss. Ange requestId (även i rubriken X-Request-Id) när du hör av dig."),
+    (limits.BAD_USER_INPUT, "Felaktigt argument, t.ex. first över 100 eller en okänd cursor."),
+    (
+        limits.TOO_COSTLY,
+        f"Frågan kostar mer än {limits.MAX_COST} poäng (cost, maximumCost) och kördes inte.",
+    ),
+    (
+        limits.RATE_LIMITED,
+        "Poängen för minuten är slut (HTTP 429); cost, limit, remaining, resetAt.",
+    ),
+    (
+        limits.INTERNAL,
+        "Fel hos oss. Ange requestId (även i rubriken X-Request-Id) när du hör av dig.",
+    ),
 ]
 
+# The example documents, one file each, read once; a test validates each against the schema.
 EXAMPLES: dict[str, str] = {
-    "slots": textwrap.dedent(
-        """\
-        query Slots($after: String) {
-          slots(first: 20, after: $after) {
-            totalCount
-            edges {
-              cursor
-              node { id title placesLeft startDate endDate employer { name } }
-            }
-            pageInfo { hasNextPage endCursor }
-          }
-        }
-        """
-    ),
-    "backward": textwrap.dedent(
-        """\
-        query LatestBookings($before: String) {
-          bookings(last: 10, before: $before) {
-            nodes { id status createdAt }
-            pageInfo { hasPreviousPage startCursor }
-          }
-        }
-        """
-    ),
-    "sync_bookings": textwrap.dedent(
-        """\
-        query SyncBookings($since: DateTime!, $after: String) {
-          bookings(first: 100, updatedSince: $since, after: $after) {
-            nodes {
-              id
-              status
-              updatedAt
-              pupil { id externalId }
-              slot { id title startDate endDate }
-            }
-            pageInfo { hasNextPage endCursor }
-            syncedUntil
-          }
-        }
-        """
-    ),
-    "sync_pupils": textwrap.dedent(
-        """\
-        query SyncPupils($since: DateTime!, $after: String) {
-          pupils(first: 100, updatedSince: $since, after: $after) {
-            nodes { id externalId firstName lastName className yearGroup updatedAt }
-            pageInfo { hasNextPage endCursor }
-            syncedUntil
-          }
-        }
-        """
-    ),
-    "nodes": textwrap.dedent(
-        """\
-        query Several($ids: [ID!]!) {
-          nodes(ids: $ids) {
-            id
-            ... on Booking { status updatedAt }
-            ... on Pupil { externalId }
-          }
-        }
-        """
-    ),
-    "book": textwrap.dedent(
-        """\
-        mutation Book($slotId: ID!, $pupilId: ID!) {
-          bookSlot(input: {slotId: $slotId, pupilId: $pupilId}) {
-            booking { id status }
-            errors { code field message }
-          }
-        }
-        """
-    ),
-    "cancel": textwrap.dedent(
-        """\
-        mutation Cancel($bookingId: ID!) {
-          cancelBooking(input: {bookingId: $bookingId, reason: "Eleven har flyttat"}) {
-            booking { id status }
-            errors { code field message }
-          }
-        }
-        """
-    ),
-    "upsert_pupils": textwrap.dedent(
-        """\
-        mutation Pupils($schoolId: ID!, $pupils: [PupilInput!]!) {
-          upsertPupils(input: {schoolId: $schoolId, pupils: $pupils}) {
-            created
-            updated
-            unchanged
-            pupils { id externalId }
-            errors { index field code message }
-          }
-        }
-        """
-    ),
-    "rate_limit": textwrap.dedent(
-        """\
-        query Budget {
-          rateLimit { limit cost remaining used resetAt }
-        }
-        """
-    ),
-    "allocate": textwrap.dedent(
-        """\
-        mutation Allocate($periodId: ID!) {
-          startAllocationRun(input: {periodId: $periodId, dryRun: true}) {
-            run { id status progress }
-            errors { code field message }
-          }
-        }
-        """
-    ),
+    path.name.removesuffix(".graphql"): path.read_text(encoding="utf-8")
+    for path in sorted(files("web").joinpath("api_examples").iterdir(), key=lambda p: p.name)
+    if path.name.endswith(".graphql")
 }
 
 # Variables for EXAMPLES["upsert_pupils"]: one row as a school's system would send it.
@@ -274,21 +167,21 @@ def _context(base_url: str, rate_limit_points: int) -> dict[str, object]:
         "top_level_codes": TOP_LEVEL_CODES,
         "permissions": [(p.value, PERMISSIONS.get(p, "")) for p in Permission],
         "token_messages": token_messages(),
-        "graphql_response": GRAPHQL_RESPONSE,
+        "graphql_response": limits.GRAPHQL_RESPONSE,
         "upsert_variables": UPSERT_VARIABLES,
         "limits": {
-            "depth": MAX_DEPTH,
-            "aliases": MAX_ALIASES,
-            "tokens": MAX_TOKENS,
-            "page": MAX_PAGE_SIZE,
-            "default_page": DEFAULT_PAGE_SIZE,
-            "nodes": MAX_NODES,
-            "body": size(MAX_BODY_BYTES),
-            "cost": MAX_COST,
-            "mutation_cost": MUTATION_COST,
-            "upsert_rows": MAX_ROWS,
+            "depth": limits.MAX_DEPTH,
+            "aliases": limits.MAX_ALIASES,
+            "tokens": limits.MAX_TOKENS,
+            "page": limits.MAX_PAGE_SIZE,
+            "default_page": limits.DEFAULT_PAGE_SIZE,
+            "nodes": limits.MAX_NODES,
+            "body": size(limits.MAX_BODY_BYTES),
+            "cost": limits.MAX_COST,
+            "mutation_cost": limits.MUTATION_COST,
+            "upsert_rows": limits.MAX_UPSERT_ROWS,
             "rate_points": number(rate_limit_points) if rate_limit_points else "",
-            "rate_seconds": WINDOW_SECONDS,
+            "rate_seconds": limits.WINDOW_SECONDS,
         },
     }
 
@@ -298,8 +191,3 @@ async def api_page(request: Request) -> Response:
     settings = request.app.state.settings
     context = _context(settings.base_url.rstrip("/"), settings.rate_limit_points)
     return render(request, "api_docs.html", context, actor=actor)
-
-
-async def schema_file(request: Request) -> Response:
-    """The SDL a client generates its types from; the same text as schema.graphql."""
-    return PlainTextResponse(schema.as_str() + "\n")
