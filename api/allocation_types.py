@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from datetime import datetime
 from typing import Any
 
@@ -10,8 +9,8 @@ import strawberry
 from strawberry import relay
 
 from api import ids
+from api.batched import loaded
 from api.context import Info
-from api.execution import loaded_by
 from api.types import Period, School
 from prao import errors, models, policy
 
@@ -40,9 +39,7 @@ class SchoolProfile:
     rank_counts: list[int] = strawberry.field(description="Index 0: pupils given wish 1, …")
     school_id: strawberry.Private[int]
 
-    @strawberry.field(graphql_type=School, metadata=loaded_by("school", "school_id"))
-    def school(self, info: Info) -> Awaitable[School]:
-        return info.context.loaders.school.load(self.school_id)
+    school: School = loaded("school", "school_id")
 
 
 @strawberry.type(description="A proposal: how many are placed, and at which of their wishes.")
@@ -106,9 +103,7 @@ class AllocationRun(relay.Node):
     result: AllocationResult | None
     period_id: strawberry.Private[int]
 
-    @strawberry.field(graphql_type=Period, metadata=loaded_by("period", "period_id"))
-    def period(self, info: Info) -> Awaitable[Period]:
-        return info.context.loaders.period.load(self.period_id)
+    period: Period = loaded("period", "period_id")
 
     @classmethod
     def from_row(cls, row: models.AllocationRun) -> AllocationRun:

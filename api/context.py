@@ -17,6 +17,16 @@ if TYPE_CHECKING:
 
 
 @dataclass
+class FastPathCount:
+    """What api.execution's fast path did in one request: the lists it completed column by
+    column, and those it handed back to graphql-core after trying (lists it could not plan at
+    all are neither)."""
+
+    lists: int = 0
+    fallbacks: int = 0
+
+
+@dataclass
 class Context:
     request: Request
     response: Response
@@ -27,6 +37,7 @@ class Context:
     # Set before execution: what this request cost and what is left of the caller's budget.
     cost: int = 0
     budget: Budget | None = field(default=None)
+    fast_path: FastPathCount = field(default_factory=FastPathCount)
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

@@ -3,10 +3,11 @@
 graphql-core completes a list item by item and field by field, with a resolve-info object, a
 Strawberry wrapper call and often an awaitable for every single value: for a page of 100 slots
 that is thousands of calls per request. Here a list of objects is completed column by column from
-a plan made once per list field: plain attributes are read directly, node ids are encoded
-directly, a field loaded by a DataLoader (marked with `loaded_by`) is fetched with one batch call
+a plan made once per list field (api.execution_plans): plain attributes are read directly, node
+ids are encoded directly, a field declared with api.batched.loaded is fetched with one batch call
 for the whole column, other resolvers are called per item but their awaitables are gathered once
-per column.
+per column. Reading fields directly skips schema extensions' `resolve` hooks, so FastPathSchema
+refuses such extensions when it is built.
 
 Anything the plan does not cover exactly (abstract types, deferred fields, a resolver that raises,
 a null where the schema forbids one) falls back to graphql-core for that list, so errors and
@@ -17,12 +18,10 @@ their paths are graphql-core's own. Falling back re-runs that list's resolvers; 
 from __future__ import annotations
 
 import asyncio
-import base64
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
+import strawberry
 from graphql import (
     GraphQLBoolean,
     GraphQLError,
@@ -38,113 +37,34 @@ from graphql import (
     is_non_null_type,
     is_object_type,
 )
-from graphql.execution.collect_fields import FieldDetails
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import AwaitableOrValue, Path
-from strawberry import relay
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.types.base import StrawberryObjectDefinition
-from strawberry.types.field import StrawberryField
 
-BACKREF = "strawberry-definition"
-TYPENAME = "__typename"
-
-FieldDetailsList = list[FieldDetails]
-# graphql-core's String and Boolean return a str or bool of exactly that type unchanged (Int is
-# not here: it checks the 32-bit range).
-PASSTHROUGH: dict[str, type] = {GraphQLString.name: str, GraphQLBoolean.name: bool}
+from api import ids
+from api.context import FastPathCount
+from api.execution_plans import (
+    BACKREF,
+    PASSTHROUGH,
+    TYPENAME,
+    Completion,
+    FieldDetailsList,
+    FieldPlan,
+    ObjectPlan,
+    Source,
+    batch,
+    node_id_attribute,
+    plain_attribute,
+)
 
 
 class _Fallback(Exception):
     """This list needs graphql-core's item-by-item completion."""
 
 
-class Source(Enum):
-    TYPENAME = "typename"
-    ATTRIBUTE = "attribute"
-    NODE_ID = "node_id"
-    BATCH = "batch"
-    RESOLVER = "resolver"
-
-
-LOADED_BY = "prao-loaded-by"
-
-
-def loaded_by(loader: str, key: str) -> dict[str, Any]:
-    """Field metadata: the field's value is `context.loaders.<loader>` loaded at the source's
-    `<key>` attribute, so a list can fetch the whole column with one batch call."""
-    return {LOADED_BY: (loader, key)}
-
-
-@dataclass
-class Completion:
-    """How one column's values become response values."""
-
-    non_null: bool
-    serialize: Callable[[Any], Any] | None = None  # leaf
-    passthrough: type | None = None  # leaf values of exactly this type serialize to themselves
-    plan: ObjectPlan | None = None  # object
-    item: Completion | None = None  # list
-
-
-@dataclass
-class FieldPlan:
-    key: str
-    source: Source
-    completion: Completion | None = None
-    attribute: str = ""
-    resolve: Callable[..., Any] | None = None
-    info: GraphQLResolveInfo | None = None
-    args: dict[str, Any] = field(default_factory=dict)
-    loader: str = ""
-
-
-@dataclass
-class ObjectPlan:
-    type_name: str
-    fields: list[FieldPlan]
-    is_type_of: Callable[[Any, Any], Any] | None
-
-
-def _plain_attribute(definition: Any) -> str | None:
-    """The Python attribute behind a field with no resolver, extensions or permissions."""
-    if not isinstance(definition, StrawberryField):
-        return None
-    if definition.base_resolver is not None or definition.extensions:
-        return None
-    if getattr(definition, "permission_classes", None):
-        return None
-    return definition.python_name
-
-
-def _batch(definition: Any) -> tuple[str, str] | None:
-    if not isinstance(definition, StrawberryField) or definition.extensions:
-        return None
-    if getattr(definition, "permission_classes", None):
-        return None
-    metadata: dict[str, Any] = dict(definition.metadata or {})
-    found = metadata.get(LOADED_BY)
-    return found if isinstance(found, tuple) else None
-
-
-def _node_id_attribute(object_type: GraphQLObjectType, definition: Any) -> str | None:
-    """The id attribute of a relay Node whose id and type name are resolved the default way."""
-    if not isinstance(definition, StrawberryField) or definition.python_name != "_id":
-        return None
-    type_def = object_type.extensions.get(BACKREF)
-    if not isinstance(type_def, StrawberryObjectDefinition):
-        return None
-    origin = type_def.origin
-    if not (isinstance(origin, type) and issubclass(origin, relay.Node)):
-        return None
-    default = relay.Node
-    if (
-        origin.resolve_id.__func__ is not default.resolve_id.__func__  # type: ignore[attr-defined]
-        or origin.resolve_typename.__func__  # type: ignore[attr-defined]
-        is not default.resolve_typename.__func__  # type: ignore[attr-defined]
-    ):
-        return None
-    return origin.resolve_id_attr()
+class ResolveHookRefused(TypeError):
+    """A schema extension with a `resolve` hook, which the fast path would skip."""
 
 
 class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -152,6 +72,9 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         # Keyed like graphql-core's own memo: the id of a list kept alive beside its plan.
         self._plans: dict[tuple[int, int], tuple[FieldDetailsList, ObjectPlan | None]] = {}
+        # Counted where the request's context asks for it (api.context.Context does).
+        found = getattr(self.context_value, "fast_path", None)
+        self.count = found if isinstance(found, FastPathCount) else FastPathCount()
 
     def complete_iterable_value(
         self,
@@ -184,14 +107,17 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> list[Any]:
         try:
-            return await self._complete(completion, items)
+            done = await self._complete(completion, items)
         except Exception:  # noqa: BLE001 - graphql-core reports it properly below
+            self.count.fallbacks += 1
             result = super().complete_iterable_value(
                 item_type, field_details_list, info, path, items, position_context
             )
             if self.is_awaitable(result):
                 return await result  # type: ignore[no-any-return, misc]
             return result  # type: ignore[return-value]
+        self.count.lists += 1
+        return done
 
     # Plans
 
@@ -253,14 +179,14 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if completion is None:
                 return None
             definition = field_def.extensions.get(BACKREF)
-            attribute = _plain_attribute(definition)
-            node_id = _node_id_attribute(object_type, definition)
+            attribute = plain_attribute(definition)
+            node_id = node_id_attribute(object_type, definition)
             if attribute is not None and not field_def.args:
                 fields.append(FieldPlan(response_key, Source.ATTRIBUTE, completion, attribute))
             elif node_id is not None:
                 fields.append(FieldPlan(response_key, Source.NODE_ID, completion, node_id))
-            elif (batch := _batch(definition)) is not None and not field_def.args:
-                loader, key = batch
+            elif (loaded := batch(definition)) is not None and not field_def.args:
+                loader, key = loaded
                 fields.append(FieldPlan(response_key, Source.BATCH, completion, key, loader=loader))
             else:
                 plan = self._resolver_plan(object_type, field_def, group, info, response_key)
@@ -369,11 +295,7 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if f.source is Source.ATTRIBUTE:
             return [getattr(source, f.attribute) for source in sources]
         if f.source is Source.NODE_ID:
-            prefix = plan.type_name + ":"
-            return [
-                base64.b64encode(f"{prefix}{getattr(s, f.attribute)}".encode()).decode()
-                for s in sources
-            ]
+            return [ids.encode(plan.type_name, getattr(s, f.attribute)) for s in sources]
         if f.source is Source.BATCH:
             return await self._batch_column(f, sources)
         assert f.resolve is not None
@@ -385,3 +307,22 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
             ):
                 values[i] = result
         return values
+
+
+class FastPathSchema(strawberry.Schema):
+    """A schema executed by PraoExecutionContext. The fast path reads plain fields without
+    calling anything per field, so a schema extension's `resolve` hook would run for some fields
+    and not for others: such an extension is refused here, when the schema is built."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("execution_context_class", PraoExecutionContext)
+        super().__init__(*args, **kwargs)
+        # Strawberry makes the instances per request; one of each here tells what they hook.
+        for extension in self.get_extensions():
+            if type(extension).resolve is not SchemaExtension.resolve:
+                raise ResolveHookRefused(
+                    f"{type(extension).__name__} defines a resolve hook, which the list fast "
+                    "path (api.execution) would skip for plain fields and node ids. Put the "
+                    "check on the fields (a field extension or permission class), which the "
+                    "fast path honours by resolving those fields the ordinary way."
+                )

@@ -26,7 +26,7 @@ from api.budget import CostAndRateLimit
 from api.coordinator_mutations import CoordinatorMutation, CoordinatorQuery
 from api.employer_mutations import EmployerMutation
 from api.errors import MaskUnexpected, log_unexpected
-from api.execution import PraoExecutionContext
+from api.execution import FastPathSchema
 from api.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 from api.mutations import Mutation as BookingMutation
 from api.pupil_mutations import PupilMutation
@@ -70,7 +70,7 @@ Mutation = merge_types(
 RootQuery = merge_types("Query", (Query, AllocationQuery, CoordinatorQuery, RateLimitQuery))
 
 
-class PraoSchema(strawberry.Schema):
+class PraoSchema(FastPathSchema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -83,7 +83,6 @@ def build_schema(introspection: bool = True) -> strawberry.Schema:
         query=RootQuery,
         mutation=Mutation,
         extensions=extensions(introspection),
-        execution_context_class=PraoExecutionContext,
     )
 
 

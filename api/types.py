@@ -1,20 +1,19 @@
 """GraphQL object types: plain objects built from rows, related objects through DataLoaders.
 
-Resolvers for related objects are sync and return the loader's future, so a page of 100 slots
-costs one employer query and no task per row.
+Related objects are declared with api.batched.loaded: their resolver is sync and returns the
+loader's future, and a list fetches the whole column at once, so a page of 100 slots costs one
+employer query and no task per row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from datetime import date, datetime
 from enum import Enum
 
 import strawberry
 from strawberry import relay
 
-from api.context import Info
-from api.execution import loaded_by
+from api.batched import loaded
 from prao import errors, models, policy
 
 # The domain's enums, exposed as they are: every ErrorCode value is in the schema.
@@ -96,9 +95,7 @@ class Slot(relay.Node):
     updated_at: datetime
     employer_id: strawberry.Private[int]
 
-    @strawberry.field(graphql_type=Employer, metadata=loaded_by("employer", "employer_id"))
-    def employer(self, info: Info) -> Awaitable[Employer]:
-        return info.context.loaders.employer.load(self.employer_id)
+    employer: Employer = loaded("employer", "employer_id")
 
     @classmethod
     def from_row(cls, row: models.Slot) -> Slot:
@@ -139,9 +136,7 @@ class Period(relay.Node):
     allocation_policy: models.AllocationPolicy  # registered as an enum in api.allocation_types
     school_id: strawberry.Private[int]
 
-    @strawberry.field(graphql_type=School, metadata=loaded_by("school", "school_id"))
-    def school(self, info: Info) -> Awaitable[School]:
-        return info.context.loaders.school.load(self.school_id)
+    school: School = loaded("school", "school_id")
 
     @classmethod
     def from_row(cls, row: models.Period) -> Period:
@@ -179,11 +174,7 @@ class Pupil(relay.Node):
     updated_at: datetime | None
     school_id: strawberry.Private[int | None]
 
-    @strawberry.field(graphql_type=School | None, metadata=loaded_by("school", "school_id"))
-    def school(self, info: Info) -> Awaitable[School] | None:
-        if self.school_id is None:
-            return None
-        return info.context.loaders.school.load(self.school_id)
+    school: School | None = loaded("school", "school_id")
 
     @classmethod
     def from_view(cls, view: policy.PupilView) -> Pupil:
@@ -213,22 +204,14 @@ class Booking(relay.Node):
     pupil_id: strawberry.Private[int]
     period_id: strawberry.Private[int]
 
-    @strawberry.field(graphql_type=Slot, metadata=loaded_by("slot", "slot_id"))
-    def slot(self, info: Info) -> Awaitable[Slot]:
-        return info.context.loaders.slot.load(self.slot_id)
-
-    @strawberry.field(graphql_type=Pupil, metadata=loaded_by("pupil", "pupil_id"))
-    def pupil(self, info: Info) -> Awaitable[Pupil]:
-        return info.context.loaders.pupil.load(self.pupil_id)
-
-    @strawberry.field(
-        graphql_type=Period | None,
-        metadata=loaded_by("booking_period", "period_id"),
+    slot: Slot = loaded("slot", "slot_id")
+    pupil: Pupil = loaded("pupil", "pupil_id")
+    period: Period | None = loaded(
+        "booking_period",
+        "period_id",
         description="The school's period; null for an employer (it names the school and year "
         "group).",
     )
-    def period(self, info: Info) -> Awaitable[Period | None]:
-        return info.context.loaders.booking_period.load(self.period_id)
 
     @classmethod
     def from_row(cls, row: models.Booking) -> Booking:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-
 import strawberry
 
 from api import ids
+from api.batched import loaded
 from api.context import Info
-from api.execution import loaded_by
 from api.limits import MAX_SLOT_IDS
 from api.types import ErrorCode, Slot
 from prao import errors
@@ -34,9 +32,7 @@ class Wish:
     rank: int
     slot_id: strawberry.Private[int]
 
-    @strawberry.field(graphql_type=Slot, metadata=loaded_by("slot", "slot_id"))
-    def slot(self, info: Info) -> Awaitable[Slot]:
-        return info.context.loaders.slot.load(self.slot_id)
+    slot: Slot = loaded("slot", "slot_id")
 
 
 @strawberry.input

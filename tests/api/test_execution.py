@@ -1,41 +1,63 @@
-"""The list fast path answers exactly what graphql-core's own execution answers."""
+"""The list fast path answers exactly what graphql-core's own execution answers, and it ran:
+each comparison counts the lists it completed."""
 
 from __future__ import annotations
 
+import dataclasses
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import strawberry
+from graphql import GraphQLResolveInfo
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry import relay
+from strawberry.extensions import ParserCache, SchemaExtension
+from strawberry.types.base import get_object_definition
 
-from api.context import Context
+from api.batched import loaded_by
+from api.context import Context, FastPathCount
 from api.dataloaders import Loaders
-from api.execution import PraoExecutionContext
-from api.schema import Mutation, RootQuery
+from api.execution import FastPathSchema, ResolveHookRefused
+from api.schema import Mutation, RootQuery, schema
+from prao.actor import Actor
 from prao.auth import actor_for_bearer, create_api_token
 from prao.services.booking import book_slot, cancel_booking
 from tests import factories
 from tests.factories import World
 
+# Each query with the number of lists the fast path completes for it.
 QUERIES = [
-    """{ slots(first: 50) { nodes { id title capacity placesLeft startDate dayStartsAt status
+    (
+        """{ slots(first: 50) { nodes { id title capacity placesLeft startDate dayStartsAt status
          employer { id name city } __typename } } }""",
-    """query($withEmployer: Boolean!, $n: Int) { slots(first: $n) {
+        1,
+    ),
+    (
+        """query($withEmployer: Boolean!, $n: Int) { slots(first: $n) {
          edges { cursor node { id
            ... on Slot { t: title employer @include(if: $withEmployer) { name } }
            ...More } }
          pageInfo { hasNextPage endCursor } totalCount } }
        fragment More on Slot { city employer @skip(if: $withEmployer) { id } }""",
-    """{ bookings(first: 100) { nodes { id status origin updatedAt
+        1,
+    ),
+    (
+        """{ bookings(first: 100) { nodes { id status origin updatedAt
          pupil { id firstName lastName school { name } }
          slot { title employer { name } } period { name school { id } } } } }""",
-    """{ pupils(first: 100, last: null) { nodes { id firstName className updatedAt } } }""",
-    """{ a: slots(first: 2) { nodes { id } } b: slots(first: 3) { nodes { title id } } }""",
-    """query($ids: [ID!]!) { nodes(ids: $ids) { id __typename ... on Slot { title }
+        1,
+    ),
+    ("""{ pupils(first: 100, last: null) { nodes { id firstName className updatedAt } } }""", 1),
+    ("""{ a: slots(first: 2) { nodes { id } } b: slots(first: 3) { nodes { title id } } }""", 2),
+    # A list of an interface: graphql-core resolves each item's type, so no plan is made.
+    (
+        """query($ids: [ID!]!) { nodes(ids: $ids) { id __typename ... on Slot { title }
          ... on Pupil { firstName } } }""",
-    """{ periods { id name school { name } } }""",
+        0,
+    ),
+    ("""{ periods { id name school { name } } }""", 1),
 ]
 
 
@@ -56,21 +78,21 @@ async def test_fast_path_answers_like_graphql_core(world: World) -> None:
     _, raw = await create_api_token("x", school=world.school_a)
     actor = await actor_for_bearer(raw)
     plain = strawberry.Schema(query=RootQuery, mutation=Mutation)
-    fast = strawberry.Schema(
-        query=RootQuery, mutation=Mutation, execution_context_class=PraoExecutionContext
-    )
+    fast = FastPathSchema(query=RootQuery, mutation=Mutation)
     slot_gid = relay.to_base64("Slot", world.slot.id)
     pupil_gid = relay.to_base64("Pupil", world.pupil_a.id)
     variables = {"withEmployer": True, "n": 7, "ids": [slot_gid, pupil_gid, slot_gid]}
-    for query in QUERIES:
+    for query, lists in QUERIES:
         for flag in (True, False):
             variables["withEmployer"] = flag
             expected = await plain.execute(query, variables, _context(actor))
-            got = await fast.execute(query, variables, _context(actor))
+            context = _context(actor)
+            got = await fast.execute(query, variables, context)
             assert expected.errors is None, expected.errors
             assert got.errors is None, got.errors
             assert got.data == expected.data, query
             assert got.data and any(got.data.values())
+            assert context.fast_path == FastPathCount(lists=lists, fallbacks=0), query
 
 
 # A small schema of its own, to provoke what the app's data never does.
@@ -122,25 +144,35 @@ class StrictItem:
     label: str
 
 
+def _counted() -> Any:
+    return SimpleNamespace(fast_path=FastPathCount())
+
+
 @pytest.mark.parametrize(
-    "query",
+    ("query", "count"),
     [
-        "{ items { n label later } }",
-        "{ items { n checked } }",  # item 3 raises: error with its path, the rest answered
-        "{ named { name ... on Cat { lives } } }",
-        "{ nested { n label __typename } }",
-        "{ items { ...F } } fragment F on Item { n alias: label }",
+        ("{ items { n label later } }", FastPathCount(lists=1)),
+        # Item 3 raises: graphql-core completes that list, with the error at its path.
+        ("{ items { n checked } }", FastPathCount(fallbacks=1)),
+        ("{ named { name ... on Cat { lives } } }", FastPathCount()),  # an interface: no plan
+        # graphql-core walks the outer list; the fast path completes each non-empty inner one.
+        ("{ nested { n label __typename } }", FastPathCount(lists=2)),
+        ("{ items { ...F } } fragment F on Item { n alias: label }", FastPathCount(lists=1)),
     ],
 )
-async def test_fast_path_matches_graphql_core_on_edge_cases(query: str) -> None:
+async def test_fast_path_matches_graphql_core_on_edge_cases(
+    query: str, count: FastPathCount
+) -> None:
     plain = strawberry.Schema(query=Query)
-    fast = strawberry.Schema(query=Query, execution_context_class=PraoExecutionContext)
+    fast = FastPathSchema(query=Query)
     expected = await plain.execute(query)
-    got = await fast.execute(query)
+    context = _counted()
+    got = await fast.execute(query, context_value=context)
     assert got.data == expected.data
     assert [(e.message, e.path) for e in got.errors or []] == [
         (e.message, e.path) for e in expected.errors or []
     ]
+    assert context.fast_path == count
 
 
 async def test_null_in_a_non_null_field_bubbles_like_graphql_core() -> None:
@@ -151,11 +183,54 @@ async def test_null_in_a_non_null_field_bubbles_like_graphql_core() -> None:
             return [StrictItem(label="a"), StrictItem(label=None)]  # type: ignore[arg-type]
 
     plain = strawberry.Schema(query=StrictQuery)
-    fast = strawberry.Schema(query=StrictQuery, execution_context_class=PraoExecutionContext)
+    fast = FastPathSchema(query=StrictQuery)
     expected = await plain.execute("{ things { label } }")
-    got = await fast.execute("{ things { label } }")
+    context = _counted()
+    got = await fast.execute("{ things { label } }", context_value=context)
+    assert context.fast_path == FastPathCount(fallbacks=1)
     assert expected.errors and got.errors
     assert got.data == expected.data
     assert [(e.message, e.path) for e in got.errors] == [
         (e.message, e.path) for e in expected.errors
     ]
+
+
+class Tracing(SchemaExtension):
+    """Runs around every field: the fast path reads plain fields without it."""
+
+    def resolve(
+        self, _next: Any, root: Any, info: GraphQLResolveInfo, *args: Any, **kw: Any
+    ) -> Any:
+        return _next(root, info, *args, **kw)
+
+
+def test_an_extension_with_a_resolve_hook_is_refused_when_the_schema_is_built() -> None:
+    with pytest.raises(ResolveHookRefused, match="Tracing defines a resolve hook"):
+        FastPathSchema(query=Query, extensions=[Tracing])
+    with pytest.raises(ResolveHookRefused):
+        FastPathSchema(query=Query, extensions=[lambda: Tracing()])  # a factory, too
+    # Extensions around the whole operation are fine, as the app's own schema shows.
+    FastPathSchema(query=Query, extensions=[lambda: ParserCache(maxsize=4)])
+    assert isinstance(schema, FastPathSchema)
+
+
+def test_every_loaded_field_names_a_loader_and_a_key_of_its_type() -> None:
+    loaders = Loaders(Actor(kind="anonymous"))
+    seen = []
+    for graphql_type in schema._schema.type_map.values():
+        definition = getattr(graphql_type, "extensions", {}).get("strawberry-definition")
+        if definition is None or not hasattr(definition, "fields"):
+            continue
+        origin = get_object_definition(definition.origin)
+        if origin is None or not dataclasses.is_dataclass(definition.origin):
+            continue
+        attributes = {f.name for f in dataclasses.fields(definition.origin)}
+        for f in definition.fields:
+            found = loaded_by(f.metadata)
+            if found is None:
+                continue
+            loader, key = found
+            assert hasattr(loaders, loader), (graphql_type.name, f.python_name, loader)
+            assert key in attributes, (graphql_type.name, f.python_name, key)
+            seen.append(f"{graphql_type.name}.{f.python_name}")
+    assert "Slot.employer" in seen and "Booking.period" in seen, seen

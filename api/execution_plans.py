@@ -1,0 +1,106 @@
+"""The fast path's plans: how each field of a list's objects is read (api.execution runs them)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from graphql import GraphQLBoolean, GraphQLObjectType, GraphQLResolveInfo, GraphQLString
+from graphql.execution.collect_fields import FieldDetails
+from strawberry import relay
+from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.types.field import StrawberryField
+
+from api.batched import loaded_by
+
+BACKREF = "strawberry-definition"
+TYPENAME = "__typename"
+
+FieldDetailsList = list[FieldDetails]
+# graphql-core's String and Boolean return a str or bool of exactly that type unchanged (Int is
+# not here: it checks the 32-bit range).
+PASSTHROUGH: dict[str, type] = {GraphQLString.name: str, GraphQLBoolean.name: bool}
+
+
+class Source(Enum):
+    TYPENAME = "typename"
+    ATTRIBUTE = "attribute"
+    NODE_ID = "node_id"
+    BATCH = "batch"
+    RESOLVER = "resolver"
+
+
+@dataclass
+class Completion:
+    """How one column's values become response values."""
+
+    non_null: bool
+    serialize: Callable[[Any], Any] | None = None  # leaf
+    passthrough: type | None = None  # leaf values of exactly this type serialize to themselves
+    plan: ObjectPlan | None = None  # object
+    item: Completion | None = None  # list
+
+
+@dataclass
+class FieldPlan:
+    key: str
+    source: Source
+    completion: Completion | None = None
+    attribute: str = ""
+    resolve: Callable[..., Any] | None = None
+    info: GraphQLResolveInfo | None = None
+    args: dict[str, Any] = field(default_factory=dict)
+    loader: str = ""
+
+
+@dataclass
+class ObjectPlan:
+    type_name: str
+    fields: list[FieldPlan]
+    is_type_of: Callable[[Any, Any], Any] | None
+
+
+def _is_plain(definition: Any) -> bool:
+    """A Strawberry field without field extensions or permissions, which the fast path may read
+    without going through its resolver."""
+    return (
+        isinstance(definition, StrawberryField)
+        and not definition.extensions
+        and not getattr(definition, "permission_classes", None)
+    )
+
+
+def plain_attribute(definition: Any) -> str | None:
+    """The Python attribute behind a field with no resolver, extensions or permissions."""
+    if not _is_plain(definition) or definition.base_resolver is not None:
+        return None
+    name: str = definition.python_name
+    return name
+
+
+def batch(definition: Any) -> tuple[str, str] | None:
+    """(loader, key) of a field declared with api.batched.loaded."""
+    return loaded_by(definition.metadata) if _is_plain(definition) else None
+
+
+def node_id_attribute(object_type: GraphQLObjectType, definition: Any) -> str | None:
+    """The id attribute of a relay Node whose id and type name are resolved the default way."""
+    if not isinstance(definition, StrawberryField) or definition.python_name != "_id":
+        return None
+    type_def = object_type.extensions.get(BACKREF)
+    if not isinstance(type_def, StrawberryObjectDefinition):
+        return None
+    origin = type_def.origin
+    if not (isinstance(origin, type) and issubclass(origin, relay.Node)):
+        return None
+    default = relay.Node
+    if (
+        origin.resolve_id.__func__ is not default.resolve_id.__func__  # type: ignore[attr-defined]
+        or origin.resolve_typename.__func__  # type: ignore[attr-defined]
+        is not default.resolve_typename.__func__  # type: ignore[attr-defined]
+    ):
+        return None
+    attribute: str = origin.resolve_id_attr()
+    return attribute
