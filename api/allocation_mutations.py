@@ -7,7 +7,7 @@ import strawberry
 from api import ids
 from api.allocation_types import AllocationError, AllocationPolicy, AllocationRun
 from api.context import Info
-from prao import errors
+from api.mutation_errors import pk_of
 from prao.allocation import access, runs
 from prao.allocation.apply import apply_run
 from prao.errors import DomainError, Outcome
@@ -41,21 +41,7 @@ class AllocationRunPayload:
 
 def _payload(outcome: Outcome[RunRow]) -> AllocationRunPayload:
     run = AllocationRun.from_row(outcome.value) if outcome.value is not None else None
-    return AllocationRunPayload(
-        run=run, errors=[AllocationError.from_domain(e) for e in outcome.errors]
-    )
-
-
-def _pk(value: strawberry.ID, type_name: str, field: str) -> int | AllocationRunPayload:
-    decoded = ids.decode(value)
-    if decoded is None:
-        code, message = errors.ErrorCode.INVALID, "Ogiltigt id."
-    elif decoded[0] != type_name:
-        code, message = errors.ErrorCode.NOT_FOUND, None
-    else:
-        return decoded[1]
-    error = AllocationError.from_domain(DomainError.of(code, field, message))
-    return AllocationRunPayload(run=None, errors=[error])
+    return AllocationRunPayload(run=run, errors=AllocationError.all_from(outcome.errors))
 
 
 @strawberry.type
@@ -67,9 +53,9 @@ class AllocationMutation:
     async def start_allocation_run(
         self, info: Info, input: StartAllocationRunInput
     ) -> AllocationRunPayload:
-        period_id = _pk(input.period_id, "Period", "periodId")
-        if isinstance(period_id, AllocationRunPayload):
-            return period_id
+        period_id = pk_of(input.period_id, "Period", "periodId")
+        if isinstance(period_id, DomainError):
+            return _payload(Outcome(errors=[period_id]))
         outcome = await runs.start_run(
             info.context.actor,
             period_id,
@@ -85,9 +71,9 @@ class AllocationMutation:
     async def apply_allocation_run(
         self, info: Info, input: ApplyAllocationRunInput
     ) -> AllocationRunPayload:
-        run_id = _pk(input.run_id, "AllocationRun", "runId")
-        if isinstance(run_id, AllocationRunPayload):
-            return run_id
+        run_id = pk_of(input.run_id, "AllocationRun", "runId")
+        if isinstance(run_id, DomainError):
+            return _payload(Outcome(errors=[run_id]))
         return _payload(await apply_run(info.context.actor, run_id))
 
 

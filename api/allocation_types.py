@@ -11,8 +11,9 @@ from strawberry import relay
 from api import ids
 from api.batched import loaded
 from api.context import Info
+from api.mutation_errors import MutationError
 from api.types import Period, School
-from prao import errors, models, policy
+from prao import models, policy
 
 AllocationStatus = models.AllocationStatus
 AllocationPolicy = models.AllocationPolicy
@@ -21,14 +22,8 @@ strawberry.enum(AllocationPolicy)
 
 
 @strawberry.type(description="Why an allocation mutation was refused.")
-class AllocationError:
-    code: errors.ErrorCode
-    field: str | None
-    message: str = strawberry.field(description="Swedish, ready to show to the person.")
-
-    @classmethod
-    def from_domain(cls, error: errors.DomainError) -> AllocationError:
-        return cls(code=errors.ErrorCode(error.code), field=error.field, message=error.message)
+class AllocationError(MutationError):
+    field: str | None = strawberry.field(description=None)  # published without a description
 
 
 @strawberry.type(description="One school's figures in a proposal.")

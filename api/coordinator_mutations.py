@@ -11,30 +11,16 @@ import strawberry
 from api import ids
 from api.context import Info
 from api.limits import MAX_UNPLACED
-from api.types import Booking, ErrorCode, Period, PeriodMode, Pupil
-from prao import errors, models
+from api.mutation_errors import MutationError, pk_of
+from api.types import Booking, Period, PeriodMode, Pupil
+from prao import models
 from prao.errors import DomainError, Outcome
 from prao.services import period_overview, periods, placement
 
-BAD_ID = "Ogiltigt id."
-
 
 @strawberry.type(description="Why a coordinator's mutation was refused.")
-class CoordinatorError:
-    code: ErrorCode
-    field: str | None = strawberry.field(description="The input field the error is about.")
-    message: str = strawberry.field(description="Swedish, ready to show to the person.")
-
-    @classmethod
-    def of(cls, error: DomainError) -> CoordinatorError:
-        return cls(code=ErrorCode(error.code), field=error.field, message=error.message)
-
-
-def _bad(field: str, value: strawberry.ID) -> CoordinatorError:
-    """An id that is not ours is INVALID; one of ours naming another type names nothing."""
-    if ids.decode(value) is None:
-        return CoordinatorError.of(DomainError.of(errors.ErrorCode.INVALID, field, BAD_ID))
-    return CoordinatorError.of(DomainError.of(errors.ErrorCode.NOT_FOUND, field))
+class CoordinatorError(MutationError):
+    pass
 
 
 @strawberry.input
@@ -108,7 +94,12 @@ def _draft(source: CreatePeriodInput | UpdatePeriodInput, base: periods.PeriodDr
 
 def _period_payload(outcome: Outcome[models.Period]) -> PeriodPayload:
     period = Period.from_row(outcome.value) if outcome.value is not None else None
-    return PeriodPayload(period=period, errors=[CoordinatorError.of(e) for e in outcome.errors])
+    return PeriodPayload(period=period, errors=CoordinatorError.all_from(outcome.errors))
+
+
+def _placement_payload(outcome: Outcome[models.Booking]) -> PlacePupilPayload:
+    booking = Booking.from_row(outcome.value) if outcome.value is not None else None
+    return PlacePupilPayload(booking=booking, errors=CoordinatorError.all_from(outcome.errors))
 
 
 @strawberry.type(description="One class's pupils in a period.")
@@ -136,22 +127,22 @@ class PeriodOverview:
 class CoordinatorMutation:
     @strawberry.mutation(description="Create a prao period for a year group of a school.")
     async def create_period(self, info: Info, input: CreatePeriodInput) -> PeriodPayload:
-        school_id = ids.decode_as(input.school_id, "School")
-        if school_id is None:
-            return PeriodPayload(period=None, errors=[_bad("schoolId", input.school_id)])
+        school_id = pk_of(input.school_id, "School", "schoolId")
+        if isinstance(school_id, DomainError):
+            return _period_payload(Outcome(errors=[school_id]))
         draft = periods.PeriodDraft()
         _draft(input, draft)
         return _period_payload(await periods.create_period(info.context.actor, draft, school_id))
 
     @strawberry.mutation(description="Change a period's dates, window, mode or wishes.")
     async def update_period(self, info: Info, input: UpdatePeriodInput) -> PeriodPayload:
-        period_id = ids.decode_as(input.period_id, "Period")
-        if period_id is None:
-            return PeriodPayload(period=None, errors=[_bad("periodId", input.period_id)])
+        period_id = pk_of(input.period_id, "Period", "periodId")
+        if isinstance(period_id, DomainError):
+            return _period_payload(Outcome(errors=[period_id]))
         actor = info.context.actor
         found = await periods.managed_period(actor, period_id)
         if isinstance(found, DomainError):
-            return PeriodPayload(period=None, errors=[CoordinatorError.of(found)])
+            return _period_payload(Outcome(errors=[found]))
         draft = periods.PeriodDraft.of(found)
         _draft(input, draft)
         return _period_payload(await periods.update_period(actor, period_id, draft))
@@ -160,29 +151,27 @@ class CoordinatorMutation:
         description="Place a pupil at a slot by hand, or move her there from her placement."
     )
     async def place_pupil(self, info: Info, input: PlacePupilInput) -> PlacePupilPayload:
-        pupil_id = ids.decode_as(input.pupil_id, "Pupil")
-        if pupil_id is None:
-            return PlacePupilPayload(booking=None, errors=[_bad("pupilId", input.pupil_id)])
-        slot_id = ids.decode_as(input.slot_id, "Slot")
-        if slot_id is None:
-            return PlacePupilPayload(booking=None, errors=[_bad("slotId", input.slot_id)])
+        pupil_id = pk_of(input.pupil_id, "Pupil", "pupilId")
+        if isinstance(pupil_id, DomainError):
+            return _placement_payload(Outcome(errors=[pupil_id]))
+        slot_id = pk_of(input.slot_id, "Slot", "slotId")
+        if isinstance(slot_id, DomainError):
+            return _placement_payload(Outcome(errors=[slot_id]))
         outcome = await placement.place_pupil_at(info.context.actor, pupil_id, slot_id)
-        booking = Booking.from_row(outcome.value) if outcome.value is not None else None
-        return PlacePupilPayload(
-            booking=booking, errors=[CoordinatorError.of(e) for e in outcome.errors]
-        )
+        return _placement_payload(outcome)
 
     @strawberry.mutation(description="E-mail every unplaced pupil of the period a reminder.")
     async def send_unplaced_reminders(
         self, info: Info, input: SendUnplacedRemindersInput
     ) -> SendUnplacedRemindersPayload:
-        period_id = ids.decode_as(input.period_id, "Period")
-        if period_id is None:
-            error = _bad("periodId", input.period_id)
-            return SendUnplacedRemindersPayload(sent=0, errors=[error])
+        period_id = pk_of(input.period_id, "Period", "periodId")
+        if isinstance(period_id, DomainError):
+            return SendUnplacedRemindersPayload(
+                sent=0, errors=[CoordinatorError.from_domain(period_id)]
+            )
         outcome = await placement.remind_unplaced(info.context.actor, period_id)
         return SendUnplacedRemindersPayload(
-            sent=outcome.value or 0, errors=[CoordinatorError.of(e) for e in outcome.errors]
+            sent=outcome.value or 0, errors=CoordinatorError.all_from(outcome.errors)
         )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import strawberry
 
-from api import ids
 from api.context import Info
 from api.employer_types import (
     ApproveEmployerInput,
@@ -22,36 +21,19 @@ from api.employer_types import (
 )
 from api.inputs import text_of
 from api.limits import MAX_SCHOOLS
+from api.mutation_errors import pk_of, pks_of
 from api.types import Booking, Employer, Slot
 from prao import models
 from prao.errors import DomainError, ErrorCode, Outcome
 from prao.services import decisions, self_found, slots, vetting
 
-BAD_ID = "Ogiltigt id."
 
-
-def _refused(code: ErrorCode, field: str, message: str | None = None) -> list[EmployerError]:
-    return [EmployerError.from_domain(DomainError.of(code, field, message))]
-
-
-def _pk(value: strawberry.ID, type_name: str, field: str) -> int | list[EmployerError]:
-    decoded = ids.decode(value)
-    if decoded is None:
-        return _refused(ErrorCode.INVALID, field, BAD_ID)
-    if decoded[0] != type_name:
-        return _refused(ErrorCode.NOT_FOUND, field)
-    return decoded[1]
-
-
-def _slot_input(data: CreateSlotInput) -> slots.SlotInput | list[EmployerError]:
+def _slot_input(data: CreateSlotInput) -> slots.SlotInput | DomainError:
     if len(data.school_ids) > MAX_SCHOOLS:
-        return _refused(ErrorCode.INVALID, "schoolIds", f"Högst {MAX_SCHOOLS} skolor.")
-    school_ids: list[int] = []
-    for value in data.school_ids:
-        pk = _pk(value, "School", "schoolIds")
-        if isinstance(pk, list):
-            return pk
-        school_ids.append(pk)
+        return DomainError.of(ErrorCode.INVALID, "schoolIds", f"Högst {MAX_SCHOOLS} skolor.")
+    school_ids = pks_of(data.school_ids, "School", "schoolIds")
+    if isinstance(school_ids, DomainError):
+        return school_ids
     # Text is cleaned by the domain (slots._clean), as for the web form.
     return slots.SlotInput(
         title=data.title,
@@ -75,21 +57,17 @@ def _slot_input(data: CreateSlotInput) -> slots.SlotInput | list[EmployerError]:
 
 def _slot_payload(outcome: Outcome[models.Slot]) -> SlotPayload:
     slot = Slot.from_row(outcome.value) if outcome.value is not None else None
-    return SlotPayload(slot=slot, errors=[EmployerError.from_domain(e) for e in outcome.errors])
+    return SlotPayload(slot=slot, errors=EmployerError.all_from(outcome.errors))
 
 
 def _employer_payload(outcome: Outcome[models.Employer]) -> EmployerPayload:
     employer = Employer.from_row(outcome.value) if outcome.value is not None else None
-    return EmployerPayload(
-        employer=employer, errors=[EmployerError.from_domain(e) for e in outcome.errors]
-    )
+    return EmployerPayload(employer=employer, errors=EmployerError.all_from(outcome.errors))
 
 
 def _booking_payload(outcome: Outcome[models.Booking]) -> BookingPayload:
     booking = Booking.from_row(outcome.value) if outcome.value is not None else None
-    return BookingPayload(
-        booking=booking, errors=[EmployerError.from_domain(e) for e in outcome.errors]
-    )
+    return BookingPayload(booking=booking, errors=EmployerError.all_from(outcome.errors))
 
 
 @strawberry.type
@@ -97,39 +75,39 @@ class EmployerMutation:
     @strawberry.mutation(description="An employer's new slot, saved as a draft.")
     async def create_slot(self, info: Info, input: CreateSlotInput) -> SlotPayload:
         data = _slot_input(input)
-        if isinstance(data, list):
-            return SlotPayload(slot=None, errors=data)
+        if isinstance(data, DomainError):
+            return _slot_payload(Outcome(errors=[data]))
         return _slot_payload(await slots.create_slot(info.context.actor, data))
 
     @strawberry.mutation(description="Change one of the employer's own slots.")
     async def update_slot(self, info: Info, input: UpdateSlotInput) -> SlotPayload:
-        slot_id = _pk(input.slot_id, "Slot", "slotId")
-        if isinstance(slot_id, list):
-            return SlotPayload(slot=None, errors=slot_id)
+        slot_id = pk_of(input.slot_id, "Slot", "slotId")
+        if isinstance(slot_id, DomainError):
+            return _slot_payload(Outcome(errors=[slot_id]))
         data = _slot_input(input)
-        if isinstance(data, list):
-            return SlotPayload(slot=None, errors=data)
+        if isinstance(data, DomainError):
+            return _slot_payload(Outcome(errors=[data]))
         return _slot_payload(await slots.update_slot(info.context.actor, slot_id, data))
 
     @strawberry.mutation(description="Open a slot to pupils.")
     async def publish_slot(self, info: Info, input: SlotIdInput) -> SlotPayload:
-        slot_id = _pk(input.slot_id, "Slot", "slotId")
-        if isinstance(slot_id, list):
-            return SlotPayload(slot=None, errors=slot_id)
+        slot_id = pk_of(input.slot_id, "Slot", "slotId")
+        if isinstance(slot_id, DomainError):
+            return _slot_payload(Outcome(errors=[slot_id]))
         return _slot_payload(await slots.publish_slot(info.context.actor, slot_id))
 
     @strawberry.mutation(description="Stop new bookings; booked pupils keep their places.")
     async def close_slot(self, info: Info, input: SlotIdInput) -> SlotPayload:
-        slot_id = _pk(input.slot_id, "Slot", "slotId")
-        if isinstance(slot_id, list):
-            return SlotPayload(slot=None, errors=slot_id)
+        slot_id = pk_of(input.slot_id, "Slot", "slotId")
+        if isinstance(slot_id, DomainError):
+            return _slot_payload(Outcome(errors=[slot_id]))
         return _slot_payload(await slots.close_slot(info.context.actor, slot_id))
 
     @strawberry.mutation(description="Approve or decline a pending booking of one's own slot.")
     async def decide_booking(self, info: Info, input: DecideBookingInput) -> BookingPayload:
-        booking_id = _pk(input.booking_id, "Booking", "bookingId")
-        if isinstance(booking_id, list):
-            return BookingPayload(booking=None, errors=booking_id)
+        booking_id = pk_of(input.booking_id, "Booking", "bookingId")
+        if isinstance(booking_id, DomainError):
+            return _booking_payload(Outcome(errors=[booking_id]))
         outcome = await decisions.decide_booking(
             info.context.actor,
             booking_id,
@@ -159,9 +137,9 @@ class EmployerMutation:
         "employer publish its slots. The employer's contact is told by e-mail."
     )
     async def approve_employer(self, info: Info, input: ApproveEmployerInput) -> EmployerPayload:
-        employer_id = _pk(input.employer_id, "Employer", "employerId")
-        if isinstance(employer_id, list):
-            return EmployerPayload(employer=None, errors=employer_id)
+        employer_id = pk_of(input.employer_id, "Employer", "employerId")
+        if isinstance(employer_id, DomainError):
+            return _employer_payload(Outcome(errors=[employer_id]))
         settings = info.context.request.app.state.settings
         return _employer_payload(await vetting.approve(info.context.actor, employer_id, settings))
 
@@ -170,9 +148,9 @@ class EmployerMutation:
         "employer; the reason is e-mailed to its contact and its slots stay unpublished."
     )
     async def decline_employer(self, info: Info, input: DeclineEmployerInput) -> EmployerPayload:
-        employer_id = _pk(input.employer_id, "Employer", "employerId")
-        if isinstance(employer_id, list):
-            return EmployerPayload(employer=None, errors=employer_id)
+        employer_id = pk_of(input.employer_id, "Employer", "employerId")
+        if isinstance(employer_id, DomainError):
+            return _employer_payload(Outcome(errors=[employer_id]))
         settings = info.context.request.app.state.settings
         outcome = await vetting.decline(
             info.context.actor, employer_id, text_of(input.reason), settings

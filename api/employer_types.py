@@ -8,19 +8,13 @@ from enum import Enum
 import strawberry
 
 from api.limits import MAX_SCHOOLS
-from api.types import Booking, Employer, ErrorCode, Slot
-from prao.errors import DomainError
+from api.mutation_errors import MutationError
+from api.types import Booking, Employer, Slot
 
 
 @strawberry.type(description="Why an employer or self-found mutation was refused.")
-class EmployerError:
-    code: ErrorCode
-    field: str | None = strawberry.field(description="The input field the error is about.")
-    message: str = strawberry.field(description="Swedish, ready to show to the person.")
-
-    @classmethod
-    def from_domain(cls, error: DomainError) -> EmployerError:
-        return cls(code=ErrorCode(error.code), field=error.field, message=error.message)
+class EmployerError(MutationError):
+    pass
 
 
 @strawberry.input(description="A slot as the employer fills it in; it is saved as a draft.")

@@ -3,18 +3,20 @@ rules (the class list's checks, all or nothing, who may)."""
 
 from __future__ import annotations
 
+from typing import Self
+
 import strawberry
 
 from api import ids
 from api.context import Info
 from api.inputs import text_of
-from api.types import ErrorCode, Pupil
-from prao import errors, policy
+from api.limits import MAX_UPSERT_ROWS
+from api.mutation_errors import MutationError, listed_in_order, pk_of
+from api.types import Pupil
+from prao import policy
 from prao.errors import DomainError
 from prao.services import pupil_upsert
 from prao.services.pupil_rows import PupilRow, RowError
-
-BAD_ID = "Ogiltigt id."
 
 
 @strawberry.input(
@@ -58,25 +60,24 @@ class PupilInput:
 class UpsertPupilsInput:
     school_id: strawberry.ID
     pupils: list[PupilInput] = strawberry.field(
-        description=f"At most {pupil_upsert.MAX_ROWS}, each external id once."
+        description=f"At most {MAX_UPSERT_ROWS}, each external id once."
     )
 
 
+@listed_in_order("index", "field", "code", "message")
 @strawberry.type(description="Why upsertPupils refused a row, or the whole call.")
-class UpsertPupilsError:
+class UpsertPupilsError(MutationError):
     index: int | None = strawberry.field(
-        description="The row's position in pupils (from 0); null when about the whole call."
+        default=None,
+        description="The row's position in pupils (from 0); null when about the whole call.",
     )
-    field: str | None = strawberry.field(description="The input field the error is about.")
-    code: ErrorCode
-    message: str = strawberry.field(description="Swedish, ready to show to the person.")
 
     @classmethod
-    def of(cls, error: DomainError) -> UpsertPupilsError:
-        index = error.index if isinstance(error, RowError) else None
-        return cls(
-            index=index, field=error.field, code=ErrorCode(error.code), message=error.message
-        )
+    def from_domain(cls, error: DomainError) -> Self:
+        found = super().from_domain(error)
+        if isinstance(error, RowError):
+            found.index = error.index
+        return found
 
 
 @strawberry.type(description="Nothing is saved when there are errors; the counts are then 0.")
@@ -96,15 +97,9 @@ class UpsertPupilsPayload:
     errors: list[UpsertPupilsError]
 
     @classmethod
-    def refused(cls, *errors: UpsertPupilsError) -> UpsertPupilsPayload:
-        return cls(created=0, updated=0, unchanged=0, pupil_ids=[], pupils=[], errors=list(errors))
-
-
-def _bad_school(value: strawberry.ID) -> UpsertPupilsError:
-    """An id that is not ours is INVALID; one of ours naming another type names nothing."""
-    if ids.decode(value) is None:
-        return UpsertPupilsError.of(DomainError.of(errors.ErrorCode.INVALID, "schoolId", BAD_ID))
-    return UpsertPupilsError.of(DomainError.of(errors.ErrorCode.NOT_FOUND, "schoolId"))
+    def refused(cls, *errors: DomainError) -> UpsertPupilsPayload:
+        refusals = UpsertPupilsError.all_from(errors)
+        return cls(created=0, updated=0, unchanged=0, pupil_ids=[], pupils=[], errors=refusals)
 
 
 @strawberry.type
@@ -117,14 +112,14 @@ class PupilMutation:
         )
     )
     async def upsert_pupils(self, info: Info, input: UpsertPupilsInput) -> UpsertPupilsPayload:
-        school_id = ids.decode_as(input.school_id, "School")
-        if school_id is None:
-            return UpsertPupilsPayload.refused(_bad_school(input.school_id))
+        school_id = pk_of(input.school_id, "School", "schoolId")
+        if isinstance(school_id, DomainError):
+            return UpsertPupilsPayload.refused(school_id)
         actor = info.context.actor
         rows = [p.to_row() for p in input.pupils]
         outcome = await pupil_upsert.upsert_pupils(actor, school_id, rows)
         if outcome.value is None:
-            return UpsertPupilsPayload.refused(*(UpsertPupilsError.of(e) for e in outcome.errors))
+            return UpsertPupilsPayload.refused(*outcome.errors)
         found = outcome.value
         return UpsertPupilsPayload(
             created=found.created,

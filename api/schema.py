@@ -22,13 +22,13 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from api.allocation_mutations import AllocationMutation, AllocationQuery
+from api.booking_mutations import BookingMutation
 from api.budget import CostAndRateLimit
 from api.coordinator_mutations import CoordinatorMutation, CoordinatorQuery
 from api.employer_mutations import EmployerMutation
 from api.errors import MaskUnexpected, log_unexpected
 from api.execution import FastPathSchema
 from api.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
-from api.mutations import Mutation as BookingMutation
 from api.pupil_mutations import PupilMutation
 from api.queries import Query
 from api.query_rules import alias_limit, depth_limit

@@ -59,7 +59,7 @@ async def test_refusals_are_typed_and_change_nothing(world: World, period, as_us
         (gid("Period", period.id), [three[0], three[0]], "DUPLICATE", "slotIds"),
         (gid("Period", period.id), [gid("Slot", world.slot_b_only.id)], "NOT_FOUND", "slotIds"),
         (gid("Period", period.id), ["bm9wZQ=="], "INVALID", "slotIds"),
-        (gid("Slot", period.id), [three[0]], "INVALID", "periodId"),
+        (gid("Slot", period.id), [three[0]], "NOT_FOUND", "periodId"),
         (gid("Period", world.period_a.id), [three[0]], "INVALID", "periodId"),
         (gid("Period", world.period_b.id), [three[0]], "NOT_FOUND", "periodId"),
     ]
