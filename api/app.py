@@ -1,13 +1,11 @@
 """The /graphql endpoint: GraphQL over HTTP (media types, status codes, GET for queries only),
-who is asking (once per request), CSRF for cookie sessions, rate-limit headers, GraphiQL."""
+who is asking (once per request), CSRF for cookie sessions, rate-limit headers, GraphiQL (its
+page is api.graphiql's)."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import html
 import json
-import re
 from typing import Any
 from uuid import uuid4
 
@@ -22,7 +20,6 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http import process_result as graphql_http_result
 from strawberry.http.async_base_view import AsyncHTTPRequestAdapter
-from strawberry.http.ides import get_graphql_ide_html
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
@@ -31,6 +28,7 @@ from strawberry.types.execution import PreExecutionError
 from api.context import Context
 from api.dataloaders import Loaders
 from api.errors import without_suggestions
+from api.graphiql import graphiql_page
 from api.limits import GRAPHQL_RESPONSE, MAX_BODY_BYTES, MAX_QUERY_STRING_BYTES, RATE_LIMITED
 from api.rate_limit import RateLimiter
 from api.schema import build_schema
@@ -94,29 +92,6 @@ def negotiate(accept: str) -> str | None:
     return max(candidates)[3] if candidates else None
 
 
-def _graphiql_page() -> tuple[str, str]:
-    """Strawberry's GraphiQL, sending our CSRF header, with a CSP that lets its CDN scripts run."""
-    page = get_graphql_ide_html("graphiql")
-    page = page.replace(
-        'Cookies.get("csrftoken")',
-        'document.querySelector("meta[name=csrf-token]")?.content',
-    ).replace('defaultHeaders["x-csrftoken"]', f'defaultHeaders["{CSRF_HEADER}"]')
-    meta = '<meta name="csrf-token" content="__CSRF_TOKEN__">'
-    page = page.replace("<head>", f"<head>\n    {meta}", 1)
-    inline = re.findall(r"<script>(.*?)</script>", page, flags=re.S)
-    hashes = " ".join(
-        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
-        for s in inline
-    )
-    csp = (
-        f"default-src 'self'; script-src 'self' https://unpkg.com {hashes}; "
-        "style-src 'self' https://unpkg.com 'unsafe-inline'; img-src 'self' data:; "
-        "font-src 'self' data: https://unpkg.com; connect-src 'self'; frame-ancestors 'none'; "
-        "base-uri 'self'; object-src 'none'; form-action 'self'"
-    )
-    return page, csp
-
-
 def _refuse_constant(name: str) -> Any:
     raise ValueError(name)  # NaN and Infinity are not JSON
 
@@ -150,7 +125,7 @@ class PraoGraphQL(GraphQL[Context, None]):
             build_schema(introspection=settings.graphiql),
             graphql_ide="graphiql" if settings.graphiql else None,
         )
-        self._ide_page, self._ide_csp = _graphiql_page()
+        self._ide_page, self._ide_csp = graphiql_page(CSRF_HEADER)
         self.limiter = RateLimiter(settings.rate_limit_points, settings.redis_url)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
