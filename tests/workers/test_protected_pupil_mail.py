@@ -5,6 +5,7 @@ than her first name. The kinds are read from the code, so a new kind must be cov
 from __future__ import annotations
 
 import ast
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -141,6 +142,10 @@ async def write_every_kind(world: World, settings: Settings) -> set[str]:
     }
 
 
+LINK = re.compile(r"https?://\S+")
+CLASS_NAME = re.compile(r"\b8A\b")
+
+
 @pytest.fixture
 async def protected(world: World) -> World:
     await Pupil.filter(id=world.pupil_a.id).update(security_marking=True)
@@ -157,9 +162,11 @@ async def test_no_message_to_a_workplace_names_a_protected_pupils_school(
     to_workplaces = [m for m in messages if m.to_address in workplaces]
     assert {m.kind for m in to_workplaces} >= outbox.KINDS - {"unplaced_reminder"}
     for m in to_workplaces:
-        text = f"{m.subject}\n{m.body}\n{m.attachment or ''}"
-        for secret in ("Skola A", SCHOOL_CONTACT, "Andersson", "8A", "åk 8", "alva@example.se"):
+        # Links carry random tokens, which can spell "8A" by chance; the words are what count.
+        text = LINK.sub("<länk>", f"{m.subject}\n{m.body}\n{m.attachment or ''}")
+        for secret in ("Skola A", SCHOOL_CONTACT, "Andersson", "åk 8", "alva@example.se"):
             assert secret not in text, (m.kind, m.to_address, secret, m.body)
+        assert not CLASS_NAME.search(text), (m.kind, m.to_address, m.body)
         # Sign-in links and the vetting of a workplace are about no pupil.
         no_pupil = {"sign_in_link", "employer_approved", "employer_declined"}
         assert "Alva" in text or m.kind in no_pupil, (m.kind, m.body)
