@@ -36,10 +36,11 @@ browser-deps:
 
 lint: install-dev
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check prao api web workers
+	$(BIN)/ruff format --check prao api web workers server
+	$(BIN)/lint-imports
 
 typecheck: install-dev
-	$(BIN)/mypy prao api web workers
+	$(BIN)/mypy prao api web workers server
 
 ## make test: lint, types, then every test on SQLite; with TEST_DATABASE_URL=postgres://… the
 ## database tests run again on PostgreSQL (race tests only there).

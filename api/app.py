@@ -1,6 +1,6 @@
 """The /graphql endpoint: GraphQL over HTTP (media types, status codes, GET for queries only),
-who is asking (once per request), CSRF for cookie sessions, rate-limit headers, GraphiQL (its
-page is api.graphiql's)."""
+who is asking (as the server's authentication found), CSRF for cookie sessions, rate-limit
+headers, GraphiQL (its page is api.graphiql's)."""
 
 from __future__ import annotations
 
@@ -32,9 +32,11 @@ from api.graphiql import graphiql_page
 from api.limits import GRAPHQL_RESPONSE, MAX_BODY_BYTES, MAX_QUERY_STRING_BYTES, RATE_LIMITED
 from api.rate_limit import RateLimiter
 from api.schema import build_schema
+from prao.actor import ANONYMOUS, Actor
+from prao.auth import TokenRefusal
 from prao.config import Settings
-from prao.http import CSRF_HEADER, SESSION_CSRF, InvalidToken, bearer, csrf_ok, request_actor
 
+CSRF_HEADER = "x-csrf-token"
 BAD_CSRF = "CSRF-token saknas eller är fel: skicka sidans token i X-CSRF-Token."
 
 JSON = "application/json"
@@ -67,6 +69,28 @@ def _error_response(
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Refusal:
     return Refusal(_error_response(status, message, headers=headers))
+
+
+def _actor(request: Request) -> Actor:
+    """Who is asking, as the server's authentication put it on the request; a bearer token it
+    refused is answered 401 here, with the reason (unknown, revoked or expired)."""
+    auth = request.scope.get("auth")
+    if isinstance(auth, TokenRefusal):
+        raise _error(401, auth.message, {"WWW-Authenticate": "Bearer"})
+    user = request.scope.get("user")
+    return user if isinstance(user, Actor) else ANONYMOUS
+
+
+def _by_session(request: Request) -> bool:
+    """Signed in by the session cookie, which rides along with cross-site requests (a bearer
+    token does not): such posts must carry the page's CSRF token."""
+    auth = request.scope.get("auth")
+    return "session" in getattr(auth, "scopes", ())
+
+
+def _csrf_ok(request: Request) -> bool:
+    guard = request.scope.get("csrf")
+    return guard is not None and bool(guard.matches(request.headers.get(CSRF_HEADER)))
 
 
 def _asks_for_ide(request: Request) -> bool:
@@ -164,17 +188,8 @@ class PraoGraphQL(GraphQL[Context, None]):
         if media is None and not _asks_for_ide(request):
             raise _error(406, NOT_ACCEPTABLE)
         response.media_type = media or JSON
-        try:
-            actor = await request_actor(request)
-        except InvalidToken as refused:  # the message says why: unknown, revoked or expired
-            raise _error(401, refused.message, {"WWW-Authenticate": "Bearer"}) from None
-        # A cookie rides along with cross-site requests; a bearer token or no session does not.
-        if (
-            request.method == "POST"
-            and not actor.is_anonymous
-            and bearer(request) is None
-            and not csrf_ok(request, request.headers.get(CSRF_HEADER))
-        ):
+        actor = _actor(request)
+        if request.method == "POST" and _by_session(request) and not _csrf_ok(request):
             raise _error(403, BAD_CSRF)
         context = Context(
             request=request,
@@ -282,7 +297,8 @@ class PraoGraphQL(GraphQL[Context, None]):
         return response
 
     async def render_graphql_ide(self, request: Request) -> Response:
-        token = request.session.get(SESSION_CSRF, "") if "session" in request.scope else ""
+        guard = request.scope.get("csrf")
+        token = guard.token if guard is not None else ""
         page = self._ide_page.replace("__CSRF_TOKEN__", html.escape(str(token), quote=True))
         return HTMLResponse(page, headers={"Content-Security-Policy": self._ide_csp})
 

@@ -149,7 +149,7 @@ class Server(CommandServer):
             **(env or {}),
         }
         full_env.pop("REDIS_URL", None)
-        argv = [sys.executable, "-m", "uvicorn", "prao.asgi:app", "--port", str(port)]
+        argv = [sys.executable, "-m", "uvicorn", "server.asgi:app", "--port", str(port)]
         argv += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]
         super().__init__(argv, port, ready_path="/logga-in", env=full_env, inherit_env=False)
 

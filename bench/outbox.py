@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import ROOT, create_database, drop_database, free_port, server_url  # noqa: E402
 from prao.config import load_settings  # noqa: E402
 from prao.db import close_db, init_db, migrate  # noqa: E402
-from prao.jobs import enqueue_deliveries  # noqa: E402
 from prao.models import OutboxMessage, OutboxStatus  # noqa: E402
+from workers.arq_jobs import enqueue_deliveries  # noqa: E402
 
 MESSAGE_ID = re.compile(rb"^Message-ID: *(<[^>]+>)", re.M | re.I)
 ICS = (

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 TIMEZONE_NAME = "Europe/Stockholm"
 TIMEZONE = ZoneInfo(TIMEZONE_NAME)
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
 class ConfigError(RuntimeError):
@@ -56,6 +57,8 @@ class Settings:
     rate_limit_points: int = 10_000  # GraphQL query-cost points per caller per minute; 0: no limit
     # Proxies (IPs or CIDRs) whose X-Forwarded-For is believed; by default nobody's.
     forwarded_allow_ips: tuple[str, ...] = ()
+    # First retry delay of a deferred message; None: the delivery's own (minutes).
+    outbox_retry_seconds: float | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -89,6 +92,16 @@ def production_env() -> bool:
     return os.environ.get("ENV", "").lower() == "production"
 
 
+def redis_url_env() -> str | None:
+    """REDIS_URL alone, for what must know it before the rest of the settings is read (the
+    worker's class attribute, evaluated on import)."""
+    return os.environ.get("REDIS_URL") or None
+
+
+def _float_or_none(value: str | None) -> float | None:
+    return float(value) if value else None
+
+
 def load_settings() -> Settings:
     var_dir = Path(os.environ.get("PRAO_VAR_DIR", "var")).resolve()
     production = production_env()
@@ -102,9 +115,9 @@ def load_settings() -> Settings:
         raise ConfigError("DEMO=1 is not allowed when ENV=production")
     return Settings(
         database_url=database_url,
-        redis_url=os.environ.get("REDIS_URL") or None,
+        redis_url=redis_url_env(),
         secret_key=_secret_key(var_dir, production),
-        base_url=os.environ.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        base_url=os.environ.get("BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
         demo=demo,
         production=production,
         var_dir=var_dir,
@@ -113,4 +126,23 @@ def load_settings() -> Settings:
         pending_flag_days=int(os.environ.get("PENDING_FLAG_DAYS") or 5),
         rate_limit_points=int(os.environ.get("RATE_LIMIT_POINTS") or 10_000),
         forwarded_allow_ips=parse_networks(os.environ.get("FORWARDED_ALLOW_IPS", "")),
+        outbox_retry_seconds=_float_or_none(os.environ.get("OUTBOX_RETRY_SECONDS")),
     )
+
+
+_current: Settings | None = None
+
+
+def use_settings(settings: Settings) -> None:
+    """The composition root names the settings this process runs with (the app at start-up,
+    a worker, a command), for domain code that is not handed them, such as the card links."""
+    global _current
+    _current = settings
+
+
+def current_settings() -> Settings:
+    """The settings named by `use_settings`; before that, those of the environment."""
+    global _current
+    if _current is None:
+        _current = load_settings()
+    return _current

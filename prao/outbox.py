@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -10,6 +9,7 @@ from tortoise.models import Model
 
 from prao import ics
 from prao.clock import local
+from prao.config import current_settings
 from prao.models import (
     Booking,
     BookingStatus,
@@ -48,11 +48,7 @@ def card_url(booking_id: int, base_url: str | None = None) -> str:
 
 
 def _base_url() -> str:
-    from prao.jobs import jobs  # it imports the services that import this module
-
-    if jobs.settings is not None:
-        return jobs.settings.base_url
-    return os.environ.get("BASE_URL", "http://127.0.0.1:8000")
+    return current_settings().base_url
 
 
 def _fetched(instance: Model, relation: str) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -13,13 +13,14 @@ import pytest
 from redis.asyncio import Redis
 from tortoise import Tortoise
 
-from prao.app import create_app
 from prao.auth import issue_sign_in_token
-from prao.config import Settings
+from prao.config import Settings, use_settings
 from prao.db import close_db, init_db
 from prao.db import migrate as run_migrations
 from prao.jobs import jobs
 from prao.models import User
+from server.app import create_app
+from server.jobs import running_jobs
 from tests import factories
 from tests.db import (
     create_postgres_database,
@@ -29,6 +30,7 @@ from tests.db import (
     sqlite_url,
     truncate_all,
 )
+from workers.in_process import InProcessJobs
 
 REQUIRE_SERVICES = os.environ.get("PRAO_REQUIRE_SERVICES") == "1"
 
@@ -82,12 +84,35 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
     return make_settings(database_url, tmp_path_factory.mktemp("var"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def process_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Named as the app names them at start-up, for domain code not handed settings: card
+    links in mail name the test server."""
+    use_settings(make_settings("sqlite://:memory:", tmp_path_factory.mktemp("process")))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def in_process_jobs() -> Iterator[InProcessJobs]:
+    """The runner where a test wires no other, as in a command: mail waits in the outbox,
+    allocation runs in this process."""
+    runner = InProcessJobs()
+    previous = jobs.use(runner)
+    yield runner
+    jobs.use(previous)
+
+
+async def drain_jobs() -> None:
+    """Wait for the in-process jobs started so far (by the runner wired in now)."""
+    if isinstance(jobs.runner, InProcessJobs):
+        await jobs.runner.drain()
+
+
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[None]:
     assert Tortoise._inited
     await truncate_all()
     yield
-    await jobs.drain()
+    await drain_jobs()
 
 
 @pytest.fixture
@@ -106,9 +131,8 @@ async def world(db: None) -> factories.World:
 @pytest.fixture
 async def app(settings: Settings, db: None) -> AsyncIterator[object]:
     application = create_app(settings, manage_db=False)
-    await jobs.start(settings)
-    yield application
-    await jobs.stop()
+    async with running_jobs(settings):  # the app's lifespan does this; the test client does not
+        yield application
 
 
 @pytest.fixture

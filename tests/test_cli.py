@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import sqlite3
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from prao.config import ConfigError, load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def prao(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -19,7 +23,7 @@ def prao(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[
     environment.pop("DATABASE_URL", None)
     environment.pop("REDIS_URL", None)
     return subprocess.run(
-        [sys.executable, "-m", "prao", *args],
+        [sys.executable, "-m", "server", *args],
         capture_output=True,
         text=True,
         env=environment,
@@ -113,3 +117,21 @@ def test_dev_secret_key_is_generated_once_and_kept(
     assert load_settings().secret_key == first.secret_key
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
     assert first.database_url == f"sqlite://{tmp_path / 'prao.sqlite3'}"
+
+
+def test_the_prao_command_is_the_one_python_m_server_runs() -> None:
+    """The console script (pyproject.toml) and the Procfile's commands are this CLI."""
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    module, _, name = scripts["prao"].partition(":")
+    main = getattr(importlib.import_module(module), name)
+    assert main is importlib.import_module("server.cli").main
+    assert set(main.commands) == {
+        "serve",
+        "worker",
+        "migrate",
+        "seed-demo",
+        "token",
+        "allocate",
+        "export-schema",
+    }
+    assert set(main.commands["token"].commands) == {"create", "list", "revoke"}

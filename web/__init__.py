@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from starlette.routing import BaseRoute
 
 from prao.config import Settings
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 def web_routes(settings: Settings) -> list[BaseRoute]:

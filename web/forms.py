@@ -9,13 +9,26 @@ from urllib.parse import urlencode
 from starlette.datastructures import FormData, QueryParams
 from starlette.requests import Request
 
-from prao.http import CSRF_FIELD, CSRF_HEADER, csrf_ok
 from prao.models import Slot
 from prao.services.catalogue import MAX_TEXT_LENGTH, SlotFilter
 from prao.validation import column_length, text_problem
 
 MAX_FIELDS = 20
 MAX_EMAIL_LENGTH = 254
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token for the page's forms and htmx headers, made on first use by
+    what the server's middleware put in `scope["csrf"]` (without it: none, and no post passes)."""
+    guard = request.scope.get("csrf")
+    return str(guard.token) if guard is not None else ""
+
+
+def csrf_ok(request: Request, submitted: str | None) -> bool:
+    guard = request.scope.get("csrf")
+    return guard is not None and bool(guard.matches(submitted))
 
 
 async def checked_form(request: Request, max_fields: int = MAX_FIELDS) -> FormData | None:

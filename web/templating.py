@@ -12,8 +12,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from prao.actor import Actor
-from prao.http import csrf_token
 from web import formatting
+from web.forms import csrf_token
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 HTMX_FILE = "htmx-2.0.11.min.js"

@@ -2,39 +2,36 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any, ClassVar
 
 from arq.connections import RedisSettings
 from arq.cron import cron
 from arq.worker import func
 
-from prao.allocation.runs import execute_run
-from prao.config import load_settings
+from prao.config import load_settings, redis_url_env, use_settings
 from prao.db import close_db, init_db
-from prao.jobs import DELIVER_MESSAGE, RUN_ALLOCATION
-from workers.mail import (
-    deliver_message_job,
-    flag_stale_pending_job,
-    placement_reminders_job,
-    prune_mail_throttle_job,
-    retry_base_seconds,
-    sweep_outbox_job,
-)
+from prao.services.delivery import RETRY_BASE_SECONDS
+from workers.allocation import run_allocation_job
+from workers.arq_jobs import DELIVER_MESSAGE, RUN_ALLOCATION
+from workers.delivery import deliver_message_job, sweep_outbox_job
+from workers.mail_throttle import prune_mail_throttle_job
+from workers.reminders import placement_reminders_job
+from workers.stale_requests import flag_stale_pending_job
+
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379"
 
 
 async def startup(ctx: dict[str, Any]) -> None:
     ctx["settings"] = settings = load_settings()
+    use_settings(settings)
     await init_db(settings)
-    ctx["retry_base_seconds"] = retry_base_seconds()
+    # OUTBOX_RETRY_SECONDS shortens the first retry where waiting makes no sense.
+    retry = settings.outbox_retry_seconds
+    ctx["retry_base_seconds"] = RETRY_BASE_SECONDS if retry is None else retry
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
     await close_db()
-
-
-async def run_allocation_job(ctx: dict[str, Any], run_id: int) -> bool:
-    return await execute_run(run_id)
 
 
 FUNCTIONS = [
@@ -55,7 +52,7 @@ class WorkerSettings:
     functions: ClassVar[list[Any]] = FUNCTIONS
     on_startup = startup
     on_shutdown = shutdown
-    redis_settings = RedisSettings.from_dsn(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379"))
+    redis_settings = RedisSettings.from_dsn(redis_url_env() or DEFAULT_REDIS_URL)
     max_tries = 5  # after that a message waits for the sweep, which enqueues it afresh
     # arq sleeps poll_delay after reading each batch; its default (0.5 s) caps a worker near
     # 20 messages a second, most of it idle.

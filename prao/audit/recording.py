@@ -11,7 +11,7 @@ from prao.actor import Actor
 from prao.models import AuditEvent
 from prao.validation import safe_detail
 
-# Set for each HTTP request by the app (prao.app.ClientAddress), read when an event is written.
+# Set for each HTTP request by the server (server.client_address), read when an event is written.
 client: ContextVar[str] = ContextVar("audit_client", default="")
 
 # A pupil's protected identity lifted by an import or upsert; detail names the pupil ids.

@@ -60,7 +60,7 @@ class AuditEvent(Model):
     object_type = fields.CharField(max_length=50)
     object_count = fields.IntField(default=0)
     detail: dict[str, object] = fields.JSONField(default=dict)
-    # The address the request came from (prao.http.client_address); empty outside a request.
+    # The address the request came from (server.client_address); empty outside a request.
     client = fields.CharField(max_length=64, default="")
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
 

@@ -6,12 +6,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from prao.errors import ErrorCode
-from prao.jobs import jobs
 from prao.models import AllocationRun as RunRow
 from prao.models import AuditEvent, Booking, User, Wish
 from tests import factories
 from tests.allocation.conftest import Setup, wish
 from tests.api.conftest import Caller, gid
+from tests.conftest import drain_jobs
 
 START = """
 mutation($input: StartAllocationRunInput!) {
@@ -52,7 +52,7 @@ async def test_start_read_apply(
     assert payload["errors"] == []
     run = payload["run"]
     assert run["seed"] == 12 and run["policy"] == "CONVEX" and run["dryRun"] is True
-    await jobs.drain()
+    await drain_jobs()
     read = (await caller.data(READ, {"id": run["id"]}))["allocationRun"]
     assert read["status"] == "DONE" and read["progress"] == 100
     assert read["result"]["placed"] == 4 and read["result"]["rankCounts"] == [1, 3, 0]
@@ -85,7 +85,7 @@ async def test_refusals_are_payload_errors(
     assert data["startAllocationRun"]["errors"][0]["field"] == "seed"
     ok = (await token_a.data(START, {"input": {"periodId": period}}))["startAllocationRun"]
     assert ok["errors"] == []
-    await jobs.drain()
+    await drain_jobs()
     run_id = ok["run"]["id"]
     assert (await other.data(READ, {"id": run_id}))["allocationRun"] is None
     node = "query($id: ID!) { node(id: $id) { ... on AllocationRun { status } } }"
@@ -102,7 +102,7 @@ async def test_stale_proposal_is_refused_over_the_api(
     caller = await as_user(setup.world.coordinator_a)
     period = gid("Period", setup.period.id)
     run = (await caller.data(START, {"input": {"periodId": period}}))["startAllocationRun"]["run"]
-    await jobs.drain()
+    await drain_jobs()
     await Wish.filter(pupil_id=setup.pupils[3].id).delete()
     refused = (await caller.data(APPLY, {"input": {"runId": run["id"]}}))["applyAllocationRun"]
     assert [e["code"] for e in refused["errors"]] == ["STALE_PROPOSAL"]

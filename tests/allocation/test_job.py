@@ -6,25 +6,22 @@ import dataclasses
 
 from prao.allocation import runs
 from prao.config import Settings
-from prao.jobs import jobs
 from prao.models import AllocationRun, AllocationStatus
+from server.jobs import running_jobs
 from tests.allocation.conftest import Setup
 from tests.workers.test_delivery import run_worker_burst
 
 
 async def test_run_goes_through_arq(setup: Setup, settings: Settings, redis_url: str) -> None:
     configured = dataclasses.replace(settings, redis_url=redis_url)
-    await jobs.start(configured)
-    try:
+    async with running_jobs(configured) as runner:
         actor = await setup.world.actor(setup.world.coordinator_a)
         outcome = await runs.start_run(actor, setup.period.id, seed=4)
         assert outcome.value is not None
-        await jobs.run_allocation(outcome.value.id)  # enqueued twice: arq keeps one, by id
+        await runner.run_allocation(outcome.value.id)  # enqueued twice: arq keeps one, by id
         queued = await AllocationRun.get(id=outcome.value.id)
         assert queued.status == AllocationStatus.QUEUED  # nothing ran in this process
         worker = await run_worker_burst(redis_url, configured)
-    finally:
-        await jobs.stop()
     assert worker.jobs_complete == 1
     run = await AllocationRun.get(id=outcome.value.id)
     assert run.status == AllocationStatus.DONE and run.progress == 100

@@ -12,9 +12,9 @@ import click
 import pytest
 
 from prao.allocation import runs
-from prao.allocation.command import allocate
 from prao.jobs import jobs
 from prao.models import AllocationRun, AllocationStatus, AuditEvent, PeriodMode, User
+from server.allocate_cli import allocate_with_bar
 from tests import factories
 from tests.allocation.conftest import Setup
 from tests.api.conftest import Caller, gid
@@ -115,7 +115,7 @@ async def test_the_command_line_does_not_start_a_second_run(setup: Setup, no_wor
 
     bar: Any = Bar()
     with pytest.raises(click.ClickException, match=f"pågår redan \\(körning {running.id}\\)"):
-        await allocate(setup.period.id, None, True, None, bar)
+        await allocate_with_bar(setup.period.id, None, True, None, bar)
     assert await AllocationRun.all().count() == 1
 
 

@@ -7,7 +7,6 @@ from prao.allocation import runs
 from prao.allocation.apply import apply_run
 from prao.auth import create_api_token
 from prao.errors import ErrorCode
-from prao.jobs import jobs
 from prao.models import (
     AllocationRun,
     AllocationStatus,
@@ -21,6 +20,7 @@ from prao.models import (
 from prao.services.booking import book_slot
 from tests import factories
 from tests.allocation.conftest import Setup, wish
+from tests.conftest import drain_jobs
 
 
 async def dry_run(setup: Setup, seed: int = 1) -> AllocationRun:
@@ -28,7 +28,7 @@ async def dry_run(setup: Setup, seed: int = 1) -> AllocationRun:
     outcome = await runs.start_run(actor, setup.period.id, seed=seed)
     assert outcome.ok, outcome.errors
     assert outcome.value is not None
-    await jobs.drain()
+    await drain_jobs()
     return await AllocationRun.get(id=outcome.value.id)
 
 
@@ -176,7 +176,7 @@ async def test_only_the_schools_staff_and_tokens_may_run(setup: Setup) -> None:
     admin = await world.actor(world.admin)
     for actor in (as_a, admin):
         assert (await runs.start_run(actor, setup.period.id)).ok
-    await jobs.drain()
+    await drain_jobs()
     run = await AllocationRun.filter(started_by=as_a.label).first()
     assert run is not None
     coordinator_b = await world.actor(world.coordinator_b)
@@ -199,7 +199,7 @@ async def test_a_run_without_dry_run_applies_at_once(setup: Setup) -> None:
     actor = await setup.world.actor(setup.world.coordinator_a)
     outcome = await runs.start_run(actor, setup.period.id, seed=3, dry_run=False)
     assert outcome.value is not None
-    await jobs.drain()
+    await drain_jobs()
     run = await AllocationRun.get(id=outcome.value.id)
     assert run.status == AllocationStatus.APPLIED, run.error
     assert await Booking.filter(origin=BookingOrigin.ALLOCATION).count() == 4

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-from prao.jobs import jobs
 from prao.models import AllocationRun, AllocationStatus, Booking, Wish
 from tests.allocation.conftest import Setup
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, drain_jobs
 from tests.web.conftest import ClientFactory, main_text
 
 
@@ -29,7 +28,7 @@ async def test_progress_result_and_apply(setup: Setup, browser_for: ClientFactor
     async with browser_for(setup.world.coordinator_a) as client:
         run_id = await start_run(client, setup)
         # While it runs, the page polls a fragment; without JavaScript there is a link.
-        await jobs.drain()
+        await drain_jobs()
         run = await AllocationRun.get(id=run_id)
         assert run.status == AllocationStatus.DONE
         page = await client.get(f"/fordelning/{run_id}")
@@ -89,7 +88,7 @@ async def test_stale_proposal_is_refused_with_a_new_run_offered(
 ) -> None:
     async with browser_for(setup.world.coordinator_a) as client:
         run_id = await start_run(client, setup)
-        await jobs.drain()
+        await drain_jobs()
         await Wish.filter(pupil_id=setup.pupils[0].id, rank=2).delete()
         page = await client.get(f"/fordelning/{run_id}")
         refused = await client.post(
@@ -107,7 +106,7 @@ async def test_other_schools_coordinator_and_pupils_are_refused(
 ) -> None:
     async with browser_for(setup.world.coordinator_a) as client:
         run_id = await start_run(client, setup)
-        await jobs.drain()
+        await drain_jobs()
     async with browser_for(setup.world.coordinator_b) as other:
         assert (await other.get(f"/fordelning/{run_id}")).status_code == 404
         assert (

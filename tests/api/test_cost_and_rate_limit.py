@@ -16,10 +16,10 @@ from graphql import parse
 from api.cost import operation_cost
 from api.limits import GRAPHQL_RESPONSE, MAX_COST, MUTATION_COST, WINDOW_SECONDS
 from api.schema import schema
-from prao.app import create_app
 from prao.auth import create_api_token
 from prao.config import Settings
 from prao.models import AuditEvent
+from server.app import create_app
 from tests.factories import World
 
 SLOTS_PAGE = "{ slots(first: 100) { nodes { id employer { name } } pageInfo { hasNextPage } } }"

@@ -9,10 +9,10 @@ import httpx
 
 from api.limits import MAX_BODY_BYTES
 from prao import clock
-from prao.app import create_app
 from prao.auth import create_api_token
 from prao.config import Settings
 from prao.models import ApiToken, Booking
+from server.app import create_app
 from tests.api.conftest import gid
 from tests.conftest import make_settings
 from tests.factories import World

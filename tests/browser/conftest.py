@@ -66,7 +66,7 @@ def _python(code: str, env: dict[str, str]) -> str:
 
 def _prao(args: list[str], env: dict[str, str]) -> None:
     subprocess.run(
-        [sys.executable, "-m", "prao", *args], cwd=ROOT, env=env, check=True, capture_output=True
+        [sys.executable, "-m", "server", *args], cwd=ROOT, env=env, check=True, capture_output=True
     )
 
 
@@ -114,7 +114,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     log = var / "server.log"
     with log.open("wb") as out:
         server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "prao.asgi:app", "--port", str(port)],
+            [sys.executable, "-m", "uvicorn", "server.asgi:app", "--port", str(port)],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:

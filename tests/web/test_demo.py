@@ -10,10 +10,10 @@ import httpx
 import pytest
 from tortoise import Tortoise
 
-from prao.app import create_app
 from prao.config import Settings
 from prao.demo import demo_people, seed_demo
 from prao.models import OutboxMessage, Role, User
+from server.app import create_app
 from tests.conftest import make_settings
 from tests.web.conftest import main_text, token_of
 

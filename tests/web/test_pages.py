@@ -16,9 +16,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from prao.app import create_app
 from prao.config import Settings
 from prao.services.booking import book_slot
+from server.app import create_app
 from tests.conftest import make_settings
 from tests.factories import World
 from web.errors import with_error_pages

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,11 +13,12 @@ import pytest
 from starlette.requests import Request
 
 from api.limits import GRAPHQL_RESPONSE
-from prao.app import HSTS, create_app
 from prao.auth import create_api_token, issue_sign_in_token
 from prao.config import ConfigError, Settings, parse_networks
-from prao.http import client_address
 from prao.models import AuditEvent
+from server.app import create_app
+from server.client_address import client_address
+from server.headers import HSTS
 from tests.api.test_cost_and_rate_limit import fresh_window
 from tests.conftest import csrf_from
 from tests.factories import World
@@ -131,27 +131,9 @@ async def test_behind_a_configured_proxy_the_right_most_untrusted_address_counts
     assert await status("198.51.100.8, 10.9.9.9") == 200  # someone else has a budget of their own
 
 
-def request_from(peer: str, forwarded: list[str], allowed: tuple[str, ...]) -> Request:
-    class State:
-        settings = dataclasses.replace(SETTINGS, forwarded_allow_ips=allowed)
-
-    class App:
-        state = State()
-
+def request_from(peer: str, forwarded: list[str]) -> Request:
     headers = [(b"x-forwarded-for", value.encode()) for value in forwarded]
-    scope = {"type": "http", "client": (peer, 1), "headers": headers, "app": App()}
-    return Request(scope)
-
-
-SETTINGS = Settings(
-    database_url="sqlite://:memory:",
-    redis_url=None,
-    secret_key="x",
-    base_url="http://t",
-    demo=False,
-    production=False,
-    var_dir=Path("."),
-)
+    return Request({"type": "http", "client": (peer, 1), "headers": headers})
 
 
 @pytest.mark.parametrize(
@@ -169,7 +151,7 @@ SETTINGS = Settings(
 def test_client_address(
     peer: str, forwarded: list[str], allowed: tuple[str, ...], expected: str
 ) -> None:
-    assert client_address(request_from(peer, forwarded, allowed)) == expected
+    assert client_address(request_from(peer, forwarded), allowed) == expected
 
 
 def test_forwarded_allow_ips_setting_is_parsed_and_checked() -> None:

@@ -12,11 +12,11 @@ import pytest
 from dateutil.rrule import rrulestr
 from icalendar import Calendar
 
-from prao.app import create_app
 from prao.config import TIMEZONE, Settings
-from prao.jobs import jobs
 from prao.models import Booking, OutboxMessage, OutboxStatus, Pupil
 from prao.services.booking import book_slot
+from server.app import create_app
+from server.jobs import running_jobs
 from tests.conftest import csrf_from, sign_in
 from tests.factories import World
 from tests.workers.burst import run_worker_burst
@@ -28,9 +28,8 @@ async def mail_settings(
     settings: Settings, redis_url: str, smtp: tuple[str, Sink]
 ) -> AsyncIterator[Settings]:
     configured = dataclasses.replace(settings, redis_url=redis_url, smtp_url=smtp[0])
-    await jobs.start(configured)
-    yield configured
-    await jobs.stop()
+    async with running_jobs(configured):
+        yield configured
 
 
 def calendar_of(message: Message) -> Calendar:

@@ -10,12 +10,13 @@ from arq.connections import RedisSettings
 
 from prao import clock
 from prao.config import Settings
-from prao.jobs import jobs
 from prao.models import OutboxMessage, OutboxStatus
 from prao.services.booking import book_slot
+from server.jobs import running_jobs
 from tests.factories import World
 from tests.workers.burst import run_worker_burst
 from tests.workers.conftest import Sink
+from workers.in_process import InProcessJobs
 
 
 async def test_booking_mail_goes_through_arq_and_smtp(
@@ -23,16 +24,13 @@ async def test_booking_mail_goes_through_arq_and_smtp(
 ) -> None:
     smtp_url, sink = smtp
     configured = dataclasses.replace(settings, redis_url=redis_url, smtp_url=smtp_url)
-    await jobs.start(configured)
-    try:
+    async with running_jobs(configured):
         outcome = await book_slot(await world.actor(world.pupil_a_user), world.slot.id)
         assert outcome.ok
         # enqueued, not yet sent: the worker has not run
         assert not sink.messages
         assert await OutboxMessage.filter(status=OutboxStatus.PENDING).count() == 4
         worker = await run_worker_burst(redis_url, configured)
-    finally:
-        await jobs.stop()
     assert worker.jobs_complete == 4
     assert sorted(m["To"] for m in sink.messages) == sorted(
         [
@@ -51,17 +49,14 @@ async def test_the_same_message_is_not_queued_twice(
 ) -> None:
     smtp_url, sink = smtp
     configured = dataclasses.replace(settings, redis_url=redis_url, smtp_url=smtp_url)
-    await jobs.start(configured)
-    try:
+    async with running_jobs(configured) as runner:
         assert (await book_slot(await world.actor(world.pupil_b_user), world.slot.id)).ok
         ids = await OutboxMessage.all().values_list("id", flat=True)
-        await jobs.deliver(list(ids))  # a second enqueue of the same ids (e.g. a retry)
+        await runner.deliver(list(ids))  # a second enqueue of the same ids (e.g. a retry)
         pool = await create_pool(RedisSettings.from_dsn(redis_url))
         assert len(await pool.queued_jobs()) == len(ids)
         await pool.aclose()
         await run_worker_burst(redis_url, configured)
-    finally:
-        await jobs.stop()
     assert len(sink.messages) == len(ids)
 
 
@@ -69,24 +64,20 @@ async def test_without_redis_the_same_job_runs_in_process(
     world: World, settings: Settings, smtp: tuple[str, Sink]
 ) -> None:
     smtp_url, sink = smtp
-    await jobs.start(dataclasses.replace(settings, smtp_url=smtp_url))
-    try:
+    async with running_jobs(dataclasses.replace(settings, smtp_url=smtp_url)) as runner:
+        assert isinstance(runner, InProcessJobs)
         assert (await book_slot(await world.actor(world.pupil_b_user), world.slot.id)).ok
-        await jobs.drain()
-    finally:
-        await jobs.stop()
+        await runner.drain()
     # her sign-in address and the employer's contact
     assert len(sink.messages) == 2
     assert await OutboxMessage.filter(status=OutboxStatus.SENT).count() == 2
 
 
 async def test_without_smtp_messages_stay_in_the_outbox(world: World, settings: Settings) -> None:
-    await jobs.start(settings)
-    try:
+    async with running_jobs(settings) as runner:
+        assert isinstance(runner, InProcessJobs)
         assert (await book_slot(await world.actor(world.pupil_b_user), world.slot.id)).ok
-        await jobs.drain()
-    finally:
-        await jobs.stop()
+        await runner.drain()
     assert await OutboxMessage.filter(status=OutboxStatus.PENDING).count() == 2
     assert not await OutboxMessage.filter(status__not=OutboxStatus.PENDING).exists()
 
@@ -99,21 +90,19 @@ async def test_without_redis_the_sweep_runs_in_process_and_retries_later(
     message = await OutboxMessage.create(
         kind="test", to_address="alva@example.se", subject="Prov", body="Hej!"
     )
-    await jobs.start(dataclasses.replace(settings, smtp_url=smtp_url))
-    try:
-        assert jobs._sweeper is not None and not jobs._sweeper.done()
-        await jobs.deliver([message.id])
-        await jobs.drain()
+    async with running_jobs(dataclasses.replace(settings, smtp_url=smtp_url)) as runner:
+        assert isinstance(runner, InProcessJobs)
+        assert runner._sweeper is not None and not runner._sweeper.done()
+        await runner.deliver([message.id])
+        await runner.drain()
         await message.refresh_from_db()
         assert message.status == OutboxStatus.PENDING and message.next_attempt_at is not None
-        assert await jobs.sweep() == []  # its retry time is not a minute past yet
+        assert await runner.sweep() == []  # its retry time is not a minute past yet
         await OutboxMessage.filter(id=message.id).update(
             next_attempt_at=clock.now() - timedelta(minutes=2)
         )
-        assert await jobs.sweep() == [message.id]
-        await jobs.drain()
-    finally:
-        await jobs.stop()
-    assert jobs._sweeper is None
+        assert await runner.sweep() == [message.id]
+        await runner.drain()
+    assert runner._sweeper is None
     assert sink.by_message_id() == {f"<outbox-{message.id}@prao>": 1}
     assert (await OutboxMessage.get(id=message.id)).status == OutboxStatus.SENT

@@ -22,17 +22,19 @@ from arq.connections import ArqRedis, RedisSettings
 from arq.constants import in_progress_key_prefix
 
 from prao import clock
-from prao.app import create_app
 from prao.config import Settings
-from prao.jobs import DELIVER_MESSAGE, enqueue_deliveries, jobs
+from prao.jobs import jobs
 from prao.models import OutboxMessage, OutboxStatus
 from prao.services.booking import book_slot
 from prao.services.delivery import backoff, sweep_outbox
+from server.app import create_app
+from server.jobs import running_jobs
 from tests.conftest import sign_in
 from tests.factories import World
 from tests.workers.burst import run_worker_burst
 from tests.workers.conftest import Sink, free_port
-from workers.mail import sweep_outbox_job
+from workers.arq_jobs import DELIVER_MESSAGE, enqueue_deliveries
+from workers.delivery import sweep_outbox_job
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,9 +44,8 @@ async def configured(
     settings: Settings, redis_url: str, smtp: tuple[str, Sink]
 ) -> AsyncIterator[Settings]:
     with_mail = dataclasses.replace(settings, redis_url=redis_url, smtp_url=smtp[0])
-    await jobs.start(with_mail)
-    yield with_mail
-    await jobs.stop()
+    async with running_jobs(with_mail):
+        yield with_mail
 
 
 @pytest.fixture
@@ -219,9 +220,12 @@ def start_worker(settings: Settings, redis_url: str, smtp_url: str, var: Path) -
         "OUTBOX_RETRY_SECONDS": "0.05",
     }
     env.pop("DEMO", None)
-    prao = Path(sys.executable).with_name("prao")
     return subprocess.Popen(
-        [str(prao), "worker"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        [sys.executable, "-m", "server", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
 
 

@@ -11,14 +11,14 @@ from arq.connections import RedisSettings
 
 from prao import clock
 from prao.config import Settings
-from prao.jobs import jobs
 from prao.models import Booking, BookingOrigin, BookingStatus, OutboxMessage, Role
 from prao.services.reminders import send_placement_reminders
+from server.jobs import running_jobs
 from tests import factories
 from tests.factories import World
 from tests.workers.burst import run_worker_burst
 from tests.workers.conftest import Sink
-from workers.mail import placement_reminders_job
+from workers.reminders import placement_reminders_job
 
 
 async def booking_starting_in(world: World, days: int, **kw: Any) -> Booking:
@@ -89,14 +89,13 @@ async def test_reminder_cron_job_sends_through_the_worker(
     smtp_url, sink = smtp
     configured = dataclasses.replace(settings, redis_url=redis_url, smtp_url=smtp_url)
     await booking_starting_in(world, 2)
-    await jobs.start(configured)
-    pool = await create_pool(RedisSettings.from_dsn(redis_url))
-    try:
-        assert await placement_reminders_job({"settings": configured, "redis": pool}) == 3
-        await run_worker_burst(redis_url, configured)
-        assert await placement_reminders_job({"settings": configured, "redis": pool}) == 0
-    finally:
-        await pool.aclose()
-        await jobs.stop()
+    async with running_jobs(configured):
+        pool = await create_pool(RedisSettings.from_dsn(redis_url))
+        try:
+            assert await placement_reminders_job({"settings": configured, "redis": pool}) == 3
+            await run_worker_burst(redis_url, configured)
+            assert await placement_reminders_job({"settings": configured, "redis": pool}) == 0
+        finally:
+            await pool.aclose()
     assert len(sink.messages) == 3
     assert all(m["Subject"].startswith("Påminnelse: praon börjar") for m in sink.messages)

@@ -6,12 +6,11 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
-from prao.http import CSRF_FIELD, CSRF_HEADER, csrf_ok
 from prao.services import class_lists
 from prao.services.periods import may_manage
 from web.access import current_actor, redirect, sign_in_first
 from web.errors import csrf_refused, error_page, status_for
-from web.forms import checked_form
+from web.forms import CSRF_FIELD, CSRF_HEADER, checked_form, csrf_ok
 from web.templating import render, set_flash
 
 

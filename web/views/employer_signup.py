@@ -6,9 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from prao.errors import DomainError, ErrorCode
-from prao.http import client_address
 from prao.services import employers
-from web.access import current_actor, redirect, start_path
+from web.access import client_address, current_actor, redirect, start_path
 from web.errors import csrf_refused
 from web.forms import checked_form, text_field
 from web.templating import render

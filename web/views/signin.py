@@ -6,11 +6,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from prao.auth import redeem_sign_in_token, request_sign_in_link
-from prao.http import client_address, sign_in, sign_out
 from prao.models import User
-from web.access import current_actor, redirect, start_path
+from web.access import client_address, current_actor, redirect, start_path
 from web.errors import csrf_refused
 from web.forms import checked_form, email_error, text_field
+from web.session import sign_in, sign_out
 from web.templating import render, set_flash
 
 

@@ -1,3 +1,0 @@
-from prao.cli import main
-
-main()

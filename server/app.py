@@ -1,0 +1,76 @@
+"""The Starlette application factory: web pages and /graphql behind sessions, CSRF and
+authentication; static files; security headers and the client's address on everything."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from api import api_routes
+from prao.config import Settings, load_settings, use_settings
+from prao.db import close_db, init_db
+from server.auth import ActorBackend
+from server.client_address import ClientAddress
+from server.csrf import CsrfMiddleware
+from server.headers import SecurityHeaders
+from server.jobs import running_jobs
+from web import STATIC_DIR, web_exception_handlers, web_routes
+
+SESSION_COOKIE = "prao_session"
+
+
+def create_app(settings: Settings | None = None, manage_db: bool = True) -> Starlette:
+    """`manage_db=False` when the caller (tests, benchmarks) has already initialised the ORM."""
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        use_settings(settings)
+        if manage_db:
+            await init_db(settings)
+        try:
+            async with running_jobs(settings):
+                yield
+        finally:
+            if manage_db:
+                await close_db()
+
+    routes = [
+        # Static files need nobody's identity: no database query for them.
+        Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
+        Mount(
+            "",
+            routes=[*web_routes(settings), *api_routes(settings)],
+            middleware=[
+                Middleware(CsrfMiddleware),
+                Middleware(AuthenticationMiddleware, backend=ActorBackend()),
+            ],
+        ),
+    ]
+    app = Starlette(
+        debug=False,
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers=web_exception_handlers(),
+        middleware=[
+            Middleware(SecurityHeaders, hsts=settings.https),
+            Middleware(ClientAddress, forwarded_allow_ips=settings.forwarded_allow_ips),
+            Middleware(
+                SessionMiddleware,
+                secret_key=settings.secret_key,
+                session_cookie=SESSION_COOKIE,
+                max_age=settings.session_max_age,
+                same_site="lax",
+                https_only=settings.secure_cookies,
+            ),
+        ],
+    )
+    app.state.settings = settings
+    return app

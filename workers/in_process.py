@@ -1,0 +1,83 @@
+"""The jobs runner without Redis: the workers' job functions as tasks of this process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from prao import clock
+from prao.allocation.runs import execute_run
+from prao.services.delivery import DeliveryDeferred, deliver_message, sweep_outbox
+
+log = logging.getLogger(__name__)
+
+SWEEP_INTERVAL_SECONDS = 60.0
+
+
+async def deliver_in_process(message_id: int, smtp_url: str | None) -> None:
+    try:
+        await deliver_message(message_id, smtp_url)
+    except DeliveryDeferred as deferred:  # pending again: the periodic sweep retries it
+        log.info("message %s deferred %.0fs: %s", message_id, deferred.seconds, deferred)
+
+
+class InProcessJobs:
+    """Mail goes out over `smtp_url` (none: the messages wait in the outbox, and demo mode
+    shows them); allocation runs in this process. With an SMTP server, `start` also sweeps
+    the outbox every minute, as the workers' cron does when there is Redis."""
+
+    def __init__(self, smtp_url: str | None = None) -> None:
+        self.smtp_url = smtp_url
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._sweeper: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self.smtp_url is not None:
+            self._sweeper = asyncio.get_running_loop().create_task(self._sweep_every_minute())
+
+    async def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            await asyncio.gather(self._sweeper, return_exceptions=True)
+            self._sweeper = None
+        await self.drain()
+
+    async def deliver(self, message_ids: list[int]) -> None:
+        if self.smtp_url is None:
+            return  # nowhere to send: the messages wait in the outbox
+        for message_id in message_ids:
+            self._spawn(deliver_in_process, message_id, self.smtp_url)
+
+    async def run_allocation(self, run_id: int) -> None:
+        self._spawn(execute_run, run_id)
+
+    async def sweep(self) -> list[int]:
+        """The outbox sweep, in this process: send again whatever waits too long."""
+        ids = await sweep_outbox(clock.now())
+        await self.deliver(ids)
+        return ids
+
+    async def _sweep_every_minute(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_INTERVAL_SECONDS)
+            try:
+                await self.sweep()
+            except Exception:  # a database hiccup: try again next minute
+                log.exception("outbox sweep failed")
+
+    def _spawn(self, func: Callable[..., Coroutine[Any, Any, Any]], *args: Any) -> None:
+        task: asyncio.Task[Any] = asyncio.get_running_loop().create_task(func(*args))
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("in-process job failed: %s", task.exception())
+
+    async def drain(self) -> None:
+        """Wait for the jobs started so far (tests and shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
