@@ -15,6 +15,9 @@ from server.allocate_cli import allocate
 from server.token_cli import token
 from server.with_db import with_db
 
+# uvicorn, arq, the demo data and the GraphQL schema are imported by the command that needs
+# them: each costs start-up time the other commands need not pay.
+
 
 @click.group()
 def main() -> None:

@@ -1,0 +1,68 @@
+"""Who is asking, as the server's middleware tells the adapters: static files cost no lookup,
+a refused bearer token is a 401 for the API and anonymous for the web, a dead session cookie
+is dropped."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from prao.actor import Actor
+from prao.auth import create_api_token, end_sessions
+from server import auth
+from tests.factories import World
+from tests.web.conftest import ClientFactory
+from web import STATIC_DIR
+from web.access import SIGN_IN
+
+STATIC_FILE = next(p.name for p in STATIC_DIR.iterdir() if p.suffix == ".css")
+
+
+@pytest.fixture
+def lookups(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
+    """The session lookups the authentication makes (each one a database query)."""
+    seen: list[int | None] = []
+    real = auth.actor_for_user_id
+
+    async def counted(user_id: int | None, session_version: int = 0) -> Actor:
+        seen.append(user_id)
+        return await real(user_id, session_version)
+
+    monkeypatch.setattr(auth, "actor_for_user_id", counted)
+    return seen
+
+
+async def test_static_files_need_nobody_identified(
+    world: World, browser_for: ClientFactory, lookups: list[int | None]
+) -> None:
+    async with browser_for(world.coordinator_a) as signed_in:
+        lookups.clear()
+        assert (await signed_in.get(f"/static/{STATIC_FILE}")).status_code == 200
+        assert lookups == []
+        assert (await signed_in.get("/oversikt")).status_code == 200
+        assert lookups == [world.coordinator_a.id]
+
+
+async def test_a_refused_token_is_a_401_for_the_api_and_nobody_for_the_web(
+    world: World, client: httpx.AsyncClient
+) -> None:
+    token, raw = await create_api_token("Skolsystem", school=world.school_a)
+    await token.delete()
+    headers = {"Authorization": f"Bearer {raw}"}
+    api = await client.post("/graphql", json={"query": "{ __typename }"}, headers=headers)
+    assert api.status_code == 401 and api.headers["www-authenticate"] == "Bearer"
+    assert api.json() == {"errors": [{"message": "Okänd API-token."}]}
+    page = await client.get("/oversikt", headers=headers)
+    assert page.status_code == 303 and page.headers["location"] == SIGN_IN
+
+
+async def test_a_session_ended_elsewhere_loses_its_cookie(
+    world: World, browser_for: ClientFactory
+) -> None:
+    async with browser_for(world.coordinator_a) as signed_in:
+        assert (await signed_in.get("/oversikt")).status_code == 200
+        await end_sessions(world.coordinator_a.id)
+        dropped = await signed_in.get("/oversikt")
+        assert dropped.headers["location"] == SIGN_IN
+        assert dropped.headers["set-cookie"].startswith("prao_session=null;")
+        assert "prao_session" not in signed_in.cookies
