@@ -1,1 +1,2 @@
-"""arq adapter: job functions are thin wrappers around prao.services."""
+"""arq adapter: job functions (thin wrappers around prao.services), WorkerSettings, and the job
+runners the server wires into the domain: arq on Redis, or the same functions in-process."""
