@@ -21,6 +21,6 @@ def web_routes(settings: Settings) -> list[BaseRoute]:
 def web_exception_handlers() -> dict[Any, Any]:
     from starlette.exceptions import HTTPException
 
-    from web.errors import http_error_page
+    from web.errors import http_error_page, unhandled_error_page
 
-    return {HTTPException: http_error_page}
+    return {HTTPException: http_error_page, Exception: unhandled_error_page}

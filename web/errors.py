@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 
 from prao.actor import Actor
 from prao.errors import DomainError, ErrorCode
@@ -129,3 +129,12 @@ async def http_error_page(request: Request, exc: Exception) -> Response:
     """Registered by the app factory: unknown addresses and wrong methods get Swedish pages."""
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     return error_page(request, status, None, await _actor_or_none(request))
+
+
+async def unhandled_error_page(request: Request, exc: Exception) -> Response:
+    """A failure outside any view, such as the identity lookup while the database is down:
+    people get the Swedish page; a GraphQL client gets the bare 500 it always got."""
+    if request.url.path.startswith("/graphql"):
+        return PlainTextResponse("Internal Server Error", status_code=500)
+    log.error("request failed outside a view: %s %s", request.method, request.url.path)
+    return error_page(request, 500)
