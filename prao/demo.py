@@ -17,6 +17,7 @@ from prao.models import (
     Employer,
     Guardian,
     Organiser,
+    OutboxMessage,
     Period,
     PeriodMode,
     Pupil,
@@ -357,3 +358,28 @@ async def demo_people() -> list[User]:
     )
     people += await User.filter(role=Role.EMPLOYER).order_by("id").limit(3)
     return people
+
+
+async def _where(user: User) -> str:
+    """The school, organiser or workplace a demo person belongs to."""
+    if user.role == Role.PUPIL and user.pupil_id is not None:
+        pupil = await Pupil.get(id=user.pupil_id).select_related("school")
+        return f"{pupil.school.name}, klass {pupil.class_name}"
+    if user.school_id is not None:
+        return (await School.get(id=user.school_id)).name
+    if user.employer_id is not None:
+        return (await Employer.get(id=user.employer_id)).name
+    if user.organiser_id is not None:
+        await user.fetch_related("organiser")
+        return user.organiser.name if user.organiser else ""
+    return ""
+
+
+async def demo_directory() -> list[tuple[User, str]]:
+    """The demo people, each with where she belongs, for the /demo page."""
+    return [(user, await _where(user)) for user in await demo_people()]
+
+
+async def demo_outbox(limit: int) -> list[OutboxMessage]:
+    """The newest would-be e-mails of every organiser: demo mode shows them instead of sending."""
+    return await OutboxMessage.all().order_by("-created_at", "-id").limit(limit)

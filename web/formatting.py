@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from prao.clock import local
-from prao.models import Role, Slot
+from prao.models import Role
+
+if TYPE_CHECKING:  # models are the domain's; pages only name them in type hints
+    from prao.models import Slot
 
 MONTHS = [
     "januari", "februari", "mars", "april", "maj", "juni",

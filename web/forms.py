@@ -9,9 +9,7 @@ from urllib.parse import urlencode
 from starlette.datastructures import FormData, QueryParams
 from starlette.requests import Request
 
-from prao.models import Slot
-from prao.services.catalogue import MAX_TEXT_LENGTH, SlotFilter
-from prao.validation import column_length, text_problem
+from prao.services.catalogue import MAX_TEXT_LENGTH, SlotFilter, filter_problem
 
 MAX_FIELDS = 20
 MAX_EMAIL_LENGTH = 254
@@ -31,9 +29,11 @@ def csrf_ok(request: Request, submitted: str | None) -> bool:
     return guard is not None and bool(guard.matches(submitted))
 
 
-async def checked_form(request: Request, max_fields: int = MAX_FIELDS) -> FormData | None:
+async def checked_form(
+    request: Request, max_fields: int = MAX_FIELDS, max_files: int = 0
+) -> FormData | None:
     """The posted form, or None when its CSRF token (field or htmx header) is missing or wrong."""
-    form = await request.form(max_files=0, max_fields=max_fields)
+    form = await request.form(max_files=max_files, max_fields=max_fields)
     submitted = request.headers.get(CSRF_HEADER) or form.get(CSRF_FIELD)
     if not isinstance(submitted, str) or not csrf_ok(request, submitted):
         return None
@@ -120,7 +120,7 @@ def catalogue_query(params: QueryParams) -> CatalogueQuery:
             query.errors[name] = f"{label}: skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-03-09."
     for name, label in (("trade", "Bransch"), ("city", "Ort")):
         # Such a value matches no slot (the domain makes sure); say why the list is empty.
-        if problem := text_problem(getattr(query, name), column_length(Slot, name)):
+        if problem := filter_problem(name, getattr(query, name)):
             query.errors[name] = f"{label}: {problem}"
     query.after = after_id(params)
     return query

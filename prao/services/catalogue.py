@@ -12,7 +12,14 @@ from prao import policy
 from prao.actor import Actor
 from prao.models import Employer, Slot
 from prao.pagination import Page, paginate
-from prao.validation import clamp_day, clean_text, contains_any, filter_value
+from prao.validation import (
+    clamp_day,
+    clean_text,
+    column_length,
+    contains_any,
+    filter_value,
+    text_problem,
+)
 
 MAX_TEXT_LENGTH = 200
 
@@ -65,3 +72,16 @@ async def facets(actor: Actor) -> tuple[list[str], list[str]]:
     trades = await policy.slots(actor).distinct().order_by("trade").values_list("trade", flat=True)
     cities = await policy.slots(actor).distinct().order_by("city").values_list("city", flat=True)
     return [t for t in trades if t], [c for c in cities if c]  # type: ignore[misc]
+
+
+async def slot_cards(actor: Actor, flt: SlotFilter, after_id: int | None = None) -> Page[Slot]:
+    """A page of the catalogue as the pupil reads it: each slot with its employer."""
+    page = await list_slots(actor, flt, after_id=after_id)
+    await Slot.fetch_for_list(page.items, "employer")
+    return page
+
+
+def filter_problem(name: str, value: str) -> str | None:
+    """Why a trade or city typed into the search can match no slot (the filter then matches
+    none), or None."""
+    return text_problem(value, column_length(Slot, name))

@@ -8,8 +8,20 @@ from dataclasses import dataclass
 
 from prao import policy
 from prao.actor import Actor
-from prao.models import ACTIVE_BOOKING_STATUSES, Booking, BookingOrigin, BookingStatus, Role, Slot
+from prao.errors import DomainError
+from prao.models import (
+    ACTIVE_BOOKING_STATUSES,
+    Booking,
+    BookingOrigin,
+    BookingStatus,
+    Employer,
+    Role,
+    School,
+    Slot,
+)
 from prao.pupil_view import PupilView
+from prao.services.slots import visible_school_ids
+from prao.services.vetting import not_approved
 from prao.wording import STATUS_TEXT
 
 
@@ -106,3 +118,19 @@ async def self_found_requests(actor: Actor) -> list[SelfFoundRequest]:
         actor, [b.pupil for b in rows], purpose="web:arbetsgivare:egen-plats"
     )
     return [SelfFoundRequest(b, hosted(b, v)) for b, v in zip(rows, views, strict=True)]
+
+
+def is_employer(actor: Actor) -> bool:
+    """Someone at a workplace: she hosts pupils on her workplace's slots."""
+    return actor.role is Role.EMPLOYER and actor.employer_id is not None
+
+
+async def approval_notice(actor: Actor) -> DomainError | None:
+    """Why the workplace's slots reach no pupil yet (the organiser has not approved it), or None."""
+    employer = await Employer.get_or_none(id=actor.employer_id) if is_employer(actor) else None
+    return not_approved(employer) if employer is not None else None
+
+
+async def listed_schools(slot: Slot) -> list[School]:
+    """The schools a slot is listed for, by name (none when it is open to all of them)."""
+    return await School.filter(id__in=await visible_school_ids(slot)).order_by("name")

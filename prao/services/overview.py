@@ -1,6 +1,6 @@
 """Read-side views for people: a pupil's bookings and what she may still do with them, and a
-school's bookings for its staff (an employer's slots and pupils are in services.hosting). Every
-query goes through prao.policy."""
+school's bookings for its staff (an employer's slots and pupils are in services.hosting, one slot
+as the catalogue shows it in services.slot_detail). Every query goes through prao.policy."""
 
 from __future__ import annotations
 
@@ -8,18 +8,16 @@ from dataclasses import dataclass
 
 from prao import clock, policy
 from prao.actor import Actor
-from prao.errors import DomainError, ErrorCode
+from prao.errors import DomainError
 from prao.models import (
     ACTIVE_BOOKING_STATUSES,
     Booking,
     BookingStatus,
     Organiser,
-    Pupil,
     School,
-    Slot,
 )
 from prao.pagination import Page, paginate
-from prao.services.booking import cancel_refusal, check_booking
+from prao.services.booking import cancel_refusal
 from prao.wording import STATUS_TEXT
 
 STAFF_PAGE_SIZE = 50
@@ -27,32 +25,6 @@ STAFF_PAGE_SIZE = 50
 
 def status_text(booking: Booking) -> str:
     return STATUS_TEXT[BookingStatus(booking.status)]
-
-
-async def own_pupil(actor: Actor) -> Pupil | None:
-    if not actor.is_pupil or actor.pupil_id is None:
-        return None
-    return await policy.pupils(actor).get_or_none(id=actor.pupil_id)
-
-
-async def booking_refusal(actor: Actor, slot: Slot) -> DomainError | None:
-    """Why book_slot would refuse this pupil this slot now, or None if she may try."""
-    pupil = await own_pupil(actor)
-    if pupil is None:
-        return DomainError.of(ErrorCode.FORBIDDEN, "slot_id")
-    checked = await check_booking(pupil, slot, clock.now())
-    return checked if isinstance(checked, DomainError) else None
-
-
-async def active_booking_for(actor: Actor, slot_id: int) -> Booking | None:
-    """The actor's own active booking of this slot, if she has one."""
-    if not actor.is_pupil:
-        return None
-    return (
-        await policy.bookings(actor)
-        .filter(slot_id=slot_id, status__in=list(ACTIVE_BOOKING_STATUSES))
-        .first()
-    )
 
 
 @dataclass(frozen=True)

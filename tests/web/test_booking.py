@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import sys
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
 
 from prao import clock
-from prao.models import Booking, BookingStatus, Period, Slot
+from prao.errors import DomainError
+from prao.models import Booking, BookingStatus, Period, Pupil, Slot
+from prao.services import booking
 from prao.services.booking import book_slot
 from tests import factories
 from tests.factories import World
@@ -149,6 +152,31 @@ async def test_each_refusal_is_explained_in_swedish_and_changes_nothing(
         # The domain's refusal reaches the page without JavaScript too.
         assert "<html" in refused.text
     assert await state(slot.id) == before
+
+
+@pytest.mark.parametrize(("make", "status", "message"), REFUSALS)
+async def test_a_refused_booking_runs_the_booking_rules_once(
+    world: World, browser_for, monkeypatch: pytest.MonkeyPatch, make, status: int, message: str
+):
+    """The refusal page is drawn from the refusal the domain returned, not by asking again."""
+    slot = await make(world)
+    runs: list[int] = []
+    original = booking.check_booking
+
+    async def counted(pupil: Pupil, slot: Slot, now: datetime) -> Period | DomainError:
+        runs.append(slot.id)
+        return await original(pupil, slot, now)
+
+    # Wherever the rules are imported, so that a second run by any path is counted.
+    for module in list(sys.modules.values()):
+        if getattr(module, "check_booking", None) is original:
+            monkeypatch.setattr(module, "check_booking", counted)
+    async with browser_for(world.pupil_a_user) as c:
+        token = await token_of(c, "/platser")
+        runs.clear()
+        refused = await c.post(f"/platser/{slot.id}/boka", data={"csrf_token": token})
+    assert refused.status_code == status and message in main_text(refused.text)
+    assert runs == [slot.id]
 
 
 async def test_slot_page_says_in_advance_why_booking_is_not_possible(world: World, browser_for):

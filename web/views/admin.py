@@ -17,15 +17,15 @@ from prao.errors import DomainError, ErrorCode
 from prao.models import Permission
 from prao.services import api_tokens
 from prao.services.api_tokens import PERMISSION_NAMES, TokenRequest
-from web.access import current_actor, redirect, sign_in_first
-from web.errors import csrf_refused, error_page, status_for
-from web.forms import after_id, checked_form, text_field
+from web.access import redirect
+from web.errors import error_page, status_for
+from web.fields import TOKEN_FORM
+from web.forms import after_id, text_field
+from web.guards import form_post, signed_in
 from web.templating import render, set_flash
 
 TOKENS = "/admin/api-nycklar"
 LOG = "/admin/logg"
-# The domain names fields; the form uses the same names, except the scope choice.
-FIELD_FOR = {"school_id": "scope"}
 PERMISSION_HINTS = {
     Permission.READ: "Hämta elever, platser, perioder och bokningar.",
     Permission.WRITE: "Boka, avboka, placera och läsa in elever.",
@@ -96,22 +96,13 @@ async def _tokens_page(
     return render(request, "admin_tokens.html", context, actor=actor, status=status)
 
 
-async def tokens_page(request: Request) -> Response:
-    actor = await current_actor(request)
-    if actor.is_anonymous:
-        return sign_in_first(request)
+@signed_in()
+async def tokens_page(request: Request, actor: Actor) -> Response:
     return await _tokens_page(request, actor)
 
 
-async def create_token(request: Request) -> Response:
-    actor = await current_actor(request)
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, actor)
-    if actor.is_anonymous:
-        return sign_in_first(request)
-    if not api_tokens.is_organiser_admin(actor):
-        return error_page(request, 403, None, actor)
+@form_post(api_tokens.is_organiser_admin)
+async def create_token(request: Request, actor: Actor, form: FormData) -> Response:
     values = _values_from(form)
     token_request, errors = _request_from(values)
     if token_request is None:
@@ -120,8 +111,7 @@ async def create_token(request: Request) -> Response:
     if outcome.value is None:
         if any(e.code is ErrorCode.FORBIDDEN for e in outcome.errors):
             return _refused(request, actor, outcome.errors[0])
-        found = {FIELD_FOR.get(e.field or "", e.field or ""): e.message for e in outcome.errors}
-        return await _tokens_page(request, actor, values, found)
+        return await _tokens_page(request, actor, values, TOKEN_FORM.errors(outcome.errors))
     # The secret is in this one response only: not in the session, not in a redirect.
     context = {
         "title": "Ny API-nyckel",
@@ -132,12 +122,8 @@ async def create_token(request: Request) -> Response:
     return render(request, "admin_token_created.html", context, actor=actor, status=201)
 
 
-async def revoke_page(request: Request) -> Response:
-    actor = await current_actor(request)
-    if actor.is_anonymous:
-        return sign_in_first(request)
-    if not api_tokens.is_organiser_admin(actor):
-        return error_page(request, 403, None, actor)
+@signed_in(api_tokens.is_organiser_admin)
+async def revoke_page(request: Request, actor: Actor) -> Response:
     row = await api_tokens.get_token(actor, request.path_params["token_id"])
     if row is None:
         return error_page(request, 404, api_tokens.TOKEN_NOT_FOUND, actor)
@@ -145,12 +131,8 @@ async def revoke_page(request: Request) -> Response:
     return render(request, "admin_token_revoke.html", context, actor=actor)
 
 
-async def revoke(request: Request) -> Response:
-    actor = await current_actor(request)
-    if await checked_form(request) is None:
-        return csrf_refused(request, actor)
-    if actor.is_anonymous:
-        return sign_in_first(request)
+@form_post()
+async def revoke(request: Request, actor: Actor, form: FormData) -> Response:
     outcome = await api_tokens.revoke_token(actor, request.path_params["token_id"])
     if outcome.value is None:
         return _refused(request, actor, outcome.errors[0])
@@ -188,10 +170,8 @@ def _query(values: dict[str, str], **extra: str) -> str:
     return urlencode({k: v for k, v in pairs.items() if v})
 
 
-async def log_page(request: Request) -> Response:
-    actor = await current_actor(request)
-    if actor.is_anonymous:
-        return sign_in_first(request)
+@signed_in()
+async def log_page(request: Request, actor: Actor) -> Response:
     flt, values, errors = _log_filter(request)
     outcome = await audit_log.events(actor, flt, after_id(request.query_params))
     if outcome.value is None:
@@ -212,10 +192,8 @@ async def log_page(request: Request) -> Response:
     return render(request, "admin_log.html", context, actor=actor)
 
 
-async def log_csv(request: Request) -> Response:
-    actor = await current_actor(request)
-    if actor.is_anonymous:
-        return sign_in_first(request)
+@signed_in()
+async def log_csv(request: Request, actor: Actor) -> Response:
     flt, _, errors = _log_filter(request)
     if errors:
         return error_page(request, 400, " ".join(errors.values()), actor)

@@ -4,34 +4,30 @@ does, live in prao.services.vetting."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
 from prao.actor import Actor
 from prao.errors import DomainError
-from prao.models import Employer
 from prao.services import vetting
-from web.access import current_actor, redirect, sign_in_first
-from web.errors import csrf_refused, error_page, status_for
-from web.forms import checked_form, text_field
+from web.access import redirect
+from web.errors import error_page, status_for
+from web.fields import REASON_FORM
+from web.forms import text_field
+from web.guards import form_post, signed_in
 from web.templating import render, set_flash
+
+if TYPE_CHECKING:  # models are the domain's; pages only name them in type hints
+    from prao.models import Employer
 
 EMPLOYERS = "/admin/arbetsgivare"
 
 
-async def _guard(request: Request) -> tuple[Actor, Response | None]:
-    actor = await current_actor(request)
-    if actor.is_anonymous:
-        return actor, sign_in_first(request)
-    if not vetting.may_vet(actor):
-        return actor, error_page(request, 403, None, actor)
-    return actor, None
-
-
-async def employers_page(request: Request) -> Response:
-    actor, refused = await _guard(request)
-    if refused:
-        return refused
+@signed_in(vetting.may_vet)
+async def employers_page(request: Request, actor: Actor) -> Response:
     return await _list_page(request, actor, None)
 
 
@@ -50,12 +46,8 @@ async def _list_page(request: Request, actor: Actor, error: DomainError | None) 
     return render(request, "admin_employers.html", context, actor=actor, status=status)
 
 
-async def approve(request: Request) -> Response:
-    actor, refused = await _guard(request)
-    if await checked_form(request) is None:
-        return csrf_refused(request, actor)
-    if refused:
-        return refused
+@form_post(vetting.may_vet)
+async def approve(request: Request, actor: Actor, form: FormData) -> Response:
     outcome = await vetting.approve(
         actor, request.path_params["employer_id"], request.app.state.settings
     )
@@ -73,11 +65,9 @@ async def _employer_or_error(request: Request, actor: Actor) -> Employer | Respo
     return found.value
 
 
-async def decline_page(request: Request) -> Response:
+@signed_in(vetting.may_vet)
+async def decline_page(request: Request, actor: Actor) -> Response:
     """Asks before declining, and for the reason the workplace will be told."""
-    actor, refused = await _guard(request)
-    if refused:
-        return refused
     employer = await _employer_or_error(request, actor)
     if isinstance(employer, Response):
         return employer
@@ -99,13 +89,8 @@ def _decline_form(
     return render(request, "admin_employer_decline.html", context, actor=actor, status=status)
 
 
-async def decline(request: Request) -> Response:
-    actor, refused = await _guard(request)
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, actor)
-    if refused:
-        return refused
+@form_post(vetting.may_vet)
+async def decline(request: Request, actor: Actor, form: FormData) -> Response:
     reason = text_field(form, "reason")
     outcome = await vetting.decline(
         actor, request.path_params["employer_id"], reason, request.app.state.settings
@@ -114,7 +99,7 @@ async def decline(request: Request) -> Response:
         set_flash(request, f"{outcome.value.name} är nekad och får skälet med e-post.")
         return redirect(EMPLOYERS)
     error = outcome.errors[0]
-    if error.field != "reason":
+    if not REASON_FORM.is_on(error, "reason"):
         return error_page(request, status_for(error), error.message, actor)
     employer = await _employer_or_error(request, actor)
     if isinstance(employer, Response):

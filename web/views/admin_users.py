@@ -3,19 +3,20 @@ sign it out everywhere (each after a confirmation page). Rules live in prao.serv
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
 
 from prao.actor import Actor
 from prao.errors import Outcome
 from prao.services import accounts
-from web.access import current_actor, redirect, sign_in_first
-from web.errors import View, csrf_refused, error_page, status_for, with_error_pages
+from web.access import current_actor, redirect
+from web.errors import View, error_page, status_for
 from web.formatting import role_name
-from web.forms import checked_form
+from web.guards import form_post, signed_in
 from web.templating import render, set_flash
 
 USERS = "/admin/anvandare"
@@ -44,10 +45,20 @@ def _name(account: accounts.Account) -> str:
     return account.user.name or account.user.email
 
 
-async def users_page(request: Request) -> Response:
-    actor = await current_actor(request)
-    if actor.is_anonymous:
-        return sign_in_first(request)
+def known_action(view: View) -> View:
+    """An address naming no action is no page: 404 before anything else."""
+
+    @functools.wraps(view)
+    async def endpoint(request: Request) -> Response:
+        if request.path_params["action"] not in ACTIONS:
+            return error_page(request, 404, None, await current_actor(request))
+        return await view(request)
+
+    return endpoint
+
+
+@signed_in()
+async def users_page(request: Request, actor: Actor) -> Response:
     listed = await accounts.accounts(actor)
     if listed.value is None:
         return error_page(request, status_for(listed.errors[0]), listed.errors[0].message, actor)
@@ -61,10 +72,9 @@ async def users_page(request: Request) -> Response:
     return render(request, "admin_users.html", context, actor=actor)
 
 
-async def confirm_page(request: Request) -> Response:
-    actor = await current_actor(request)
-    if actor.is_anonymous:
-        return sign_in_first(request)
+@known_action
+@signed_in()
+async def confirm_page(request: Request, actor: Actor) -> Response:
     _, title, explanation, _ = ACTIONS[request.path_params["action"]]
     found = await accounts.account(actor, request.path_params["user_id"])
     if found.value is None:
@@ -81,12 +91,9 @@ async def confirm_page(request: Request) -> Response:
     return render(request, "admin_user_confirm.html", context, actor=actor)
 
 
-async def act(request: Request) -> Response:
-    actor = await current_actor(request)
-    if await checked_form(request) is None:
-        return csrf_refused(request, actor)
-    if actor.is_anonymous:
-        return sign_in_first(request)
+@known_action
+@form_post()
+async def act(request: Request, actor: Actor, form: FormData) -> Response:
     action, _, _, done = ACTIONS[request.path_params["action"]]
     outcome = await action(actor, request.path_params["user_id"])
     if outcome.value is None:
@@ -97,25 +104,3 @@ async def act(request: Request) -> Response:
         return redirect("/")
     set_flash(request, done.format(name=_name(outcome.value)))
     return redirect(USERS)
-
-
-def _route(method: str, path: str, view: View) -> Route:
-    return Route(path, with_error_pages(view), methods=[method])
-
-
-def routes() -> list[BaseRoute]:
-    each = f"{USERS}/{{user_id:int}}/{{action:str}}"
-    return [
-        _route("GET", USERS, users_page),
-        _route("GET", each, _known_action(confirm_page)),
-        _route("POST", each, _known_action(act)),
-    ]
-
-
-def _known_action(view: View) -> View:
-    async def endpoint(request: Request) -> Response:
-        if request.path_params["action"] not in ACTIONS:
-            return error_page(request, 404, None, await current_actor(request))
-        return await view(request)
-
-    return endpoint

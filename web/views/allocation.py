@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
 
 from prao.actor import Actor
 from prao.allocation import access, runs
 from prao.allocation.apply import apply_run
 from prao.errors import DomainError, ErrorCode
-from prao.models import AllocationRun, AllocationStatus
-from web.access import current_actor, redirect, sign_in_first
-from web.errors import csrf_refused, error_page, status_for, with_error_pages
-from web.forms import checked_form, text_field
+from prao.models import AllocationStatus
+from web.access import redirect
+from web.errors import error_page, status_for
+from web.forms import text_field
+from web.guards import form_post, signed_in
 from web.templating import is_htmx, render, set_flash
+
+if TYPE_CHECKING:  # models are the domain's; pages only name them in type hints
+    from prao.models import AllocationRun
 
 FINISHED = (
     AllocationStatus.DONE,
@@ -27,19 +31,6 @@ FINISHED = (
 CHART_WIDTH = 320
 BAR_HEIGHT = 24
 LABEL_WIDTH = 90
-
-
-def routes() -> list[BaseRoute]:
-    return [
-        Route("/oversikt/perioder/{period_id:int}/fordelning", with_error_pages(start_form)),
-        Route(
-            "/oversikt/perioder/{period_id:int}/fordelning",
-            with_error_pages(start),
-            methods=["POST"],
-        ),
-        Route("/fordelning/{run_id:int}", with_error_pages(run_page)),
-        Route("/fordelning/{run_id:int}/tillampa", with_error_pages(apply), methods=["POST"]),
-    ]
 
 
 def chart(counts: list[int], unplaced: int) -> dict[str, Any]:
@@ -66,19 +57,8 @@ def chart(counts: list[int], unplaced: int) -> dict[str, Any]:
     }
 
 
-async def _staff(request: Request) -> Actor | Response:
-    actor = await current_actor(request)
-    if actor.is_anonymous:
-        return sign_in_first(request)
-    if not access.may_allocate(actor):
-        return error_page(request, 403, None, actor)
-    return actor
-
-
-async def start_form(request: Request) -> Response:
-    actor = await _staff(request)
-    if isinstance(actor, Response):
-        return actor
+@signed_in(access.may_allocate)
+async def start_form(request: Request, actor: Actor) -> Response:
     return await _start_page(request, actor, request.path_params["period_id"], None, None)
 
 
@@ -102,14 +82,8 @@ async def _start_page(
     return render(request, "allocation_start.html", context, actor=actor, status=status)
 
 
-async def start(request: Request) -> Response:
-    actor = await current_actor(request)
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, actor)
-    checked = await _staff(request)
-    if isinstance(checked, Response):
-        return checked
+@form_post(access.may_allocate)
+async def start(request: Request, actor: Actor, form: FormData) -> Response:
     period_id = request.path_params["period_id"]
     raw_seed = text_field(form, "seed")
     values = {"seed": raw_seed, "policy": text_field(form, "policy")}
@@ -127,10 +101,8 @@ async def start(request: Request) -> Response:
     return redirect(f"/fordelning/{outcome.value.id}")
 
 
-async def run_page(request: Request) -> Response:
-    actor = await _staff(request)
-    if isinstance(actor, Response):
-        return actor
+@signed_in(access.may_allocate)
+async def run_page(request: Request, actor: Actor) -> Response:
     run = await access.visible_run(actor, request.path_params["run_id"])
     if run is None:
         return error_page(request, 404, "Fördelningen finns inte.", actor)
@@ -173,14 +145,8 @@ async def _run_page(
     )
 
 
-async def apply(request: Request) -> Response:
-    actor = await current_actor(request)
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, actor)
-    checked = await _staff(request)
-    if isinstance(checked, Response):
-        return checked
+@form_post(access.may_allocate)
+async def apply(request: Request, actor: Actor, form: FormData) -> Response:
     run = await access.visible_run(actor, request.path_params["run_id"])
     if run is None:
         return error_page(request, 404, "Fördelningen finns inte.", actor)
@@ -193,8 +159,9 @@ async def apply(request: Request) -> Response:
         return await _run_page(request, actor, run, error)
     outcome = await apply_run(actor, run.id)
     if not outcome.ok:
-        refreshed = await AllocationRun.get(id=run.id)
-        return await _run_page(request, actor, refreshed, outcome.errors[0])
+        # As it is now: the refusal may have marked it stale.
+        refreshed = await access.visible_run(actor, run.id)
+        return await _run_page(request, actor, refreshed or run, outcome.errors[0])
     placed = run.result.get("placed", 0)
     set_flash(request, f"Förslaget är tillämpat: {placed} bokningar skapade.")
     return redirect(f"/fordelning/{run.id}")

@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from prao import policy
 from prao.actor import Actor
 from prao.errors import DomainError
 from prao.models import BookingStatus
 from prao.services.booking import MAX_REASON_LENGTH, book_slot, cancel_booking
 from prao.services.overview import pupil_booking, pupil_bookings
-from web.access import current_actor, redirect, sign_in_first, start_path
-from web.errors import csrf_refused, error_page, status_for
-from web.forms import checked_form, text_field
+from prao.services.slot_detail import slot_detail
+from web.access import current_actor, redirect, start_path
+from web.errors import error_page, status_for
+from web.forms import text_field
+from web.guards import form_post, signed_in
 from web.templating import render, set_flash
 from web.views.catalogue import slot_context
 
 MY_BOOKINGS = "/mina-bokningar"
 
 
-async def book(request: Request) -> Response:
-    actor = await current_actor(request)
-    if await checked_form(request) is None:
-        return csrf_refused(request, actor)
-    if actor.is_anonymous:
-        return sign_in_first(request)
+@form_post()
+async def book(request: Request, actor: Actor, form: FormData) -> Response:
     slot_id = request.path_params["slot_id"]
     outcome = await book_slot(actor, slot_id)
     if outcome.ok and outcome.value is not None:
@@ -40,16 +38,16 @@ async def book(request: Request) -> Response:
         return redirect(MY_BOOKINGS)
     error = outcome.errors[0]
     status = status_for(error)
-    slot = await policy.slots(actor).get_or_none(id=slot_id)
-    if slot is None:  # not found, or not open to this pupil: no slot page to show
+    # The page shows the refusal the domain gave; the booking rules are not asked again.
+    detail = await slot_detail(actor, slot_id, refused=error)
+    if detail is None:  # not found, or not open to this pupil: no slot page to show
         return error_page(request, status, error.message, actor, "Det gick inte att boka")
-    context = await slot_context(actor, slot, error)
-    return render(request, "slot.html", context, actor=actor, status=status)
+    return render(request, "slot.html", slot_context(detail, error), actor=actor, status=status)
 
 
 async def my_bookings(request: Request) -> Response:
     actor = await current_actor(request)
-    if not actor.is_pupil:
+    if not actor.is_pupil:  # anyone else, signed in or not, has another start page
         return redirect(start_path(actor.role))
     context = {
         "title": "Mina bokningar",
@@ -60,21 +58,14 @@ async def my_bookings(request: Request) -> Response:
     return render(request, "my_bookings.html", context, actor=actor)
 
 
-async def cancel_page(request: Request) -> Response:
+@signed_in()
+async def cancel_page(request: Request, actor: Actor) -> Response:
     """Asks for confirmation, with an optional reason."""
-    actor = await current_actor(request)
-    if actor.is_anonymous:
-        return sign_in_first(request)
     return await _cancel_page(request, actor, request.path_params["booking_id"], None, "")
 
 
-async def cancel(request: Request) -> Response:
-    actor = await current_actor(request)
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, actor)
-    if actor.is_anonymous:
-        return sign_in_first(request)
+@form_post()
+async def cancel(request: Request, actor: Actor, form: FormData) -> Response:
     booking_id = request.path_params["booking_id"]
     reason = text_field(form, "reason")
     outcome = await cancel_booking(actor, booking_id, reason)

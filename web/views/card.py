@@ -5,18 +5,17 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from prao.actor import Actor
 from prao.services.placement_card import placement_calendar, placement_card
-from web.access import current_actor, sign_in_first
 from web.errors import error_page
+from web.guards import signed_in
 from web.templating import render
 
 NOT_FOUND = "Bokningen finns inte."
 
 
-async def card_page(request: Request) -> Response:
-    actor = await current_actor(request)
-    if actor.is_anonymous:
-        return sign_in_first(request)
+@signed_in()
+async def card_page(request: Request, actor: Actor) -> Response:
     card = await placement_card(actor, request.path_params["booking_id"])
     if card is None:
         return error_page(request, 404, NOT_FOUND, actor)
@@ -28,10 +27,8 @@ async def card_page(request: Request) -> Response:
     return render(request, "card.html", context, actor=actor)
 
 
-async def calendar_file(request: Request) -> Response:
-    actor = await current_actor(request)
-    if actor.is_anonymous:
-        return sign_in_first(request)
+@signed_in()
+async def calendar_file(request: Request, actor: Actor) -> Response:
     booking_id = request.path_params["booking_id"]
     base_url = request.app.state.settings.base_url
     calendar = await placement_calendar(actor, booking_id, base_url)

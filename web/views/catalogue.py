@@ -5,28 +5,23 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from prao import policy
 from prao.actor import Actor
 from prao.errors import DomainError
-from prao.models import Slot
-from prao.services.catalogue import facets, list_slots
-from prao.services.overview import active_booking_for, booking_refusal
-from prao.services.wishes import slot_wish
-from web.access import current_actor, sign_in_first
+from prao.services.catalogue import facets, slot_cards
+from prao.services.slot_detail import SlotDetail, slot_detail
 from web.errors import error_page
 from web.forms import catalogue_query
+from web.guards import signed_in
 from web.templating import is_htmx, render
 
 MORE_TRIGGER = "visa-fler"  # id of the "Visa fler" link: its requests get only the next cards
+NOT_OPEN = "Platsen finns inte, eller är inte öppen för dig."
 
 
-async def catalogue(request: Request) -> Response:
-    actor = await current_actor(request)
-    if actor.is_anonymous:
-        return sign_in_first(request)
+@signed_in()
+async def catalogue(request: Request, actor: Actor) -> Response:
     query = catalogue_query(request.query_params)
-    page = await list_slots(actor, query.slot_filter(), after_id=query.after)
-    await Slot.fetch_for_list(page.items, "employer")
+    page = await slot_cards(actor, query.slot_filter(), after_id=query.after)
     trades, cities = await facets(actor)
     context = {
         "title": "Praoplatser",
@@ -47,29 +42,22 @@ async def catalogue(request: Request) -> Response:
     )
 
 
-async def slot_context(actor: Actor, slot: Slot, error: DomainError | None) -> dict[str, object]:
-    await slot.fetch_related("employer")
-    booking = await active_booking_for(actor, slot.id)
-    refusal = None
-    wish = await slot_wish(actor, slot) if actor.is_pupil and booking is None else None
-    if actor.is_pupil and booking is None and wish is None:
-        refusal = await booking_refusal(actor, slot)
+def slot_context(detail: SlotDetail, error: DomainError | None) -> dict[str, object]:
+    """The slot page; `error` when it answers a booking the domain refused."""
     return {
-        "title": slot.title,
+        "title": detail.slot.title,
         "nav": "platser",
-        "slot": slot,
-        "booking": booking,
+        "slot": detail.slot,
+        "booking": detail.booking,
         "error": error,
-        "refusal": refusal,
-        "wish": wish,
+        "refusal": detail.refusal,
+        "wish": detail.wish,
     }
 
 
-async def slot_page(request: Request) -> Response:
-    actor = await current_actor(request)
-    if actor.is_anonymous:
-        return sign_in_first(request)
-    slot = await policy.slots(actor).get_or_none(id=request.path_params["slot_id"])
-    if slot is None:
-        return error_page(request, 404, "Platsen finns inte, eller är inte öppen för dig.", actor)
-    return render(request, "slot.html", await slot_context(actor, slot, None), actor=actor)
+@signed_in()
+async def slot_page(request: Request, actor: Actor) -> Response:
+    detail = await slot_detail(actor, request.path_params["slot_id"])
+    if detail is None:
+        return error_page(request, 404, NOT_OPEN, actor)
+    return render(request, "slot.html", slot_context(detail, None), actor=actor)

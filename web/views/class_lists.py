@@ -2,36 +2,28 @@
 
 from __future__ import annotations
 
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
+from prao.actor import Actor
 from prao.services import class_lists
 from prao.services.periods import may_manage
-from web.access import current_actor, redirect, sign_in_first
-from web.errors import csrf_refused, error_page, status_for
-from web.forms import CSRF_FIELD, CSRF_HEADER, checked_form, csrf_ok
+from web.access import redirect
+from web.errors import error_page, status_for
+from web.fields import CLASS_LIST_FORM
+from web.guards import form_post, signed_in
 from web.templating import render, set_flash
 
 
-async def upload_form(request: Request) -> Response:
-    actor = await current_actor(request)
-    if actor.is_anonymous:
-        return sign_in_first(request)
-    if not may_manage(actor):
-        return error_page(request, 403, None, actor)
+@signed_in(may_manage)
+async def upload_form(request: Request, actor: Actor) -> Response:
     context = {"title": "Läs in klasslista", "nav": "klasslistor", "error": None}
     return render(request, "coord_class_list.html", context, actor=actor)
 
 
-async def upload(request: Request) -> Response:
-    actor = await current_actor(request)
-    form = await request.form(max_files=1, max_fields=5)
-    submitted = request.headers.get(CSRF_HEADER) or form.get(CSRF_FIELD)
-    if not isinstance(submitted, str) or not csrf_ok(request, submitted):
-        return csrf_refused(request, actor)
-    if actor.is_anonymous:
-        return sign_in_first(request)
+@form_post(max_fields=5, max_files=1)
+async def upload(request: Request, actor: Actor, form: FormData) -> Response:
     file = form.get("file")
     data, name = b"", ""
     if isinstance(file, UploadFile):
@@ -40,17 +32,15 @@ async def upload(request: Request) -> Response:
     outcome = await class_lists.upload(actor, name, data)
     if not outcome.ok or outcome.value is None:
         error = outcome.errors[0]
-        if error.field != "file":
+        if not CLASS_LIST_FORM.is_on(error, "file"):
             return error_page(request, status_for(error), error.message, actor)
         context = {"title": "Läs in klasslista", "nav": "klasslistor", "error": error}
         return render(request, "coord_class_list.html", context, actor=actor, status=422)
     return redirect(f"/oversikt/klasslistor/{outcome.value.import_id}")
 
 
-async def preview_page(request: Request) -> Response:
-    actor = await current_actor(request)
-    if actor.is_anonymous:
-        return sign_in_first(request)
+@signed_in()
+async def preview_page(request: Request, actor: Actor) -> Response:
     outcome = await class_lists.preview(actor, request.path_params["import_id"])
     if not outcome.ok or outcome.value is None:
         return error_page(request, status_for(outcome.errors[0]), outcome.errors[0].message, actor)
@@ -64,12 +54,8 @@ async def preview_page(request: Request) -> Response:
     return render(request, "coord_class_preview.html", context, actor=actor)
 
 
-async def confirm(request: Request) -> Response:
-    actor = await current_actor(request)
-    if await checked_form(request) is None:
-        return csrf_refused(request, actor)
-    if actor.is_anonymous:
-        return sign_in_first(request)
+@form_post()
+async def confirm(request: Request, actor: Actor, form: FormData) -> Response:
     import_id = request.path_params["import_id"]
     outcome = await class_lists.confirm(actor, import_id)
     if outcome.ok and outcome.value is not None:

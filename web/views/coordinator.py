@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -14,9 +15,10 @@ from prao.models import PeriodMode
 from prao.services import exports
 from prao.services.period_overview import open_slots, period_overview
 from prao.services.placement import place_pupil, remind_unplaced, reminder_addresses
-from web.access import current_actor, redirect, sign_in_first
-from web.errors import csrf_refused, error_page, status_for
-from web.forms import checked_form, text_field
+from web.access import redirect
+from web.errors import error_page, status_for
+from web.forms import text_field
+from web.guards import form_post, signed_in
 from web.templating import render, set_flash
 from web.views.periods import MODE_NAMES, POLICY_NAMES
 
@@ -54,20 +56,13 @@ async def _overview_page(
     return render(request, "coord_period.html", context, actor=actor, status=status)
 
 
-async def period_page(request: Request) -> Response:
-    actor = await current_actor(request)
-    if actor.is_anonymous:
-        return sign_in_first(request)
+@signed_in()
+async def period_page(request: Request, actor: Actor) -> Response:
     return await _overview_page(request, actor)
 
 
-async def place(request: Request) -> Response:
-    actor = await current_actor(request)
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, actor)
-    if actor.is_anonymous:
-        return sign_in_first(request)
+@form_post()
+async def place(request: Request, actor: Actor, form: FormData) -> Response:
     period_id = request.path_params["period_id"]
     pupil_id = _id(text_field(form, "pupil_id"))
     outcome = await place_pupil(actor, period_id, pupil_id, _id(text_field(form, "slot_id")))
@@ -77,11 +72,9 @@ async def place(request: Request) -> Response:
     return await _overview_page(request, actor, outcome.errors[0], pupil_id)
 
 
-async def remind_page(request: Request) -> Response:
+@signed_in()
+async def remind_page(request: Request, actor: Actor) -> Response:
     """Asks before e-mailing every unplaced pupil."""
-    actor = await current_actor(request)
-    if actor.is_anonymous:
-        return sign_in_first(request)
     found = await period_overview(actor, request.path_params["period_id"])
     if not found.ok or found.value is None:
         return error_page(request, status_for(found.errors[0]), found.errors[0].message, actor)
@@ -97,12 +90,8 @@ async def remind_page(request: Request) -> Response:
     return render(request, "coord_remind.html", context, actor=actor)
 
 
-async def remind(request: Request) -> Response:
-    actor = await current_actor(request)
-    if await checked_form(request) is None:
-        return csrf_refused(request, actor)
-    if actor.is_anonymous:
-        return sign_in_first(request)
+@form_post()
+async def remind(request: Request, actor: Actor, form: FormData) -> Response:
     period_id = request.path_params["period_id"]
     outcome = await remind_unplaced(actor, period_id)
     if not outcome.ok:
@@ -111,10 +100,7 @@ async def remind(request: Request) -> Response:
     return redirect(f"/oversikt/perioder/{period_id}")
 
 
-async def _export(request: Request, kind: str) -> Response:
-    actor = await current_actor(request)
-    if actor.is_anonymous:
-        return sign_in_first(request)
+async def _export(request: Request, actor: Actor, kind: str) -> Response:
     class_name = request.query_params.get("klass") or None
     outcome = await exports.placements(actor, request.path_params["period_id"], class_name)
     if not outcome.ok or outcome.value is None:
@@ -132,9 +118,11 @@ async def _export(request: Request, kind: str) -> Response:
     return Response(body, media_type=media, headers=headers)
 
 
-async def export_csv(request: Request) -> Response:
-    return await _export(request, "csv")
+@signed_in()
+async def export_csv(request: Request, actor: Actor) -> Response:
+    return await _export(request, actor, "csv")
 
 
-async def export_xlsx(request: Request) -> Response:
-    return await _export(request, "xlsx")
+@signed_in()
+async def export_xlsx(request: Request, actor: Actor) -> Response:
+    return await _export(request, actor, "xlsx")

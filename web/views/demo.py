@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from prao.demo import demo_people
-from prao.models import Employer, OutboxMessage, Pupil, Role, School, User
+from prao.actor import Actor
+from prao.demo import demo_directory, demo_outbox, demo_people
+from prao.models import Role
 from web.access import current_actor
-from web.errors import csrf_refused, error_page
-from web.forms import checked_form
+from web.errors import error_page
+from web.guards import form_post
 from web.templating import render
-from web.views.signin import signed_in
+from web.views import signin
 
 OUTBOX_LIMIT = 100
-
-
-async def _where(user: User) -> str:
-    """The school, organiser or workplace a demo person belongs to."""
-    if user.role == Role.PUPIL and user.pupil_id is not None:
-        pupil = await Pupil.get(id=user.pupil_id).select_related("school")
-        return f"{pupil.school.name}, klass {pupil.class_name}"
-    if user.school_id is not None:
-        return (await School.get(id=user.school_id)).name
-    if user.employer_id is not None:
-        return (await Employer.get(id=user.employer_id)).name
-    if user.organiser_id is not None:
-        await user.fetch_related("organiser")
-        return user.organiser.name if user.organiser else ""
-    return ""
-
 
 # Most visitors want to try what a pupil sees, so pupils come first.
 GROUPS = [
@@ -42,7 +28,7 @@ GROUPS = [
 
 async def demo_page(request: Request) -> Response:
     actor = await current_actor(request)
-    people = [(user, await _where(user)) for user in await demo_people()]
+    people = await demo_directory()
     groups = [
         (heading, [(u, where) for u, where in people if u.role == role]) for role, heading in GROUPS
     ]
@@ -55,23 +41,21 @@ async def demo_page(request: Request) -> Response:
     return render(request, "demo.html", context, actor=actor)
 
 
-async def demo_sign_in(request: Request) -> Response:
-    if await checked_form(request) is None:
-        return csrf_refused(request, await current_actor(request))
+@form_post(anyone=True)  # trying someone else on is what the page is for
+async def demo_sign_in(request: Request, actor: Actor, form: FormData) -> Response:
     user_id = request.path_params["user_id"]
     user = next((u for u in await demo_people() if u.id == user_id), None)
     if user is None:
         return error_page(request, 404, "Det finns ingen sådan demoperson.", None)
-    return signed_in(request, user)
+    return signin.signed_in(request, user)
 
 
 async def outbox_page(request: Request) -> Response:
     actor = await current_actor(request)
-    messages = await OutboxMessage.all().order_by("-created_at", "-id").limit(OUTBOX_LIMIT)
     context = {
         "title": "Utkorg",
         "nav": "utkorg",
-        "messages": messages,
+        "messages": await demo_outbox(OUTBOX_LIMIT),
         "limit": OUTBOX_LIMIT,
         "personal": True,
     }

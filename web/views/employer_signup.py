@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
 from prao.errors import DomainError, ErrorCode
 from prao.services import employers
 from web.access import client_address, current_actor, redirect, start_path
-from web.errors import csrf_refused
-from web.forms import checked_form, text_field
+from web.fields import SIGN_UP_FORM
+from web.forms import text_field
+from web.guards import public_form_post
 from web.templating import render
-from web.views.employer import by_field
 
 
 async def _page(
@@ -23,7 +24,7 @@ async def _page(
         "nav": "registrera",
         "data": data,
         "organisers": organisers,
-        "errors": by_field(errors),
+        "errors": SIGN_UP_FORM.errors(errors),
         "error_count": len(errors),
     }
     return render(request, "employer_signup.html", context, actor=None, status=status)
@@ -38,10 +39,8 @@ async def signup_form(request: Request) -> Response:
     return await _page(request, employers.SignUp(chosen, "", "", "", "", ""), [])
 
 
-async def signup(request: Request) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, None)
+@public_form_post()
+async def signup(request: Request, form: FormData) -> Response:
     organiser = text_field(form, "organiserId")
     data = employers.SignUp(
         organiser_id=int(organiser) if organiser.isdigit() and len(organiser) < 10 else None,

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
 from prao import clock
 from prao.actor import Actor
 from prao.errors import DomainError
-from prao.models import AllocationPolicy, Period, PeriodMode
+from prao.models import AllocationPolicy, PeriodMode
 from prao.services.periods import (
     PeriodDraft,
     create_period,
@@ -20,34 +21,15 @@ from prao.services.periods import (
     school_periods,
     update_period,
 )
-from web.access import current_actor, redirect, sign_in_first
-from web.errors import csrf_refused, error_page, status_for
-from web.forms import checked_form
+from web.access import redirect
+from web.errors import error_page, status_for
+from web.fields import PERIOD_FORM
+from web.guards import form_post, signed_in
 from web.templating import render, set_flash
 
-FIELDS = (
-    "name",
-    "year_group",
-    "start_date",
-    "end_date",
-    "booking_opens_at",
-    "booking_closes_at",
-    "cancel_deadline",
-    "mode",
-    "max_wishes",
-    "allocation_policy",
-)
-# The domain names fields as the API does; the form uses these names.
-FORM_NAME = {
-    "yearGroup": "year_group",
-    "startDate": "start_date",
-    "endDate": "end_date",
-    "bookingOpensAt": "booking_opens_at",
-    "bookingClosesAt": "booking_closes_at",
-    "cancelDeadline": "cancel_deadline",
-    "maxWishes": "max_wishes",
-    "allocationPolicy": "allocation_policy",
-}
+if TYPE_CHECKING:  # models are the domain's; pages only name them in type hints
+    from prao.models import Period
+
 POLICY_NAMES = {
     AllocationPolicy.CONVEX: "Jämn fördelning (få får sitt sista önskemål)",
     AllocationPolicy.LINEAR: "Linjär (varje steg ner i listan kostar lika mycket)",
@@ -60,13 +42,9 @@ MODE_NAMES = {
 }
 
 
-async def _coordinator(request: Request) -> tuple[Actor, Response | None]:
-    actor = await current_actor(request)
-    if actor.is_anonymous:
-        return actor, sign_in_first(request)
-    if not may_manage(actor):
-        return actor, error_page(request, 403, None, actor)
-    return actor, None
+def _typed(form: FormData) -> dict[str, str]:
+    """The form as typed, by input name."""
+    return {name: str(form.get(name, "")) for name in PERIOD_FORM.inputs}
 
 
 def _moment(value: Any) -> str:
@@ -95,12 +73,11 @@ def _form_page(
     errors: list[DomainError],
     period: Period | None,
 ) -> Response:
-    by_field = {FORM_NAME.get(e.field or "", e.field or ""): e.message for e in errors}
     context = {
         "title": "Ändra period" if period else "Ny period",
         "nav": "perioder",
         "values": values,
-        "errors": by_field,
+        "errors": PERIOD_FORM.errors(errors),
         "error_count": len(errors),
         "period": period,
         "modes": MODE_NAMES,
@@ -110,10 +87,8 @@ def _form_page(
     return render(request, "coord_period_form.html", context, actor=actor, status=status)
 
 
-async def period_list(request: Request) -> Response:
-    actor, refused = await _coordinator(request)
-    if refused:
-        return refused
+@signed_in(may_manage)
+async def period_list(request: Request, actor: Actor) -> Response:
     context = {
         "title": "Praoperioder",
         "nav": "perioder",
@@ -123,22 +98,14 @@ async def period_list(request: Request) -> Response:
     return render(request, "coord_periods.html", context, actor=actor)
 
 
-async def new_form(request: Request) -> Response:
-    actor, refused = await _coordinator(request)
-    if refused:
-        return refused
+@signed_in(may_manage)
+async def new_form(request: Request, actor: Actor) -> Response:
     return _form_page(request, actor, _values(PeriodDraft()), [], None)
 
 
-async def create(request: Request) -> Response:
-    actor = await current_actor(request)
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, actor)
-    actor, refused = await _coordinator(request)
-    if refused:
-        return refused
-    values = {k: str(form.get(k, "")) for k in FIELDS}
+@form_post(may_manage)
+async def create(request: Request, actor: Actor, form: FormData) -> Response:
+    values = _typed(form)
     draft, errors = read_draft(values)
     if not errors:
         outcome = await create_period(actor, draft)
@@ -149,28 +116,20 @@ async def create(request: Request) -> Response:
     return _form_page(request, actor, values, errors, None)
 
 
-async def edit_form(request: Request) -> Response:
-    actor, refused = await _coordinator(request)
-    if refused:
-        return refused
+@signed_in(may_manage)
+async def edit_form(request: Request, actor: Actor) -> Response:
     period = await managed_period(actor, request.path_params["period_id"])
     if isinstance(period, DomainError):
         return error_page(request, status_for(period), period.message, actor)
     return _form_page(request, actor, _values(PeriodDraft.of(period)), [], period)
 
 
-async def update(request: Request) -> Response:
-    actor = await current_actor(request)
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, actor)
-    actor, refused = await _coordinator(request)
-    if refused:
-        return refused
+@form_post(may_manage)
+async def update(request: Request, actor: Actor, form: FormData) -> Response:
     period = await managed_period(actor, request.path_params["period_id"])
     if isinstance(period, DomainError):
         return error_page(request, status_for(period), period.message, actor)
-    values = {k: str(form.get(k, "")) for k in FIELDS}
+    values = _typed(form)
     draft, errors = read_draft(values)
     if not errors:
         outcome = await update_period(actor, period.id, draft)

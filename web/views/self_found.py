@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
 from prao.actor import Actor
 from prao.errors import DomainError
 from prao.services import self_found
-from web.access import current_actor, redirect, sign_in_first, start_path
-from web.errors import csrf_refused, error_page, status_for
-from web.forms import checked_form, text_field
+from web.access import redirect
+from web.errors import error_page, status_for
+from web.fields import SELF_FOUND_FORM
+from web.forms import text_field
+from web.guards import form_post, is_pupil, public_form_post, signed_in, to_start
 from web.templating import render, set_flash
-from web.views.employer import by_field
 
 MY_BOOKINGS = "/mina-bokningar"
 
@@ -34,35 +36,21 @@ def _form_page(
         "nav": "bokningar",
         "personal": True,
         "values": values,
-        "errors": by_field(errors),
+        "errors": SELF_FOUND_FORM.errors(errors),
         "error_count": len(errors),
     }
     status = 200 if not errors else status_for(errors[0])
     return render(request, "self_found_form.html", context, actor=actor, status=status)
 
 
-FIELDS = ("name", "contactEmail", "startDate", "endDate", "tasks", "address", "city")
+@signed_in(is_pupil, to_start)
+async def form_page(request: Request, actor: Actor) -> Response:
+    return _form_page(request, actor, dict.fromkeys(SELF_FOUND_FORM.inputs, ""), [])
 
 
-async def form_page(request: Request) -> Response:
-    actor = await current_actor(request)
-    if actor.is_anonymous:
-        return sign_in_first(request)
-    if not actor.is_pupil:
-        return redirect(start_path(actor.role))
-    return _form_page(request, actor, dict.fromkeys(FIELDS, ""), [])
-
-
-async def register(request: Request) -> Response:
-    actor = await current_actor(request)
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, actor)
-    if actor.is_anonymous:
-        return sign_in_first(request)
-    if not actor.is_pupil:
-        return error_page(request, 403, None, actor)
-    values = {name: text_field(form, name) for name in FIELDS}
+@form_post(is_pupil)
+async def register(request: Request, actor: Actor, form: FormData) -> Response:
+    values = {name: text_field(form, name) for name in SELF_FOUND_FORM.inputs}
     data = self_found.SelfFound(
         name=values["name"],
         contact_email=values["contactEmail"],
@@ -94,10 +82,8 @@ async def confirm_page(request: Request) -> Response:
     return render(request, "self_found_confirm.html", context, actor=None)
 
 
-async def answer(request: Request) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, None)
+@public_form_post()
+async def answer(request: Request, form: FormData) -> Response:
     token = request.path_params["token"]
     confirm = text_field(form, "decision") == "confirm"
     outcome = await self_found.answer_link(token, confirm, text_field(form, "reason"))

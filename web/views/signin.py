@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from prao.actor import Actor
 from prao.auth import redeem_sign_in_token, request_sign_in_link
-from prao.models import User
 from web.access import client_address, current_actor, redirect, start_path
-from web.errors import csrf_refused
-from web.forms import checked_form, email_error, text_field
+from web.forms import email_error, text_field
+from web.guards import form_post, public_form_post
 from web.session import sign_in, sign_out
 from web.templating import render, set_flash
+
+if TYPE_CHECKING:  # models are the domain's; pages only name them in type hints
+    from prao.models import User
 
 
 async def sign_in_form(request: Request) -> Response:
@@ -26,10 +32,8 @@ def _form_page(request: Request, email: str, error: str | None, status: int) -> 
     return render(request, "sign_in.html", context, actor=None, status=status)
 
 
-async def send_link(request: Request) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, None)
+@public_form_post()
+async def send_link(request: Request, form: FormData) -> Response:
     email = text_field(form, "email")
     error = email_error(email)
     if error:
@@ -50,9 +54,8 @@ async def link_page(request: Request) -> Response:
     return render(request, "sign_in_link.html", context, actor=None)
 
 
-async def redeem_link(request: Request) -> Response:
-    if await checked_form(request) is None:
-        return csrf_refused(request, None)
+@public_form_post()
+async def redeem_link(request: Request, form: FormData) -> Response:
     user = await redeem_sign_in_token(request.path_params["token"])
     if user is None:
         context = {"title": "Länken fungerar inte", "nav": "logga-in", "email": "", "error": None}
@@ -66,9 +69,8 @@ def signed_in(request: Request, user: User) -> Response:
     return redirect(start_path(user.role))
 
 
-async def sign_out_view(request: Request) -> Response:
-    if await checked_form(request) is None:
-        return csrf_refused(request, await current_actor(request))
+@form_post(anyone=True)  # signed out already is fine: the answer is the same
+async def sign_out_view(request: Request, actor: Actor, form: FormData) -> Response:
     await sign_out(request)
     set_flash(request, "Du är utloggad på alla enheter.")
     return redirect("/")

@@ -5,15 +5,17 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from prao.actor import Actor
 from prao.services import vetting
 from prao.services.decisions import flagged_pending
 from prao.services.mail_problems import mail_problems
 from prao.services.overview import staff_overview
-from web.access import current_actor, redirect, sign_in_first, start_path
+from web.access import current_actor, redirect, start_path
 from web.errors import error_page
 from web.forms import after_id
+from web.guards import signed_in, to_start
 from web.templating import render
-from web.views import employer
+from web.views import employer_slots
 
 
 async def home(request: Request) -> Response:
@@ -23,15 +25,15 @@ async def home(request: Request) -> Response:
     return render(request, "home.html", {"title": "Välkommen"}, actor=actor)
 
 
-async def overview(request: Request) -> Response:
-    actor = await current_actor(request)
-    if actor.is_anonymous:
-        return sign_in_first(request)
-    if actor.is_pupil:
-        return redirect(start_path(actor.role))
+def _not_a_pupil(actor: Actor) -> bool:
+    return not actor.is_pupil
+
+
+@signed_in(_not_a_pupil, to_start)  # a pupil's start is the catalogue
+async def overview(request: Request, actor: Actor) -> Response:
     context: dict[str, object] = {"title": "Översikt", "nav": "oversikt", "personal": True}
     if actor.employer_id is not None and not actor.is_school_staff:
-        return await employer.start_page(request, actor)  # her slots, with actions
+        return await employer_slots.start_page(request, actor)  # her slots, with actions
     staff = await staff_overview(actor, after_id=after_id(request.query_params))
     if staff is None:
         return error_page(request, 403, None, actor)

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
 from prao.actor import Actor
 from prao.errors import DomainError, Outcome
 from prao.services import wishes
-from web.access import current_actor, redirect, sign_in_first, start_path
-from web.errors import csrf_refused, status_for
-from web.forms import checked_form, text_field
+from web.access import redirect
+from web.errors import status_for
+from web.forms import text_field
+from web.guards import form_post, is_pupil, signed_in, to_start
 from web.templating import is_htmx, render, set_flash
 
 PAGE = "/onskemal"
@@ -43,22 +45,14 @@ async def _page(request: Request, actor: Actor, error: DomainError | None = None
     )
 
 
-async def wishes_page(request: Request) -> Response:
-    actor = await current_actor(request)
-    if actor.is_anonymous:
-        return sign_in_first(request)
-    if not actor.is_pupil:
-        return redirect(start_path(actor.role))
+@signed_in(is_pupil, to_start)
+async def wishes_page(request: Request, actor: Actor) -> Response:
     return await _page(request, actor)
 
 
-async def _change(request: Request, change: Change, done: str) -> Response:
-    actor = await current_actor(request)
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, actor)
-    if actor.is_anonymous:
-        return sign_in_first(request)
+async def _change(
+    request: Request, actor: Actor, form: FormData, change: Change, done: str
+) -> Response:
     period_id = text_field(form, "period_id")
     chosen = await wishes.allocation_period(actor)
     if period_id.isdigit() and len(period_id) < 10:
@@ -74,23 +68,30 @@ async def _change(request: Request, change: Change, done: str) -> Response:
     return redirect(PAGE)
 
 
-async def add(request: Request) -> Response:
-    return await _change(request, wishes.add_wish, "Platsen är tillagd bland dina önskemål.")
+@form_post()
+async def add(request: Request, actor: Actor, form: FormData) -> Response:
+    done = "Platsen är tillagd bland dina önskemål."
+    return await _change(request, actor, form, wishes.add_wish, done)
 
 
-async def remove(request: Request) -> Response:
-    return await _change(request, wishes.remove_wish, "Önskemålet är borttaget.")
+@form_post()
+async def remove(request: Request, actor: Actor, form: FormData) -> Response:
+    return await _change(request, actor, form, wishes.remove_wish, "Önskemålet är borttaget.")
 
 
-async def move_up(request: Request) -> Response:
-    async def up(actor: Actor, period_id: int, slot_id: int) -> Outcome[wishes.WishList]:
-        return await wishes.move_wish(actor, period_id, slot_id, up=True)
-
-    return await _change(request, up, "Önskemålet är flyttat upp.")
+async def _up(actor: Actor, period_id: int, slot_id: int) -> Outcome[wishes.WishList]:
+    return await wishes.move_wish(actor, period_id, slot_id, up=True)
 
 
-async def move_down(request: Request) -> Response:
-    async def down(actor: Actor, period_id: int, slot_id: int) -> Outcome[wishes.WishList]:
-        return await wishes.move_wish(actor, period_id, slot_id, up=False)
+async def _down(actor: Actor, period_id: int, slot_id: int) -> Outcome[wishes.WishList]:
+    return await wishes.move_wish(actor, period_id, slot_id, up=False)
 
-    return await _change(request, down, "Önskemålet är flyttat ner.")
+
+@form_post()
+async def move_up(request: Request, actor: Actor, form: FormData) -> Response:
+    return await _change(request, actor, form, _up, "Önskemålet är flyttat upp.")
+
+
+@form_post()
+async def move_down(request: Request, actor: Actor, form: FormData) -> Response:
+    return await _change(request, actor, form, _down, "Önskemålet är flyttat ner.")
