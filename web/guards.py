@@ -46,6 +46,30 @@ def _refusal(
     return None
 
 
+def any_visitor(view: ActorView) -> View:
+    """A page for everyone, signed in or not; it may still show each of them something else."""
+
+    @functools.wraps(view)
+    async def endpoint(request: Request) -> Response:
+        return await view(request, await current_actor(request))
+
+    return endpoint
+
+
+def signed_out(view: ActorView) -> View:
+    """A page for people not signed in (the front page, signing in, signing up): whoever is
+    signed in goes to her own start page instead."""
+
+    @functools.wraps(view)
+    async def endpoint(request: Request) -> Response:
+        actor = await current_actor(request)
+        if not actor.is_anonymous:
+            return to_start(request, actor)
+        return await view(request, actor)
+
+    return endpoint
+
+
 def signed_in(
     may: Check | None = None, refused: Refusal = forbidden
 ) -> Callable[[ActorView], View]:

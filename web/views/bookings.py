@@ -12,10 +12,10 @@ from prao.models import BookingStatus
 from prao.services.booking import MAX_REASON_LENGTH, book_slot, cancel_booking
 from prao.services.overview import pupil_booking, pupil_bookings
 from prao.services.slot_detail import slot_detail
-from web.access import current_actor, redirect, start_path
+from web.access import redirect, start_path
 from web.errors import error_page, status_for
 from web.forms import text_field
-from web.guards import form_post, signed_in
+from web.guards import any_visitor, form_post, signed_in
 from web.templating import render, set_flash
 from web.views.catalogue import slot_context
 
@@ -45,8 +45,8 @@ async def book(request: Request, actor: Actor, form: FormData) -> Response:
     return render(request, "slot.html", slot_context(detail, error), actor=actor, status=status)
 
 
-async def my_bookings(request: Request) -> Response:
-    actor = await current_actor(request)
+@any_visitor
+async def my_bookings(request: Request, actor: Actor) -> Response:
     if not actor.is_pupil:  # anyone else, signed in or not, has another start page
         return redirect(start_path(actor.role))
     context = {

@@ -9,9 +9,8 @@ from starlette.responses import Response
 from prao.actor import Actor
 from prao.demo import demo_directory, demo_outbox, demo_people
 from prao.models import Role
-from web.access import current_actor
 from web.errors import error_page
-from web.guards import form_post
+from web.guards import any_visitor, form_post
 from web.templating import render
 from web.views import signin
 
@@ -26,8 +25,8 @@ GROUPS = [
 ]
 
 
-async def demo_page(request: Request) -> Response:
-    actor = await current_actor(request)
+@any_visitor
+async def demo_page(request: Request, actor: Actor) -> Response:
     people = await demo_directory()
     groups = [
         (heading, [(u, where) for u, where in people if u.role == role]) for role, heading in GROUPS
@@ -50,8 +49,8 @@ async def demo_sign_in(request: Request, actor: Actor, form: FormData) -> Respon
     return signin.signed_in(request, user)
 
 
-async def outbox_page(request: Request) -> Response:
-    actor = await current_actor(request)
+@any_visitor
+async def outbox_page(request: Request, actor: Actor) -> Response:
     context = {
         "title": "Utkorg",
         "nav": "utkorg",

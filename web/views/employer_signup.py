@@ -6,12 +6,13 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from prao.actor import Actor
 from prao.errors import DomainError, ErrorCode
 from prao.services import employers
-from web.access import client_address, current_actor, redirect, start_path
+from web.access import client_address
 from web.fields import SIGN_UP_FORM
 from web.forms import text_field
-from web.guards import public_form_post
+from web.guards import public_form_post, signed_out
 from web.templating import render
 
 
@@ -30,10 +31,8 @@ async def _page(
     return render(request, "employer_signup.html", context, actor=None, status=status)
 
 
-async def signup_form(request: Request) -> Response:
-    actor = await current_actor(request)
-    if not actor.is_anonymous:
-        return redirect(start_path(actor.role))
+@signed_out
+async def signup_form(request: Request, actor: Actor) -> Response:
     organisers = await employers.organisers()
     chosen = organisers[0].id if len(organisers) == 1 else None
     return await _page(request, employers.SignUp(chosen, "", "", "", "", ""), [])

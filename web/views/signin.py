@@ -10,9 +10,9 @@ from starlette.responses import Response
 
 from prao.actor import Actor
 from prao.auth import redeem_sign_in_token, request_sign_in_link
-from web.access import client_address, current_actor, redirect, start_path
+from web.access import client_address, redirect, start_path
 from web.forms import email_error, text_field
-from web.guards import form_post, public_form_post
+from web.guards import form_post, public_form_post, signed_out
 from web.session import sign_in, sign_out
 from web.templating import render, set_flash
 
@@ -20,10 +20,8 @@ if TYPE_CHECKING:  # models are the domain's; pages only name them in type hints
     from prao.models import User
 
 
-async def sign_in_form(request: Request) -> Response:
-    actor = await current_actor(request)
-    if not actor.is_anonymous:
-        return redirect(start_path(actor.role))
+@signed_out
+async def sign_in_form(request: Request, actor: Actor) -> Response:
     return _form_page(request, email="", error=None, status=200)
 
 

@@ -10,18 +10,15 @@ from prao.services import vetting
 from prao.services.decisions import flagged_pending
 from prao.services.mail_problems import mail_problems
 from prao.services.overview import staff_overview
-from web.access import current_actor, redirect, start_path
 from web.errors import error_page
 from web.forms import after_id
-from web.guards import signed_in, to_start
+from web.guards import signed_in, signed_out, to_start
 from web.templating import render
 from web.views import employer_slots
 
 
-async def home(request: Request) -> Response:
-    actor = await current_actor(request)
-    if not actor.is_anonymous:
-        return redirect(start_path(actor.role))
+@signed_out
+async def home(request: Request, actor: Actor) -> Response:
     return render(request, "home.html", {"title": "Välkommen"}, actor=actor)
 
 
