@@ -89,3 +89,5 @@ INVITE_FORM = FormFields(("email", "name"))
 TOKEN_FORM = FormFields(("name", "scope", "permissions", "expires_on"), {"school_id": "scope"})
 REASON_FORM = FormFields(("reason",))  # declining a pupil or a workplace
 CLASS_LIST_FORM = FormFields(("file",))
+RUN_FORM = FormFields(("seed", "policy"))  # starting an allocation run
+APPLY_FORM = FormFields(("confirm",))  # applying its proposal

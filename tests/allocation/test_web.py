@@ -49,6 +49,7 @@ async def test_progress_result_and_apply(setup: Setup, browser_for: ClientFactor
             f"/fordelning/{run_id}/tillampa", data={"csrf_token": token}
         )
         assert unconfirmed.status_code == 422
+        assert re.search(r'name="confirm"[^>]*aria-invalid="true"', unconfirmed.text)
         assert await Booking.all().count() == 0
         no_csrf = await client.post(f"/fordelning/{run_id}/tillampa", data={"confirm": "ja"})
         assert no_csrf.status_code == 403
@@ -132,4 +133,13 @@ async def test_bad_seed_is_explained(setup: Setup, browser_for: ClientFactory) -
         )
         assert bad.status_code == 422
         assert "Fröet ska vara ett heltal" in main_text(bad.text)
+        assert re.search(r'name="seed"[^>]*aria-invalid="true"', bad.text)
+        # A seed the domain refuses is marked beside the same input.
+        too_big = await client.post(
+            f"/oversikt/perioder/{setup.period.id}/fordelning",
+            data={"csrf_token": csrf_from(form.text), "seed": "9999999999"},
+        )
+        assert too_big.status_code == 422
+        assert "Fröet ska vara ett tal" in main_text(too_big.text)
+        assert re.search(r'name="seed"[^>]*aria-invalid="true"', too_big.text)
     assert await AllocationRun.all().count() == 0

@@ -15,6 +15,7 @@ from prao.errors import DomainError, ErrorCode
 from prao.models import AllocationStatus
 from web.access import redirect
 from web.errors import error_page, status_for
+from web.fields import APPLY_FORM, RUN_FORM
 from web.forms import text_field
 from web.guards import form_post, signed_in
 from web.templating import is_htmx, render, set_flash
@@ -77,6 +78,7 @@ async def _start_page(
         "policies": runs.POLICY_NAMES,
         "runs": await access.recent_runs(actor, period.id),
         "error": error,
+        "error_input": RUN_FORM.input_for(error.field) if error else "",
     }
     status = 200 if error is None else status_for(error)
     return render(request, "allocation_start.html", context, actor=actor, status=status)
@@ -128,6 +130,7 @@ async def _run_page(
         "run": run,
         "finished": finished,
         "error": error,
+        "error_input": APPLY_FORM.input_for(error.field) if error else "",
         "period": await access.allowed_period(actor, run.period_id),
         "policies": runs.POLICY_NAMES,
     }
