@@ -15,7 +15,7 @@ from prao.errors import DomainError, ErrorCode
 from prao.models import Booking, User
 from tests.factories import World
 from tests.web.conftest import main_text
-from tests.web.test_hostile_input import PARAM_RE, _valid_ids
+from tests.web.test_hostile_input import PARAM_RE, _valid_ids, app_routes
 from web.fields import FormFields
 
 STALE_FORM = "Formuläret var för gammalt eller kom från en annan webbplats"
@@ -38,10 +38,8 @@ async def test_every_form_post_refuses_a_missing_csrf_token_and_changes_nothing(
     }[persona]
     posts = [
         r
-        for r in app.routes
-        if isinstance(r, Route)
-        and "POST" in (r.methods or ())
-        and not r.path.startswith("/graphql")
+        for r in app_routes(app.routes)
+        if "POST" in (r.methods or ()) and not r.path.startswith("/graphql")
     ]
     bookings = await Booking.all().values_list("id", "status")
     refused: dict[str, int] = {}
