@@ -32,6 +32,9 @@ from tests.db import (
 )
 from workers.in_process import InProcessJobs
 
+# Fixtures every folder uses: callers of the app, and the allocation tests' period with wishes.
+pytest_plugins = ["tests.callers", "tests.allocation_world"]
+
 REQUIRE_SERVICES = os.environ.get("PRAO_REQUIRE_SERVICES") == "1"
 
 

@@ -49,3 +49,85 @@ def test_a_framework_import_in_the_domain_breaks_the_check(tmp_path: Path) -> No
     assert printed.startswith("exit 1\n"), printed
     assert "The domain imports no adapter and no framework BROKEN" in printed
     assert "prao.clock -> starlette" in printed
+
+
+# Each forbidden direction the issue names, added at once to a copy of the tree: every one is
+# reported under its contract.
+FORBIDDEN = [
+    (
+        "prao/policy.py",
+        "api",
+        "The domain imports no adapter and no framework",
+        "prao.policy -> api",
+    ),
+    (
+        "prao/errors.py",
+        "web",
+        "The domain imports no adapter and no framework",
+        "prao.errors -> web",
+    ),
+    (
+        "prao/actor.py",
+        "workers",
+        "The domain imports no adapter and no framework",
+        "prao.actor -> workers",
+    ),
+    (
+        "prao/orgnr.py",
+        "server",
+        "The domain imports no adapter and no framework",
+        "prao.orgnr -> server",
+    ),
+    (
+        "prao/pagination.py",
+        "strawberry",
+        "The domain imports no adapter and no framework",
+        "prao.pagination -> strawberry",
+    ),
+    (
+        "prao/wording.py",
+        "click",
+        "The domain imports no adapter and no framework",
+        "prao.wording -> click",
+    ),
+    ("prao/ics.py", "arq", "The domain imports no adapter and no framework", "prao.ics -> arq"),
+    (
+        "api/ids.py",
+        "web.fields",
+        "The GraphQL and web adapters do not import each other",
+        "api.ids -> web.fields",
+    ),
+    (
+        "web/fields.py",
+        "api.ids",
+        "The GraphQL and web adapters do not import each other",
+        "web.fields -> api.ids",
+    ),
+    (
+        "workers/delivery.py",
+        "api.ids",
+        "The workers import no HTTP adapter and no web framework",
+        "workers.delivery -> api.ids",
+    ),
+    (
+        "workers/reminders.py",
+        "web.fields",
+        "The workers import no HTTP adapter and no web framework",
+        "workers.reminders -> web.fields",
+    ),
+]
+
+
+def test_every_forbidden_direction_breaks_the_check(tmp_path: Path) -> None:
+    ignored = shutil.ignore_patterns("__pycache__", "static", "templates", "*.pyc")
+    for package in PACKAGES:
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=ignored)
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    for path, module, _, _ in FORBIDDEN:
+        source = tmp_path / path
+        source.write_text(source.read_text() + f"\nimport {module}  # noqa: E402,F401\n")
+    printed = lint_imports(tmp_path)
+    assert printed.startswith("exit 1\n"), printed
+    for _, _, contract, chain in FORBIDDEN:
+        assert f"{contract} BROKEN" in printed, contract
+        assert chain in printed, chain

@@ -44,7 +44,7 @@ from prao.models import (
 )
 from prao.services.booking import book_slot
 from tests import factories
-from tests.api.conftest import Caller, gid
+from tests.callers import Caller, gid
 from tests.factories import World
 
 OK, EMPTY, PARTIAL, UNAUTHENTICATED = "OK", "EMPTY", "PARTIAL", "UNAUTHENTICATED"

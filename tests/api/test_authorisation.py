@@ -5,7 +5,7 @@ from __future__ import annotations
 from prao.models import AuditEvent, Booking, Pupil
 from prao.services.booking import book_slot
 from tests import factories
-from tests.api.conftest import gid
+from tests.callers import gid
 from tests.factories import World
 
 PUPILS = "{ pupils(first: 100) { totalCount edges { node { id firstName } } } }"

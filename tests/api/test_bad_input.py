@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from prao.models import Period, Pupil, Slot
-from tests.api.conftest import Caller
+from tests.api.test_coordinator import CREATE as CREATE_PERIOD
+from tests.api.test_coordinator import period_input
+from tests.api.test_employer import CREATE as CREATE_SLOT
+from tests.api.test_employer import slot_input
 from tests.api.test_upsert_pupils import READ_WRITE, THREE, UPSERT, refused, variables
-from tests.coordinator.test_graphql import CREATE as CREATE_PERIOD
-from tests.coordinator.test_graphql import period_input
-from tests.employers.test_graphql import CREATE as CREATE_SLOT
-from tests.employers.test_graphql import slot_input
+from tests.callers import Caller
 from tests.factories import World
 
 OUT_OF_RANGE = "Ange ett datum mellan 2000-01-01 och 2100-12-31."

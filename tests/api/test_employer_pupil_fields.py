@@ -18,7 +18,7 @@ from graphql import (
 from api.schema import schema
 from prao.models import AuditEvent, Booking, Pupil, School
 from prao.services.booking import book_slot
-from tests.api.conftest import gid
+from tests.callers import gid
 from tests.factories import World
 
 # What an employer may see of a booked pupil (DESIGN.md §7), as dotted response paths.

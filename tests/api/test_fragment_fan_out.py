@@ -16,7 +16,7 @@ from api import query_rules
 from api.cost import operation_cost
 from api.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH
 from api.schema import LIMIT_RULES, schema
-from tests.api.conftest import Caller
+from tests.callers import Caller
 
 FRAGMENTS = 40
 # Python function calls allowed for one whole request; a linear walk of 40 fragments needs a

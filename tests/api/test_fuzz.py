@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 from schemathesis.generation import GenerationMode
 
-from tests.api.conftest import Caller
 from tests.api.test_schema import SCHEMA_FILE
+from tests.callers import Caller
 from tests.factories import World
 
 EXAMPLES_PER_OPERATION = 30

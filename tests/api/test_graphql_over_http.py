@@ -13,7 +13,7 @@ from api.app import negotiate
 from api.limits import GRAPHQL_RESPONSE
 from prao import policy
 from prao.models import Booking
-from tests.api.conftest import Caller, gid
+from tests.callers import Caller, gid
 from tests.factories import World
 
 QUERY = "{ viewer { kind } }"

@@ -32,7 +32,7 @@ from prao import clock
 from prao.models import AllocationPolicy, AllocationRun
 from prao.services.booking import book_slot
 from tests import hostile
-from tests.api.conftest import Caller
+from tests.callers import Caller
 from tests.factories import World, prao_weeks
 
 INTERNAL = "INTERNAL_SERVER_ERROR"

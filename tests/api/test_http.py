@@ -13,7 +13,7 @@ from prao.auth import create_api_token
 from prao.config import Settings
 from prao.models import ApiToken, Booking
 from server.app import create_app
-from tests.api.conftest import gid
+from tests.callers import gid
 from tests.conftest import make_settings
 from tests.factories import World
 

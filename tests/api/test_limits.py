@@ -11,7 +11,7 @@ from strawberry.extensions.validation_cache import _get_validate_cache
 
 from api.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 from api.schema import CACHE_SIZE
-from tests.api.conftest import gid
+from tests.callers import gid
 from tests.factories import World
 
 

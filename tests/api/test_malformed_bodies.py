@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from api.limits import GRAPHQL_RESPONSE, MAX_BODY_BYTES
-from tests.api.conftest import Caller
+from tests.callers import Caller
 
 DEEP = 100_000
 GET_DEEP = 5_000

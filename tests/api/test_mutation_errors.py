@@ -17,8 +17,8 @@ from strawberry.types.base import get_object_definition
 from api.mutation_errors import BAD_ID, INPUT_FIELDS, MutationError, input_field
 from api.schema import schema
 from prao.errors import MESSAGES, DomainError, ErrorCode
-from tests.api.conftest import Caller, gid
 from tests.api.test_hostile_input import Valid, _valid_pks
+from tests.callers import Caller, gid
 from tests.factories import World
 
 NOT_OURS = {

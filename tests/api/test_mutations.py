@@ -14,7 +14,7 @@ from prao.errors import ErrorCode
 from prao.models import Booking, BookingStatus, Period, Slot, SlotStatus
 from prao.services.booking import book_slot, cancel_booking
 from tests import factories
-from tests.api.conftest import Caller, gid
+from tests.callers import Caller, gid
 from tests.factories import World
 
 BOOK = """mutation($input: BookSlotInput!) { bookSlot(input: $input) {
@@ -278,10 +278,10 @@ REFUSALS: list[tuple[Callable[[Callers], Awaitable[Request]], ErrorCode, str | N
 
 
 def test_every_error_code_is_reached() -> None:
-    from tests.allocation.test_graphql import ALLOCATION_CODES
-    from tests.coordinator.test_graphql import THROTTLE_CODES
-    from tests.coordinator.test_wishes_api import WISH_CODES
-    from tests.employers.test_graphql import EMPLOYER_CODES
+    from tests.api.test_allocation import ALLOCATION_CODES
+    from tests.api.test_coordinator import THROTTLE_CODES
+    from tests.api.test_employer import EMPLOYER_CODES
+    from tests.api.test_wishes import WISH_CODES
 
     reached = {code for _, code, _ in REFUSALS} | EMPLOYER_CODES | WISH_CODES | ALLOCATION_CODES
     reached |= THROTTLE_CODES

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests import factories
-from tests.api.conftest import Caller, gid
+from tests.callers import Caller, gid
 from tests.factories import World
 
 SLOTS = """

@@ -9,7 +9,7 @@ from prao import clock
 from prao.models import BookingStatus, Slot
 from prao.services.booking import book_slot, cancel_booking
 from tests import factories
-from tests.api.conftest import gid
+from tests.callers import gid
 from tests.factories import World
 
 SLOTS_PAGE = """

@@ -15,7 +15,7 @@ from prao import sync
 from prao.models import Booking, BookingStatus, Pupil
 from prao.services.booking import book_slot, cancel_booking
 from tests import factories
-from tests.api.conftest import Caller, gid
+from tests.callers import Caller, gid
 from tests.factories import World
 
 BOOKINGS = """

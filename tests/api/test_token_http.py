@@ -11,7 +11,7 @@ from prao import clock
 from prao.auth import create_api_token
 from prao.config import TIMEZONE
 from prao.models import ApiToken, Booking, Permission
-from tests.api.conftest import gid
+from tests.callers import gid
 from tests.factories import World
 
 VIEWER = {"query": "{ viewer { kind } }"}

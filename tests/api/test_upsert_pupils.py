@@ -12,7 +12,7 @@ from prao.models import AuditEvent, Guardian, Permission, Pupil, User
 from prao.services.pupil_rows import PupilRow
 from prao.services.pupil_upsert import upsert_pupils
 from tests import factories
-from tests.api.conftest import Caller, gid
+from tests.callers import Caller, gid
 from tests.factories import World
 
 UPSERT = """mutation($input: UpsertPupilsInput!) { upsertPupils(input: $input) {

@@ -10,8 +10,8 @@ import pytest
 from prao.actor import Actor
 from prao.auth import create_api_token, end_sessions
 from server import auth
+from tests.callers import ClientFactory
 from tests.factories import World
-from tests.web.conftest import ClientFactory
 from web import STATIC_DIR
 from web.access import SIGN_IN
 

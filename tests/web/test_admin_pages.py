@@ -11,8 +11,8 @@ from datetime import timedelta
 from prao import clock
 from prao.auth import TokenRefusal, authenticate_bearer, hash_secret
 from prao.models import ApiToken, AuditEvent
+from tests.callers import ClientFactory, main_text, token_of
 from tests.factories import World
-from tests.web.conftest import ClientFactory, main_text, token_of
 
 TOKENS = "/admin/api-nycklar"
 LOG = "/admin/logg"

@@ -21,7 +21,7 @@ from prao.config import Settings
 from prao.errors import MESSAGES, ErrorCode
 from prao.models import Permission
 from prao.services.pupil_upsert import MAX_ROWS
-from tests.web.conftest import main_text
+from tests.callers import main_text
 from web.views import api_docs
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from prao.models import AuditEvent, Booking, Period
 from prao.services.booking import book_slot
+from tests.callers import ClientFactory, main_text, token_of
 from tests.factories import World
-from tests.web.conftest import ClientFactory, main_text, token_of
 
 TOO_LARGE = (str(2**31), str(2**63), "0")
 

@@ -14,8 +14,8 @@ from prao.models import Booking, BookingStatus, Period, Pupil, Slot
 from prao.services import booking
 from prao.services.booking import book_slot
 from tests import factories
+from tests.callers import main_text, token_of
 from tests.factories import World
-from tests.web.conftest import main_text, token_of
 
 
 async def book(client: httpx.AsyncClient, slot_id: int, **headers: str) -> httpx.Response:

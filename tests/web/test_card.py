@@ -11,8 +11,8 @@ from prao.config import TIMEZONE
 from prao.models import AuditEvent, Booking, Pupil, Role, School, Slot
 from prao.services.booking import book_slot
 from tests import factories
+from tests.callers import ClientFactory, main_text
 from tests.factories import World
-from tests.web.conftest import ClientFactory, main_text
 
 
 async def confirmed_booking(world: World) -> Booking:

@@ -10,8 +10,8 @@ import pytest
 
 from prao.services.booking import book_slot
 from tests import factories
+from tests.callers import main_text
 from tests.factories import World
-from tests.web.conftest import main_text
 
 CARD_TITLE_RE = re.compile(r'<h2 class="card-title"><a href="/platser/\d+">([^<]+)</a>')
 

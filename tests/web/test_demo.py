@@ -11,11 +11,12 @@ import pytest
 from tortoise import Tortoise
 
 from prao.config import Settings
-from prao.demo import demo_people, seed_demo
+from prao.demo import seed_demo
+from prao.demo_directory import demo_people
 from prao.models import OutboxMessage, Role, User
 from server.app import create_app
+from tests.callers import main_text, token_of
 from tests.conftest import make_settings
-from tests.web.conftest import main_text, token_of
 
 
 @pytest.fixture

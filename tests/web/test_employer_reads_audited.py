@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from prao.models import AuditEvent, Booking, Pupil, School
 from prao.services.booking import book_slot
+from tests.callers import ClientFactory, main_text
 from tests.conftest import csrf_from
 from tests.factories import World
-from tests.web.conftest import ClientFactory, main_text
 
 
 async def confirmed(world: World, pupil: Pupil) -> Booking:

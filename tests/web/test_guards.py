@@ -13,8 +13,8 @@ from tortoise.models import Model
 
 from prao.errors import DomainError, ErrorCode
 from prao.models import Booking, User
+from tests.callers import main_text
 from tests.factories import World
-from tests.web.conftest import main_text
 from tests.web.test_hostile_input import PARAM_RE, _valid_ids, app_routes
 from web.fields import FormFields
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 import httpx
 
 from prao.models import AuditEvent, Slot, SlotStatus, User
-from tests.api.conftest import gid
+from tests.callers import ClientFactory, gid, main_text, token_of
 from tests.factories import World
-from tests.web.conftest import ClientFactory, main_text, token_of
 
 
 async def viewer_kind(client: httpx.AsyncClient) -> str:

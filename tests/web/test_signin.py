@@ -11,9 +11,9 @@ from prao import clock
 from prao.auth import issue_sign_in_token
 from prao.config import Settings
 from prao.models import OutboxMessage, SignInToken
+from tests.callers import main_text, token_of
 from tests.conftest import csrf_from
 from tests.factories import World
-from tests.web.conftest import main_text, token_of
 
 LINK_RE = re.compile(r"http://testserver/logga-in/([A-Za-z0-9_\-]+)")
 

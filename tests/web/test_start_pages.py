@@ -10,8 +10,8 @@ import pytest
 from prao.models import AuditEvent
 from prao.services.booking import book_slot
 from tests import factories
+from tests.callers import main_text
 from tests.factories import World
-from tests.web.conftest import main_text
 
 
 @pytest.fixture

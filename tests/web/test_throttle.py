@@ -13,8 +13,8 @@ from prao.models import Employer, OutboxMessage, Role, SignInToken, User
 from prao.services.employers import invite_supervisor
 from prao.throttle import INVITES_PER_EMPLOYER, SIGN_UPS_PER_CALLER
 from tests import factories
+from tests.callers import ClientFactory, main_text, token_of
 from tests.factories import World
-from tests.web.conftest import ClientFactory, main_text, token_of
 from tests.web.test_signin import LINK_RE, open_link, request_link
 
 ALREADY_SENT = "Vi har redan skickat en inloggningslänk"

@@ -14,7 +14,7 @@ import pytest
 from prao import clock, notices, outbox
 from prao.config import Settings
 from prao.models import EmployerStatus, OutboxMessage, Pupil, Role, School, Slot
-from prao.services import decisions, self_found, vetting
+from prao.services import decisions, self_found, self_found_link, vetting
 from prao.services.booking import book_slot, cancel_booking
 from prao.services.placement import remind_unplaced
 from prao.services.reminders import send_placement_reminders
@@ -99,7 +99,7 @@ async def write_every_kind(world: World, settings: Settings) -> set[str]:
         request = await OutboxMessage.filter(kind="self_found_request").order_by("-id").first()
         assert request is not None
         token = request.body.split("/bekrafta/")[1].split()[0]
-        assert (await self_found.answer_link(token, confirm)).ok
+        assert (await self_found_link.answer_link(token, confirm)).ok
         if confirm:
             assert (await cancel_booking(coordinator, registered.value.id)).ok
     # placement_reminder: to the employer's contact, and to a slot's supervisor.

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from prao.actor import Actor
-from prao.demo import demo_directory, demo_outbox, demo_people
+from prao.demo_directory import demo_directory, demo_outbox, demo_people
 from prao.models import Role
 from web.errors import error_page
 from web.guards import any_visitor, form_post

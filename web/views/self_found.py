@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from prao.actor import Actor
 from prao.errors import DomainError
-from prao.services import self_found
+from prao.services import self_found, self_found_link
 from web.access import redirect
 from web.errors import error_page, status_for
 from web.fields import SELF_FOUND_FORM
@@ -74,7 +74,7 @@ async def register(request: Request, actor: Actor, form: FormData) -> Response:
 async def confirm_page(request: Request) -> Response:
     """Shows the request and two buttons; opening the link (mail scanners do) changes nothing."""
     token = request.path_params["token"]
-    opened = await self_found.open_link(token)
+    opened = await self_found_link.open_link(token)
     if not opened.ok or opened.value is None:
         error = opened.errors[0]
         return error_page(request, status_for(error), error.message, None, "Länken fungerar inte")
@@ -86,7 +86,7 @@ async def confirm_page(request: Request) -> Response:
 async def answer(request: Request, form: FormData) -> Response:
     token = request.path_params["token"]
     confirm = text_field(form, "decision") == "confirm"
-    outcome = await self_found.answer_link(token, confirm, text_field(form, "reason"))
+    outcome = await self_found_link.answer_link(token, confirm, text_field(form, "reason"))
     if not outcome.ok:
         error = outcome.errors[0]
         return error_page(request, status_for(error), error.message, None, "Länken fungerar inte")

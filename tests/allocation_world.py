@@ -1,4 +1,5 @@
-"""An allocation period at school A with wishes, on top of the shared world."""
+"""An allocation period at school A with wishes, on top of the shared world: the `setup`
+fixture of the allocation tests in every package's folder."""
 
 from __future__ import annotations
 
@@ -8,9 +9,7 @@ import pytest
 
 from prao.models import Period, PeriodMode, Pupil, Slot, Wish
 from tests import factories
-from tests.api.conftest import as_token, as_user, new_client  # noqa: F401 (fixtures)
 from tests.factories import World
-from tests.web.conftest import browser_for  # noqa: F401 (fixture)
 
 
 @dataclass

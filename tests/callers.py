@@ -1,9 +1,14 @@
-"""Callers of the GraphQL API: a signed-in person (cookie + CSRF header), a token, nobody."""
+"""Callers of the app for tests in every folder: a signed-in person or a token over GraphQL
+(cookie + CSRF header, or bearer), nobody, a browser-like client per person for the pages, and
+helpers for reading pages. Registered as a plugin by tests/conftest.py."""
 
 from __future__ import annotations
 
 import base64
+import html
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,3 +90,35 @@ def as_token(
 @pytest.fixture
 def anonymous(new_client: Callable[[], httpx.AsyncClient]) -> Caller:
     return Caller(new_client())
+
+
+ClientFactory = Callable[[User | None], AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@pytest.fixture
+def browser_for(app: object, settings: Settings) -> ClientFactory:
+    """A separate cookie jar per person, optionally signed in through the real link flow."""
+
+    @asynccontextmanager
+    async def open_client(user: User | None) -> AsyncIterator[httpx.AsyncClient]:
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            if user is not None:
+                await sign_in(c, user, settings)
+            yield c
+
+    return open_client
+
+
+async def token_of(client: httpx.AsyncClient, path: str = "/") -> str:
+    """The CSRF token of this client's session, read from a page as a person's browser would."""
+    page = await client.get(path, follow_redirects=True)
+    return csrf_from(page.text)
+
+
+def main_text(page: str) -> str:
+    """The visible text of <main>, whitespace collapsed, for asserting on what a person reads."""
+    match = re.search(r"<main[^>]*>(.*)</main>", page, re.S)
+    assert match, "page has no <main>"
+    text = re.sub(r"<[^>]+>", " ", match.group(1))
+    return re.sub(r"\s+", " ", html.unescape(text)).strip()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from prao import clock
-from tests.test_cli import prao
+from tests.server.test_cli import prao
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from prao.allocation import runs
 from prao.config import Settings
 from prao.models import AllocationRun, AllocationStatus
 from server.jobs import running_jobs
-from tests.allocation.conftest import Setup
+from tests.allocation_world import Setup
 from tests.workers.test_delivery import run_worker_burst
 
 

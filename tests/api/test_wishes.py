@@ -7,7 +7,7 @@ import pytest
 from prao.errors import ErrorCode
 from prao.models import PeriodMode, Wish
 from tests import factories
-from tests.api.conftest import gid
+from tests.callers import gid
 from tests.factories import World
 
 # The codes only submitWishes returns; tests/api/test_mutations.py checks every code is reached.

@@ -10,9 +10,8 @@ from prao.errors import ErrorCode
 from prao.models import Booking, BookingLink, BookingStatus, OutboxMessage, Slot, SlotStatus
 from prao.services.booking import book_slot
 from tests import factories
-from tests.api.conftest import gid
+from tests.callers import gid, token_of
 from tests.factories import World
-from tests.web.conftest import token_of
 
 SLOT_FIELDS = (
     "slot { id title status capacity dayStartsAt dayEndsAt requiresApproval }"

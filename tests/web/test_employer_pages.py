@@ -23,8 +23,8 @@ from prao.models import (
 )
 from prao.services.booking import book_slot
 from tests import factories
+from tests.callers import main_text, token_of
 from tests.factories import World
-from tests.web.conftest import main_text, token_of
 
 
 def slot_form(world: World, **kw: str) -> dict[str, str]:

@@ -32,9 +32,8 @@ from prao.services import catalogue, employers, slots, vetting, wishes
 from prao.services.booking import book_slot
 from prao.services.placement import place_pupil
 from tests import factories
-from tests.api.conftest import gid
+from tests.callers import gid, main_text, token_of
 from tests.factories import World
-from tests.web.conftest import main_text, token_of
 
 ORG_NUMBER = "556036-0793"
 OTHER_NUMBER = orgnr.with_check_digit("559000123")

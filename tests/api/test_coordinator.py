@@ -22,7 +22,7 @@ from prao.models import (
     Slot,
 )
 from tests import factories
-from tests.api.conftest import Caller, gid
+from tests.callers import Caller, gid
 from tests.factories import World
 
 CREATE = """

@@ -19,7 +19,7 @@ from prao.models import (
 )
 from prao.services.booking import book_slot
 from tests import factories
-from tests.allocation.conftest import Setup, wish
+from tests.allocation_world import Setup, wish
 from tests.conftest import drain_jobs
 
 

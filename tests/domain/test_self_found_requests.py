@@ -18,11 +18,11 @@ from prao.models import (
     Role,
     Slot,
 )
-from prao.services import hosting, self_found, slots
+from prao.services import hosting, self_found, self_found_link, slots
 from tests import factories
-from tests.employers.test_self_found import placement
+from tests.callers import main_text, token_of
+from tests.domain.test_self_found import placement
 from tests.factories import World
-from tests.web.conftest import main_text, token_of
 
 
 async def nothing_written() -> None:
@@ -116,7 +116,7 @@ async def test_an_employer_accounts_address_brings_the_request_to_its_pages(
     # The e-mailed link is spent, and now (with its yes) the placement is among its slots.
     body = (await OutboxMessage.get(kind="self_found_request")).body
     token_in_mail = re.search(r"/bekrafta/(\S+)", body).group(1)  # type: ignore[union-attr]
-    assert (await self_found.answer_link(token_in_mail, confirm=False)).errors[0].code in {
+    assert (await self_found_link.answer_link(token_in_mail, confirm=False)).errors[0].code in {
         ErrorCode.LINK_USED,
         ErrorCode.NOT_PENDING,
     }

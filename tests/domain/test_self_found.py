@@ -19,7 +19,7 @@ from prao.models import (
     Slot,
     SlotStatus,
 )
-from prao.services import self_found
+from prao.services import self_found, self_found_link
 from prao.services.booking import book_slot
 from tests.factories import World
 
@@ -68,14 +68,14 @@ async def test_register_makes_a_private_slot_a_pending_booking_and_a_hashed_link
 
 async def test_confirm_once(world: World, settings: Settings) -> None:
     booking, token = await register(world, settings)
-    opened = await self_found.open_link(token)
+    opened = await self_found_link.open_link(token)
     assert opened.ok and opened.value is not None and opened.value.first_name == "Alva"
     assert (await Booking.get(id=booking.id)).status == BookingStatus.PENDING  # reading is free
-    assert (await self_found.answer_link(token, confirm=True)).ok
+    assert (await self_found_link.answer_link(token, confirm=True)).ok
     assert (await Booking.get(id=booking.id)).status == BookingStatus.CONFIRMED
     sent = await OutboxMessage.filter(booking_id=booking.id, kind="self_found_confirmed")
     assert "alva@example.se" in {m.to_address for m in sent}
-    again = await self_found.answer_link(token, confirm=False)
+    again = await self_found_link.answer_link(token, confirm=False)
     assert [(e.code, e.field) for e in again.errors] == [(ErrorCode.LINK_USED, "token")]
     assert (await Booking.get(id=booking.id)).status == BookingStatus.CONFIRMED
     # It is her placement for the period: she cannot book another one.
@@ -85,7 +85,7 @@ async def test_confirm_once(world: World, settings: Settings) -> None:
 
 async def test_decline_by_link(world: World, settings: Settings) -> None:
     booking, token = await register(world, settings)
-    assert (await self_found.answer_link(token, confirm=False, reason="Vi har ingen plats")).ok
+    assert (await self_found_link.answer_link(token, confirm=False, reason="Vi har ingen plats")).ok
     after = await Booking.get(id=booking.id)
     assert (after.status, after.reason) == (BookingStatus.DECLINED, "Vi har ingen plats")
     assert (await Slot.get(id=booking.slot_id)).taken == 0
@@ -99,7 +99,10 @@ async def test_expired_link_is_refused(world: World, settings: Settings) -> None
     await BookingLink.filter(booking_id=booking.id).update(
         expires_at=clock.now() - timedelta(minutes=1)
     )
-    for outcome in (await self_found.open_link(token), await self_found.answer_link(token, True)):
+    for outcome in (
+        await self_found_link.open_link(token),
+        await self_found_link.answer_link(token, True),
+    ):
         assert [(e.code, e.field) for e in outcome.errors] == [(ErrorCode.LINK_EXPIRED, "token")]
     assert (await Booking.get(id=booking.id)).status == BookingStatus.PENDING
     assert (await BookingLink.get(booking_id=booking.id)).used_at is None
@@ -107,11 +110,11 @@ async def test_expired_link_is_refused(world: World, settings: Settings) -> None
 
 async def test_unknown_link_and_cancelled_booking(world: World, settings: Settings) -> None:
     booking, token = await register(world, settings)
-    assert (await self_found.answer_link("inte-en-riktig-länk", True)).errors[0].code == (
+    assert (await self_found_link.answer_link("inte-en-riktig-länk", True)).errors[0].code == (
         ErrorCode.NOT_FOUND
     )
     await Booking.filter(id=booking.id).update(status=BookingStatus.CANCELLED)
-    assert (await self_found.answer_link(token, True)).errors[0].code == ErrorCode.NOT_PENDING
+    assert (await self_found_link.answer_link(token, True)).errors[0].code == ErrorCode.NOT_PENDING
     assert (await Booking.get(id=booking.id)).status == BookingStatus.CANCELLED
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from prao.models import AllocationRun, AllocationStatus, Booking, Wish
-from tests.allocation.conftest import Setup
+from tests.allocation_world import Setup
+from tests.callers import ClientFactory, main_text
 from tests.conftest import csrf_from, drain_jobs
-from tests.web.conftest import ClientFactory, main_text
 
 
 async def start_run(client: object, setup: Setup, seed: str = "5") -> int:

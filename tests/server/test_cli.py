@@ -15,7 +15,7 @@ import pytest
 
 from prao.config import ConfigError, load_settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def prao(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:

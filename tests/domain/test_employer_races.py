@@ -10,7 +10,7 @@ import pytest
 from prao.config import Settings
 from prao.errors import ErrorCode
 from prao.models import Booking, BookingStatus, Employer, OutboxMessage, Slot, User
-from prao.services import employers, self_found
+from prao.services import employers, self_found, self_found_link
 from prao.services.booking import book_slot, cancel_booking
 from prao.services.decisions import decide_booking
 from tests import factories
@@ -52,7 +52,7 @@ async def test_a_link_answered_twice_at_once_counts_once(
     body = (await OutboxMessage.get(kind="self_found_request")).body
     token = re.search(r"/bekrafta/(\S+)", body).group(1)  # type: ignore[union-attr]
     outcomes = await asyncio.gather(
-        *(self_found.answer_link(token, confirm=i % 2 == 0) for i in range(10))
+        *(self_found_link.answer_link(token, confirm=i % 2 == 0) for i in range(10))
     )
     assert sum(o.ok for o in outcomes) == 1
     assert {o.errors[0].code for o in outcomes if not o.ok} <= {

@@ -9,8 +9,8 @@ from prao.errors import ErrorCode
 from prao.models import AllocationRun as RunRow
 from prao.models import AuditEvent, Booking, User, Wish
 from tests import factories
-from tests.allocation.conftest import Setup, wish
-from tests.api.conftest import Caller, gid
+from tests.allocation_world import Setup, wish
+from tests.callers import Caller, gid
 from tests.conftest import drain_jobs
 
 START = """

@@ -6,7 +6,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from tests.test_cli import prao
+from tests.server.test_cli import prao
 
 
 def test_allocate_dry_run_then_apply(tmp_path: Path) -> None:

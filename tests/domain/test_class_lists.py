@@ -6,8 +6,8 @@ from prao.errors import ErrorCode
 from prao.models import AuditEvent, ClassListImport, Guardian, Pupil, User
 from prao.services.class_lists import confirm, preview, upload
 from tests import factories
+from tests.callers import main_text, token_of
 from tests.factories import World
-from tests.web.conftest import main_text, token_of
 
 HEADER = "Förnamn;Efternamn;Klass;Årskurs;E-post;Vårdnadshavares e-post;Elev-ID;Skyddad identitet"
 GOOD = [

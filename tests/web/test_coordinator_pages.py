@@ -8,8 +8,8 @@ from openpyxl import load_workbook
 
 from prao.models import Booking, ClassListImport, OutboxMessage, Period, PeriodMode, Pupil, Wish
 from tests import factories
+from tests.callers import main_text, token_of
 from tests.factories import World
-from tests.web.conftest import main_text, token_of
 
 PERIOD_FORM = {
     "name": "Prao åk 9",

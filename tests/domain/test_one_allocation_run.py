@@ -16,10 +16,9 @@ from prao.jobs import jobs
 from prao.models import AllocationRun, AllocationStatus, AuditEvent, PeriodMode, User
 from server.allocate_cli import allocate_with_bar
 from tests import factories
-from tests.allocation.conftest import Setup
-from tests.api.conftest import Caller, gid
+from tests.allocation_world import Setup
+from tests.callers import Caller, ClientFactory, gid
 from tests.conftest import csrf_from
-from tests.web.conftest import ClientFactory
 
 START = """mutation($input: StartAllocationRunInput!) {
   startAllocationRun(input: $input) { run { id status seed } errors { code } } }"""

@@ -1,0 +1,54 @@
+"""Who the demo sign-in page offers, and the would-be e-mails demo mode shows instead of
+sending: reads for /demo, beside the seeding in prao/demo.py."""
+
+from __future__ import annotations
+
+from prao.models import Employer, OutboxMessage, Pupil, Role, School, User
+
+DEMO_PEOPLE_PER_SCHOOL = 3
+
+
+async def demo_people() -> list[User]:
+    """A few people per role for the /demo sign-in page."""
+    people: list[User] = []
+    people += await User.filter(role=Role.ADMIN).order_by("id").limit(1)
+    people += await User.filter(role=Role.COORDINATOR).order_by("id").limit(3)
+    for school in await School.all().order_by("id"):
+        people += (
+            await User.filter(role=Role.PUPIL, pupil__school_id=school.id, pupil__year_group=8)
+            .order_by("id")
+            .limit(DEMO_PEOPLE_PER_SCHOOL)
+        )
+    # Year 9 at the first school leaves wishes in an allocation period.
+    people += (
+        await User.filter(role=Role.PUPIL, pupil__year_group=9)
+        .order_by("id")
+        .limit(DEMO_PEOPLE_PER_SCHOOL)
+    )
+    people += await User.filter(role=Role.EMPLOYER).order_by("id").limit(3)
+    return people
+
+
+async def _where(user: User) -> str:
+    """The school, organiser or workplace a demo person belongs to."""
+    if user.role == Role.PUPIL and user.pupil_id is not None:
+        pupil = await Pupil.get(id=user.pupil_id).select_related("school")
+        return f"{pupil.school.name}, klass {pupil.class_name}"
+    if user.school_id is not None:
+        return (await School.get(id=user.school_id)).name
+    if user.employer_id is not None:
+        return (await Employer.get(id=user.employer_id)).name
+    if user.organiser_id is not None:
+        await user.fetch_related("organiser")
+        return user.organiser.name if user.organiser else ""
+    return ""
+
+
+async def demo_directory() -> list[tuple[User, str]]:
+    """The demo people, each with where she belongs, for the /demo page."""
+    return [(user, await _where(user)) for user in await demo_people()]
+
+
+async def demo_outbox(limit: int) -> list[OutboxMessage]:
+    """The newest would-be e-mails of every organiser: demo mode shows them instead of sending."""
+    return await OutboxMessage.all().order_by("-created_at", "-id").limit(limit)
