@@ -28,7 +28,6 @@ from graphql import (
     GraphQLLeafType,
     GraphQLObjectType,
     GraphQLOutputType,
-    GraphQLResolveInfo,
     GraphQLString,
     Undefined,
     get_nullable_type,
@@ -52,6 +51,7 @@ from api.execution_plans import (
     FieldDetailsList,
     FieldPlan,
     ObjectPlan,
+    ResolveInfo,
     Source,
     batch,
     node_id_attribute,
@@ -80,7 +80,7 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self,
         item_type: GraphQLOutputType,
         field_details_list: FieldDetailsList,
-        info: GraphQLResolveInfo,
+        info: ResolveInfo,
         path: Path,
         items: Any,
         position_context: Any,
@@ -101,7 +101,7 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
         completion: Completion,
         item_type: GraphQLOutputType,
         field_details_list: FieldDetailsList,
-        info: GraphQLResolveInfo,
+        info: ResolveInfo,
         path: Path,
         items: list[Any],
         position_context: Any,
@@ -114,7 +114,7 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 item_type, field_details_list, info, path, items, position_context
             )
             if self.is_awaitable(result):
-                return await result  # type: ignore[no-any-return, misc]
+                return await result  # type: ignore[no-any-return]
             return result  # type: ignore[return-value]
         self.count.lists += 1
         return done
@@ -125,20 +125,20 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self,
         return_type: GraphQLOutputType,
         field_details_list: FieldDetailsList,
-        info: GraphQLResolveInfo,
+        info: ResolveInfo,
     ) -> Completion | None:
         non_null = is_non_null_type(return_type)
-        inner = get_nullable_type(return_type)  # type: ignore[type-var]
+        inner = get_nullable_type(return_type)
         if is_leaf_type(inner):
-            leaf: GraphQLLeafType = inner  # type: ignore[assignment]
+            leaf: GraphQLLeafType = inner
             builtin = leaf is GraphQLString or leaf is GraphQLBoolean
             same = PASSTHROUGH[leaf.name] if builtin else None
             return Completion(non_null, serialize=leaf.serialize, passthrough=same)
         if is_object_type(inner):
-            plan = self._object_plan(inner, field_details_list, info)  # type: ignore[arg-type]
+            plan = self._object_plan(inner, field_details_list, info)
             return None if plan is None else Completion(non_null, plan=plan)
         if is_list_type(inner):
-            item = self._completion(inner.of_type, field_details_list, info)  # type: ignore[union-attr]
+            item = self._completion(inner.of_type, field_details_list, info)
             return None if item is None else Completion(non_null, item=item)
         return None  # interfaces and unions: graphql-core resolves the runtime type
 
@@ -146,7 +146,7 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self,
         object_type: GraphQLObjectType,
         field_details_list: FieldDetailsList,
-        info: GraphQLResolveInfo,
+        info: ResolveInfo,
     ) -> ObjectPlan | None:
         key = (id(object_type), id(field_details_list))
         if key not in self._plans:
@@ -160,7 +160,7 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self,
         object_type: GraphQLObjectType,
         field_details_list: FieldDetailsList,
-        info: GraphQLResolveInfo,
+        info: ResolveInfo,
     ) -> ObjectPlan | None:
         grouped, new_defer_usages, _ = self.collect_subfields(object_type, field_details_list)
         if new_defer_usages:
@@ -201,7 +201,7 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
         object_type: GraphQLObjectType,
         field_def: Any,
         group: FieldDetailsList,
-        info: GraphQLResolveInfo,
+        info: ResolveInfo,
         response_key: str,
     ) -> FieldPlan | None:
         details = group[0]

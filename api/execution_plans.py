@@ -19,6 +19,8 @@ BACKREF = "strawberry-definition"
 TYPENAME = "__typename"
 
 FieldDetailsList = list[FieldDetails]
+# The executor passes the request's context through without reading it.
+ResolveInfo = GraphQLResolveInfo[Any]
 # graphql-core's String and Boolean return a str or bool of exactly that type unchanged (Int is
 # not here: it checks the 32-bit range).
 PASSTHROUGH: dict[str, type] = {GraphQLString.name: str, GraphQLBoolean.name: bool}
@@ -50,7 +52,7 @@ class FieldPlan:
     completion: Completion | None = None
     attribute: str = ""
     resolve: Callable[..., Any] | None = None
-    info: GraphQLResolveInfo | None = None
+    info: ResolveInfo | None = None
     args: dict[str, Any] = field(default_factory=dict)
     loader: str = ""
 

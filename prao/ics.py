@@ -74,4 +74,5 @@ def placement_calendar(
     calendar.add("method", "PUBLISH")
     calendar.add_component(event)
     calendar.subcomponents.insert(0, _vtimezone(first.year - 1, slot.end_date.year))
-    return calendar.to_ical().decode()
+    text: bytes = calendar.to_ical()  # icalendar leaves to_ical() unannotated
+    return text.decode()

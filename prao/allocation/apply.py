@@ -71,7 +71,7 @@ async def apply_proposal(run: AllocationRun, expected: AllocationStatus) -> Outc
             if current.fingerprint != run.fingerprint:
                 raise Refused(DomainError.of(ErrorCode.STALE_PROPOSAL, "run_id"))
             before = await OutboxMessage.all().using_db(conn).order_by("-id").first()
-            await _write(conn, run, current, assignments, now)  # type: ignore[arg-type]
+            await _write(conn, run, current, assignments, now)
     except Refused as refused:
         if refused.error.code == ErrorCode.STALE_PROPOSAL:
             await AllocationRun.filter(id=run.id).update(
@@ -137,14 +137,14 @@ async def _write(
         .using_db(conn)
         .values_list("pupil_id", "email")
     ):
-        users[pupil_id].append(email)  # type: ignore[index]
+        users[pupil_id].append(email)
     guardians: dict[int, list[str | None]] = defaultdict(list)
     for pupil_id, email in (
         await Guardian.filter(pupil__school_id=school.id)
         .using_db(conn)
         .values_list("pupil_id", "email")
     ):
-        guardians[pupil_id].append(email)  # type: ignore[index]
+        guardians[pupil_id].append(email)
     slot_ids = sorted(per_slot)
     slots: dict[int, Slot] = {}
     for i in range(0, len(slot_ids), CHUNK):

@@ -143,7 +143,7 @@ async def load(
     slot_specs = tuple(
         SlotPlaces(
             id=sid,
-            places=max(int(slots[sid]["capacity"]) - int(slots[sid]["taken"]), 0),  # type: ignore[call-overload]
+            places=max(int(slots[sid]["capacity"]) - int(slots[sid]["taken"]), 0),
             outside_demand=tuple(sorted(outside.get(sid, {}).items())),
         )
         for sid in wished

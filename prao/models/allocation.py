@@ -45,7 +45,8 @@ class Wish(Model):
         "models.Slot", related_name="wishes", on_delete=fields.CASCADE
     )
     slot_id: int
-    rank = fields.SmallIntField()
+    # Annotated: Tortoise types SmallIntField and BigIntField values as Any.
+    rank: int = fields.SmallIntField()
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -62,11 +63,11 @@ class AllocationRun(Model):
         "models.Period", related_name="allocation_runs", on_delete=fields.CASCADE
     )
     period_id: int
-    seed = fields.BigIntField()
+    seed: int = fields.BigIntField()
     policy = fields.CharEnumField(AllocationPolicy, max_length=30)
     dry_run = fields.BooleanField(default=True)
     status = fields.CharEnumField(AllocationStatus, max_length=20, default=AllocationStatus.QUEUED)
-    progress = fields.SmallIntField(default=0)  # percent
+    progress: int = fields.SmallIntField(default=0)  # percent
     progress_text = fields.CharField(max_length=200, default="")
     started_by = fields.CharField(max_length=100)  # actor label, as in the audit log
     parameters: dict[str, object] = fields.JSONField(default=dict)

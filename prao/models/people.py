@@ -57,7 +57,8 @@ class Pupil(Model):
     school_id: int
     first_name = fields.CharField(max_length=100)
     last_name = fields.CharField(max_length=100)
-    year_group = fields.SmallIntField()
+    # Annotated: Tortoise types SmallIntField and BigIntField values as Any.
+    year_group: int = fields.SmallIntField()
     class_name = fields.CharField(max_length=20, default="")
     email = fields.CharField(max_length=254, null=True)
     birth_date = fields.DateField(null=True)

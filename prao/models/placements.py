@@ -51,14 +51,15 @@ class Period(Model):
     )
     school_id: int
     name = fields.CharField(max_length=200)
-    year_group = fields.SmallIntField()
+    # Annotated: Tortoise types SmallIntField and BigIntField values as Any.
+    year_group: int = fields.SmallIntField()
     start_date = fields.DateField()
     end_date = fields.DateField()
     booking_opens_at = fields.DatetimeField()
     booking_closes_at = fields.DatetimeField()
     cancel_deadline = fields.DatetimeField()
     mode = fields.CharEnumField(PeriodMode, max_length=20, default=PeriodMode.FIRST_COME)
-    max_wishes = fields.SmallIntField(default=5)
+    max_wishes: int = fields.SmallIntField(default=5)
     allocation_policy = fields.CharEnumField(
         AllocationPolicy, max_length=30, default=AllocationPolicy.CONVEX
     )
@@ -84,13 +85,13 @@ class Slot(Model):
     start_date = fields.DateField()
     end_date = fields.DateField()
     # Wall-clock working hours as minutes after midnight (no time zone applies to them).
-    starts_minute = fields.SmallIntField()
-    ends_minute = fields.SmallIntField()
-    break_minutes = fields.SmallIntField(default=30)
+    starts_minute: int = fields.SmallIntField()
+    ends_minute: int = fields.SmallIntField()
+    break_minutes: int = fields.SmallIntField(default=30)
     capacity = fields.IntField()
     # Pending + confirmed bookings; changed only by conditional UPDATEs in prao.services.booking.
     taken = fields.IntField(default=0)
-    min_age = fields.SmallIntField(default=0)
+    min_age: int = fields.SmallIntField(default=0)
     visible_to_all = fields.BooleanField(default=True)
     status = fields.CharEnumField(SlotStatus, max_length=20, default=SlotStatus.DRAFT)
     requires_approval = fields.BooleanField(default=False)

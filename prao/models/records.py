@@ -52,7 +52,8 @@ class OutboxMessage(Model):
 class AuditEvent(Model):
     """Who read or changed what. Every read of pupil data by staff or API clients lands here."""
 
-    id = fields.BigIntField(primary_key=True)
+    # Annotated: Tortoise types SmallIntField and BigIntField values as Any.
+    id: int = fields.BigIntField(primary_key=True)
     actor = fields.CharField(max_length=100)
     # Whose log it is: organiser admins see and export their organiser's events.
     organiser_id = fields.IntField(null=True, db_index=True)
@@ -72,7 +73,7 @@ class MailThrottle(Model):
     """One mail-sending action by a key (an address, a caller, a pupil): counted over a window
     to throttle sign-in links, sign-ups, invites and reminders across every web process."""
 
-    id = fields.BigIntField(primary_key=True)
+    id: int = fields.BigIntField(primary_key=True)
     key = fields.CharField(max_length=300)
     created_at = fields.DatetimeField(auto_now_add=True)
 

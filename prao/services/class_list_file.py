@@ -8,6 +8,7 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from prao.services import pupil_rows
 from prao.services.pupil_rows import PupilRow
@@ -106,7 +107,7 @@ def _split_name(full: str) -> tuple[str, str]:
 
 def _row(line: int, values: list[str], columns: dict[str, int]) -> ImportRow:
     row = ImportRow(line=line)
-    cell = lambda column: _cell(values, columns, column)  # noqa: E731
+    cell = partial(_cell, values, columns)
     row.first_name, row.last_name = cell("first_name"), cell("last_name")
     if not (row.first_name or row.last_name) and "full_name" in columns:
         row.first_name, row.last_name = _split_name(cell("full_name"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -209,13 +210,20 @@ async def colleagues(actor: Actor) -> list[User]:
         return []
     people = await User.filter(employer_id=actor.employer_id, is_active=True).order_by("name", "id")
     ids = [u.id for u in people]
+    # values_list(flat=True) returns the column itself; Tortoise types it as tuples.
     linked = set(
-        await SignInToken.filter(user_id__in=ids).distinct().values_list("user_id", flat=True)
+        cast(
+            "list[int]",
+            await SignInToken.filter(user_id__in=ids).distinct().values_list("user_id", flat=True),
+        )
     )
     used = set(
-        await SignInToken.filter(user_id__in=ids, used_at__isnull=False)
-        .distinct()
-        .values_list("user_id", flat=True)
+        cast(
+            "list[int]",
+            await SignInToken.filter(user_id__in=ids, used_at__isnull=False)
+            .distinct()
+            .values_list("user_id", flat=True),
+        )
     )
     waiting = linked - used - {actor.user_id}
     return [u for u in people if u.id not in waiting]

@@ -234,7 +234,7 @@ async def slot_wish(actor: Actor, slot: Slot) -> SlotWish | None:
     refusal = await slot_refusal(pupil, await School.get(id=pupil.school_id), period, slot)
     return SlotWish(
         period=period,
-        rank=ranks.get(slot.id),  # type: ignore[call-overload]
+        rank=ranks.get(slot.id),
         open_now=window_refusal(period) is None,
         full=len(ranks) >= period.max_wishes,
         refusal=refusal,
