@@ -18,7 +18,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import psutil
 from aiosmtpd.controller import Controller
@@ -75,7 +75,8 @@ async def seed(count: int) -> list[int]:
         for i in range(count)
     ]
     await OutboxMessage.bulk_create(rows, batch_size=1000)
-    return list(await OutboxMessage.all().order_by("id").values_list("id", flat=True))
+    # Tortoise types flat rows as tuples; with one field they are the ids themselves.
+    return cast(list[int], await OutboxMessage.all().order_by("id").values_list("id", flat=True))
 
 
 def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -123,7 +124,9 @@ async def run(count: int, worker_count: int, redis_url: str) -> int:
         worker_cpu = sum(sum(psutil.Process(w.pid).cpu_times()[:2]) for w in workers)
         own_cpu = sum(psutil.Process().cpu_times()[:2])  # mostly the SMTP sink's thread
         await asyncio.sleep(1)  # anything sent twice would show up by now
-        statuses = Counter(await OutboxMessage.all().values_list("status", flat=True))
+        statuses = Counter(
+            cast(list[OutboxStatus], await OutboxMessage.all().values_list("status", flat=True))
+        )
         attempts = Counter(await OutboxMessage.all().values_list("attempts", flat=True))
         with sink.lock:
             seen = Counter(sink.seen)

@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import httpx
 import pytest
@@ -38,7 +39,7 @@ pytest_plugins = ["tests.callers", "tests.allocation_world"]
 REQUIRE_SERVICES = os.environ.get("PRAO_REQUIRE_SERVICES") == "1"
 
 
-def missing_service(reason: str) -> None:
+def missing_service(reason: str) -> NoReturn:
     """Skip where a service is not configured; fail in CI (PRAO_REQUIRE_SERVICES=1), where a
     skipped test would pass off as a passing one."""
     if REQUIRE_SERVICES:

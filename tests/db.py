@@ -6,11 +6,13 @@ from __future__ import annotations
 import os
 import uuid
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 import asyncpg
 from tortoise import Tortoise
 from tortoise.connection import get_connection
+from tortoise.queryset import QuerySet
 
 from prao.db import migrate, tortoise_config  # noqa: F401 (re-exported for tests)
 
@@ -84,3 +86,9 @@ async def truncate_all() -> None:
 
 def is_postgres() -> bool:
     return bool(Tortoise._inited) and get_connection("default").capabilities.dialect == "postgres"
+
+
+async def column(query: QuerySet[Any], field: str) -> list[Any]:
+    """One field of every row, as a flat list. Tortoise types `values_list(field, flat=True)`
+    as rows of tuples, which would make every comparison with plain values look impossible."""
+    return list(await query.values_list(field, flat=True))

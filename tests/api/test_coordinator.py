@@ -23,6 +23,7 @@ from prao.models import (
 )
 from tests import factories
 from tests.callers import Caller, gid
+from tests.db import column
 from tests.factories import World
 
 CREATE = """
@@ -88,7 +89,7 @@ def period_input(school_id: int, **changes: Any) -> dict[str, Any]:
     return {**values, **changes}
 
 
-async def state() -> tuple:
+async def state() -> tuple[Any, ...]:
     """What a refused call must leave as it was."""
     periods = await Period.all().order_by("id").values_list("id", "name", "max_wishes", "mode")
     slots = await Slot.all().order_by("id").values_list("id", "taken")
@@ -382,7 +383,7 @@ async def test_reminders_go_to_the_unplaced_with_an_address(world: World, as_use
     result = (await coordinator.data(REMIND, variables))["sendUnplacedReminders"]
     # Alva has an address; Hugo has none; Ida is placed.
     assert result == {"sent": 1, "errors": []}
-    sent = await OutboxMessage.filter(kind="unplaced_reminder").values_list("to_address", flat=True)
+    sent = await column(OutboxMessage.filter(kind="unplaced_reminder"), "to_address")
     assert len(sent) == before + 1 and "alva@example.se" in sent
 
 
@@ -405,7 +406,7 @@ async def test_ten_aliases_remind_each_pupil_once_and_then_say_so(world: World, 
         [error] = data[f"r{i}"]["errors"]
         assert error["code"] == "TOO_MANY_REQUESTS"
         assert "redan fått en påminnelse" in error["message"]
-    sent = await OutboxMessage.filter(kind="unplaced_reminder").values_list("to_address", flat=True)
+    sent = await column(OutboxMessage.filter(kind="unplaced_reminder"), "to_address")
     assert sorted(sent) == ["alva@example.se", "ida@example.se"]
     # A pupil added later is still reminded; the others are not again.
     await factories.pupil(world.school_a, first_name="Ola", email="ola@example.se")

@@ -7,7 +7,15 @@ from datetime import timedelta
 from typing import Any
 
 from prao.errors import ErrorCode
-from prao.models import Booking, BookingLink, BookingStatus, OutboxMessage, Slot, SlotStatus
+from prao.models import (
+    Booking,
+    BookingLink,
+    BookingStatus,
+    OutboxMessage,
+    Role,
+    Slot,
+    SlotStatus,
+)
 from prao.services.booking import book_slot
 from tests import factories
 from tests.callers import gid, token_of
@@ -155,7 +163,7 @@ async def b_world(world: World) -> tuple[Slot, Booking]:
     """Employer B (same organiser as A) with a published slot and a pending booking on it."""
     b = await factories.employer(world.organiser, name="B:s Verkstad")
     world.other_employer_user = await factories.user(
-        factories.Role.EMPLOYER, employer_id=b.id
+        Role.EMPLOYER, employer_id=b.id
     )  # employer B's person, in A's organiser
     slot = await factories.slot(b, title="B:s plats", requires_approval=True)
     booking = (await book_slot(await world.actor(world.pupil_a_user), slot.id)).value

@@ -68,13 +68,15 @@ def _context(actor: Any) -> Context:
 
 async def test_fast_path_answers_like_graphql_core(world: World) -> None:
     staff = await world.actor(world.coordinator_a)
+    booked: list[int] = []
     for _ in range(3):
         s = await factories.slot(world.employer, capacity=4)
         for _ in range(2):
             p = await factories.pupil(world.school_a)
-            booked = await book_slot(staff, s.id, p.id)
-            assert booked.value is not None
-    assert (await cancel_booking(staff, booked.value.id, "")).ok
+            booking = (await book_slot(staff, s.id, p.id)).value
+            assert booking is not None
+            booked.append(booking.id)
+    assert (await cancel_booking(staff, booked[-1], "")).ok
     _, raw = await create_api_token("x", school=world.school_a)
     actor = await actor_for_bearer(raw)
     plain = strawberry.Schema(query=RootQuery, mutation=Mutation)
@@ -199,7 +201,7 @@ class Tracing(SchemaExtension):
     """Runs around every field: the fast path reads plain fields without it."""
 
     def resolve(
-        self, _next: Any, root: Any, info: GraphQLResolveInfo, *args: Any, **kw: Any
+        self, _next: Any, root: Any, info: GraphQLResolveInfo[Any], *args: Any, **kw: Any
     ) -> Any:
         return _next(root, info, *args, **kw)
 

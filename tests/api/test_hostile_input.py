@@ -157,7 +157,7 @@ def put(value: Any, path: Path, new: Any) -> Any:
         return new
     head, rest = path[0], path[1:]
     copy: Any = list(value) if isinstance(value, list) else dict(value)
-    copy[head] = put(value[head], rest, new)  # type: ignore[index]
+    copy[head] = put(value[head], rest, new)
     return copy
 
 
@@ -264,7 +264,7 @@ async def test_no_graphql_argument_answers_hostile_input_with_a_server_error(
     report = Report()
     operations = root_operations()
     for op in operations:
-        chosen = []
+        chosen: list[str] = []
         for who, caller in callers.items():
             result = await send(caller, op, op.baseline(valid))
             report.sent += 1

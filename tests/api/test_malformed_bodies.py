@@ -66,7 +66,7 @@ GET_PARAMS: dict[str, dict[str, str]] = {
 }
 
 
-def assert_bad_request(response, caller_sent: str) -> None:  # type: ignore[no-untyped-def]
+def assert_bad_request(response, caller_sent: str) -> None:
     assert response.status_code == 400, (caller_sent, response.status_code, response.text[:200])
     assert response.headers["content-type"].startswith(GRAPHQL_RESPONSE)
     assert len(response.headers["x-request-id"]) == 32

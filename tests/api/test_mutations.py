@@ -32,7 +32,7 @@ async def snapshot() -> tuple[list[tuple[int, int]], list[tuple[int, str]]]:
     """Every slot's taken places and every booking's status: what a refusal must not change."""
     taken = await Slot.all().order_by("id").values_list("id", "taken")
     bookings = await Booking.all().order_by("id").values_list("id", "status")
-    return list(taken), list(bookings)  # type: ignore[arg-type]
+    return list(taken), list(bookings)
 
 
 async def test_pupil_books_for_herself_with_cookie_and_csrf(world: World, as_user) -> None:

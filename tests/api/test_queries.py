@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from datetime import timedelta
+from typing import Any
 
 from prao import clock
 from prao.models import BookingStatus, Slot
@@ -133,8 +134,8 @@ async def test_node_resolves_every_type(world: World, as_user) -> None:
     assert booking is not None
     api = await as_user(world.coordinator_a)
 
-    async def node(type_name: str, pk: int) -> dict:
-        found = (await api.data(NODE, {"id": gid(type_name, pk)}))["node"]
+    async def node(type_name: str, pk: int) -> dict[str, Any]:
+        found: dict[str, Any] = (await api.data(NODE, {"id": gid(type_name, pk)}))["node"]
         assert found["__typename"] == type_name and found["id"] == gid(type_name, pk)
         return found
 

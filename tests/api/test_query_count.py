@@ -37,7 +37,7 @@ def statements(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     yield seen
 
 
-async def count_statements(api, statements: list[str], query: str) -> tuple[int, dict]:
+async def count_statements(api, statements: list[str], query: str) -> tuple[int, dict[str, Any]]:
     statements.clear()
     data = await api.data(query)
     return len(statements), data

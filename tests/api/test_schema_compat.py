@@ -44,7 +44,7 @@ def changes(
     found = find_schema_changes(old, new)
     breaking = [c for c in found if isinstance(c.type, BreakingChangeType)]
     dangerous = [c for c in found if isinstance(c.type, DangerousChangeType)]
-    return breaking, dangerous  # type: ignore[return-value]
+    return breaking, dangerous
 
 
 def coordinate(change: BreakingChange | DangerousChange) -> str:

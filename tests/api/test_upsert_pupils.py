@@ -13,6 +13,7 @@ from prao.services.pupil_rows import PupilRow
 from prao.services.pupil_upsert import upsert_pupils
 from tests import factories
 from tests.callers import Caller, gid
+from tests.db import column
 from tests.factories import World
 
 UPSERT = """mutation($input: UpsertPupilsInput!) { upsertPupils(input: $input) {
@@ -100,9 +101,7 @@ async def test_create_then_resend_is_unchanged_then_one_change_is_one_update(
         9,
         "asa.oberg@elev.se",
     )
-    assert await Guardian.filter(pupil_id=asa.id).values_list("email", flat=True) == [
-        "mamma.oberg@example.se"
-    ]
+    assert await column(Guardian.filter(pupil_id=asa.id), "email") == ["mamma.oberg@example.se"]
     assert (await User.get(pupil_id=asa.id)).email == "asa.oberg@elev.se"
     assert (await Pupil.get(external_id="E-003")).security_marking
     stored = await state()
@@ -134,9 +133,7 @@ async def test_a_new_guardian_alone_is_an_update(world: World, as_token: TokenMa
     with_guardian = [THREE[0], {**THREE[1], "guardianEmail": "pappa@example.se"}, THREE[2]]
     payload = await upsert(api, world.school_a.id, with_guardian)
     assert counts(payload) == (0, 1, 2)
-    assert await Guardian.filter(pupil_id=bjorn.id).values_list("email", flat=True) == [
-        "pappa@example.se"
-    ]
+    assert await column(Guardian.filter(pupil_id=bjorn.id), "email") == ["pappa@example.se"]
     assert (await Pupil.get(id=bjorn.id)).updated_at > bjorn.updated_at
 
 

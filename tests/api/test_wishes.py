@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from prao.errors import ErrorCode
@@ -28,9 +30,10 @@ async def period(world: World):
     return await factories.period(world.school_a, mode=PeriodMode.ALLOCATION, max_wishes=2)
 
 
-async def submit(caller, period_id: str, slot_ids: list[str]) -> dict:
+async def submit(caller, period_id: str, slot_ids: list[str]) -> dict[str, Any]:
     data = await caller.data(SUBMIT, {"input": {"periodId": period_id, "slotIds": slot_ids}})
-    return data["submitWishes"]
+    submitted: dict[str, Any] = data["submitWishes"]
+    return submitted
 
 
 async def test_pupil_submits_and_replaces_her_wishes(world: World, period, as_user) -> None:

@@ -206,7 +206,7 @@ class Phone:
         self.page.screenshot(path=str(self.artifacts / f"{name}.png"))
 
     def new_tab(self) -> Page:
-        page = self.context.new_page()
+        page: Page = self.context.new_page()
         page.on("console", self._console)
         return page
 

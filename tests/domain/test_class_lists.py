@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prao.errors import ErrorCode
 from prao.models import AuditEvent, ClassListImport, Guardian, Pupil, User
 from prao.services.class_lists import confirm, preview, upload
 from tests import factories
 from tests.callers import main_text, token_of
+from tests.db import column
 from tests.factories import World
 
 HEADER = "Förnamn;Efternamn;Klass;Årskurs;E-post;Vårdnadshavares e-post;Elev-ID;Skyddad identitet"
@@ -22,7 +25,7 @@ def csv_text(*rows: str, header: str = HEADER, sep: str = ";") -> str:
     return "\r\n".join(line.replace(";", sep) for line in lines) + "\r\n"
 
 
-async def pupils_state(school_id: int) -> list[tuple]:
+async def pupils_state(school_id: int) -> list[tuple[tuple[str, Any], ...]]:
     rows = await Pupil.filter(school_id=school_id).order_by("id").values()
     return [tuple(sorted(r.items())) for r in rows]
 
@@ -40,7 +43,7 @@ async def test_utf8_semicolon_imports_everything(world: World) -> None:
     assert [r.action for r in shown.rows] == ["ny", "ny", "ny"]
     assert not await Pupil.exists(external_id="E-001")  # nothing saved by the preview
     result = await confirm(actor, shown.import_id)
-    assert result.ok, result.errors
+    assert result.ok and result.value is not None, result.errors
     assert result.value.created == 3
     asa = await Pupil.get(school_id=world.school_a.id, external_id="E-001")
     assert (asa.first_name, asa.last_name, asa.class_name, asa.year_group) == (
@@ -51,9 +54,7 @@ async def test_utf8_semicolon_imports_everything(world: World) -> None:
     )
     assert asa.email == "asa.oberg@elev.se" and not asa.security_marking
     assert (await Pupil.get(external_id="E-003")).security_marking
-    assert await Guardian.filter(pupil_id=asa.id).values_list("email", flat=True) == [
-        "mamma.oberg@example.se"
-    ]
+    assert await column(Guardian.filter(pupil_id=asa.id), "email") == ["mamma.oberg@example.se"]
     user = await User.get(pupil_id=asa.id)
     assert user.email == "asa.oberg@elev.se" and user.role == "pupil"
     # No e-mail, no sign-in account
@@ -148,7 +149,8 @@ async def test_reimport_changes_nothing_and_lists_missing_pupils(world: World) -
     again = await import_file(actor, csv_text(*GOOD).encode("cp1252"))
     assert [r.action for r in again.rows] == ["oförändrad"] * 3
     result = await confirm(actor, again.import_id)
-    assert result.ok and (result.value.created, result.value.updated) == (0, 0)
+    assert result.ok and result.value is not None
+    assert (result.value.created, result.value.updated) == (0, 0)
     assert await pupils_state(world.school_a.id) == state  # updated_at included
     assert await User.all().order_by("id").values() == users
     assert await Guardian.all().order_by("id").values() == guardians
@@ -162,6 +164,7 @@ async def test_reimport_changes_nothing_and_lists_missing_pupils(world: World) -
     assert [m.external_id for m in changed.missing] == ["E-002"]
     assert [r.action for r in changed.rows] == ["oförändrad", "ändrad"]
     done = await confirm(actor, changed.import_id)
+    assert done.value is not None, done.errors
     assert (done.value.created, done.value.updated) == (0, 1)
     assert [p.external_id for p in done.value.missing] == ["E-002"]
     assert await Pupil.exists(external_id="E-002")
@@ -300,9 +303,7 @@ async def test_the_warning_counts_every_lifted_pupil(world: World) -> None:
     assert [r.lifts_marking for r in shown.rows] == [True, True, False]
     assert (await confirm(actor, shown.import_id)).ok
     event = await AuditEvent.get(action="lift_protection")
-    ids = sorted(
-        await Pupil.filter(external_id__in=["E-001", "E-002"]).values_list("id", flat=True)
-    )
+    ids = sorted(await column(Pupil.filter(external_id__in=["E-001", "E-002"]), "id"))
     assert (event.object_count, event.detail["pupil_ids"]) == (2, ids)
 
 
@@ -340,7 +341,8 @@ async def test_an_address_used_in_another_organiser_reads_like_a_new_one(world: 
     assert [r.problems for r in taken.rows] == [[], []]
     before = await User.filter(email__in=elsewhere).order_by("id").values()
     done = await confirm(actor, taken.import_id)
-    assert done.ok and done.value.created == 2
+    assert done.ok and done.value is not None
+    assert done.value.created == 2
     # Stored on her record, never linked to (or changing) the other organiser's account.
     saved = await Pupil.filter(external_id__in=["N-0", "N-1"]).order_by("external_id")
     assert [p.email for p in saved] == elsewhere

@@ -12,7 +12,7 @@ from prao.models import Organiser
 
 @pytest.mark.postgres
 async def test_a_connection_returned_inside_a_transaction_is_rolled_back(postgres: None) -> None:
-    pool = connections.get("default")._pool  # type: ignore[attr-defined]
+    pool = connections.get("default")._pool
     async with pool.acquire() as connection:
         await connection.execute("BEGIN")
         await connection.execute("INSERT INTO organiser (name, created_at) VALUES ('X', now())")
@@ -24,7 +24,7 @@ async def test_a_connection_returned_inside_a_transaction_is_rolled_back(postgre
 
 @pytest.mark.postgres
 async def test_the_pool_uses_the_light_reset(postgres: None) -> None:
-    pool = connections.get("default")._pool  # type: ignore[attr-defined]
+    pool = connections.get("default")._pool
     assert pool._reset is reset_connection
     # A plain statement leaves nothing behind: the next use of any connection works as usual.
     async with pool.acquire() as connection:

@@ -120,7 +120,7 @@ async def test_a_decided_booking_is_no_longer_flagged(world: World) -> None:
     assert await flagged_pending(await world.actor(world.coordinator_a), 5, now) == []
 
 
-def test_pending_flag_days_setting(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_pending_flag_days_setting(monkeypatch, tmp_path) -> None:
     from prao.config import load_settings
 
     monkeypatch.setenv("PRAO_VAR_DIR", str(tmp_path))

@@ -14,6 +14,7 @@ from prao.services import employers, self_found, self_found_link
 from prao.services.booking import book_slot, cancel_booking
 from prao.services.decisions import decide_booking
 from tests import factories
+from tests.db import column
 
 pytestmark = pytest.mark.postgres
 
@@ -88,7 +89,5 @@ async def test_sign_ups_with_one_org_number_at_once_make_one_account(
     assert await Employer.filter(org_number="556036-0793").count() == 1
     [winner] = await Employer.filter(org_number="556036-0793")
     assert await User.filter(email__startswith="snickare").count() == 1
-    mailed = await OutboxMessage.filter(to_address__startswith="snickare").values_list(
-        "to_address", flat=True
-    )
+    mailed = await column(OutboxMessage.filter(to_address__startswith="snickare"), "to_address")
     assert mailed == [winner.contact_email]

@@ -31,7 +31,7 @@ async def test_coordinator_creates_an_allocation_period(world: World) -> None:
     draft, errors = read_draft(FORM)
     assert errors == []
     outcome = await create_period(await world.actor(world.coordinator_a), draft)
-    assert outcome.ok, outcome.errors
+    assert outcome.ok and outcome.value is not None, outcome.errors
     period = await Period.get(id=outcome.value.id)
     assert period.school_id == world.school_a.id
     assert period.mode == PeriodMode.ALLOCATION

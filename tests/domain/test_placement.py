@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from openpyxl import load_workbook
 
@@ -17,7 +18,7 @@ from tests import factories
 from tests.factories import World
 
 
-async def state() -> tuple:
+async def state() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int]:
     slots = await Slot.all().order_by("id").values_list("id", "taken")
     bookings = await Booking.all().order_by("id").values_list("id", "status", "slot_id")
     return slots, bookings, await OutboxMessage.all().count()
@@ -27,7 +28,7 @@ async def test_coordinator_places_and_moves_a_pupil(world: World) -> None:
     actor = await world.actor(world.coordinator_a)
     other = await factories.slot(world.employer, title="Kock", capacity=1)
     placed = await place_pupil(actor, world.period_a.id, world.pupil_a.id, world.slot.id)
-    assert placed.ok, placed.errors
+    assert placed.ok and placed.value is not None, placed.errors
     assert placed.value.status == BookingStatus.CONFIRMED and placed.value.origin == "staff"
     assert (await Slot.get(id=world.slot.id)).taken == 1
     moved = await place_pupil(actor, world.period_a.id, world.pupil_a.id, other.id)
@@ -90,6 +91,7 @@ async def test_overview_counts_unplaced_first_and_is_audited(world: World) -> No
     coord = await world.actor(world.coordinator_a)
     assert (await place_pupil(coord, world.period_a.id, carl.id, approve.id)).ok
     overview = (await period_overview(coord, world.period_a.id)).value
+    assert overview is not None
     assert (overview.count("placed"), overview.count("pending"), overview.count("unplaced")) == (
         1,
         1,
@@ -103,6 +105,7 @@ async def test_overview_counts_unplaced_first_and_is_audited(world: World) -> No
         ("8B", 1, 0, 1, 0),
     ]
     event = await AuditEvent.filter(action="read", object_type="pupil").order_by("-id").first()
+    assert event is not None
     assert event.object_count == 3 and event.detail["view"] == "period-overview"
     refused = await period_overview(await world.actor(world.coordinator_b), world.period_a.id)
     assert refused.errors[0].code == ErrorCode.NOT_FOUND
@@ -133,6 +136,7 @@ async def test_exports_leave_out_protected_pupils(world: World) -> None:
     assert (await place_pupil(coord, world.period_a.id, world.pupil_a.id, world.slot.id)).ok
     assert (await place_pupil(coord, world.period_a.id, secret.id, world.slot.id)).ok
     export = (await placements(coord, world.period_a.id)).value
+    assert export is not None
     assert export.left_out == 1 and "1 elever med skyddad identitet" in export.note
     text = to_csv(export).decode("utf-8")
     assert text.startswith("\ufeff")
@@ -153,6 +157,7 @@ async def test_exports_leave_out_protected_pupils(world: World) -> None:
     assert values[-1][0] == export.note
 
     one_class = (await placements(coord, world.period_a.id, "8B")).value
+    assert one_class is not None
     assert [r[1] for r in one_class.rows] == ["'=SUM(A1)"] and one_class.left_out == 0
     assert formula.class_name == "8B"
     assert await AuditEvent.filter(action="export").count() == 2

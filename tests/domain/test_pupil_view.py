@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, fields
+from typing import Any
 
 import pytest
 
@@ -28,7 +29,7 @@ def shown(view: PupilView) -> set[str]:
     return {name for name, value in asdict(view).items() if value is not None}
 
 
-async def protected_pupil(world: World, **kw: object) -> Pupil:
+async def protected_pupil(world: World, **kw: Any) -> Pupil:
     return await factories.pupil(
         world.school_a,
         first_name="Sara",

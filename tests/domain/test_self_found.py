@@ -133,7 +133,7 @@ async def test_the_same_workplace_is_found_again_by_contact_email(
 async def test_refusals_change_nothing(world: World, settings: Settings) -> None:
     actor = await world.actor(world.pupil_a_user)
     start = world.period_a.start_date
-    cases = [
+    cases: list[tuple[dict[str, object], ErrorCode, str]] = [
         ({"name": ""}, ErrorCode.INVALID, "name"),
         ({"contact_email": "blommor"}, ErrorCode.INVALID, "contact_email"),
         ({"tasks": " "}, ErrorCode.INVALID, "tasks"),

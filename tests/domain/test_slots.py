@@ -13,6 +13,7 @@ from prao.models import AuditEvent, Slot, SlotStatus, SlotVisibility
 from prao.services import slots
 from prao.services.booking import book_slot
 from tests import factories
+from tests.db import column
 from tests.factories import World
 
 
@@ -47,9 +48,7 @@ async def test_create_is_a_draft_with_every_field(world: World) -> None:
     assert (slot.employer_id, slot.capacity, slot.min_age) == (world.employer.id, 2, 15)
     assert slot.requires_approval and not slot.visible_to_all
     assert slot.supervisor_id == world.employer_user.id
-    assert await SlotVisibility.filter(slot_id=slot.id).values_list("school_id", flat=True) == [
-        world.school_b.id
-    ]
+    assert await column(SlotVisibility.filter(slot_id=slot.id), "school_id") == [world.school_b.id]
 
 
 BAD = [

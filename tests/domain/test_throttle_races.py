@@ -15,6 +15,7 @@ from prao.models import Booking, BookingOrigin, BookingStatus, MailThrottle, Out
 from prao.services.placement import remind_unplaced
 from prao.services.reminders import send_placement_reminders
 from tests import factories
+from tests.db import column
 from tests.factories import World
 
 pytestmark = pytest.mark.postgres
@@ -44,7 +45,7 @@ async def test_concurrent_unplaced_reminders_remind_each_pupil_once(
         *(remind_unplaced(coordinator, world.period_a.id) for _ in range(10))
     )
     assert sum(o.value or 0 for o in outcomes) == 2
-    sent = await OutboxMessage.filter(kind="unplaced_reminder").values_list("to_address", flat=True)
+    sent = await column(OutboxMessage.filter(kind="unplaced_reminder"), "to_address")
     assert sorted(sent) == ["alva@example.se", "ida@example.se"]
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from prao.config import Settings
-from prao.errors import ErrorCode
+from prao.errors import DomainError, ErrorCode
 from prao.models import (
     AuditEvent,
     Booking,
@@ -41,7 +41,7 @@ async def written() -> tuple[int, int, int, int, int]:
     )
 
 
-def only_invalid(errors: list, field: str) -> None:
+def only_invalid(errors: list[DomainError], field: str) -> None:
     assert [(e.code, e.field, e.message) for e in errors] == [
         (ErrorCode.INVALID, field, BAD_CHARACTERS)
     ]

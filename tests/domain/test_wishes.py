@@ -43,6 +43,7 @@ async def test_add_reorder_remove_keeps_ranks_contiguous(setup) -> None:
     assert (await remove_wish(alva, period.id, c)).ok
     assert await ranks(world.pupil_a.id, period.id) == [(1, a), (2, b)]
     shown = (await my_wishes(alva)).value
+    assert shown is not None
     assert shown.period.id == period.id and shown.open_now
     assert [w.slot.title for w in shown.wishes] == ["Plats 0", "Plats 1"]
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from prao.actor import Actor
-from prao.auth import create_api_token, end_sessions
+from prao.auth import actor_for_user_id, create_api_token, end_sessions
 from server import auth
 from tests.callers import ClientFactory
 from tests.factories import World
@@ -22,7 +22,7 @@ STATIC_FILE = next(p.name for p in STATIC_DIR.iterdir() if p.suffix == ".css")
 def lookups(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
     """The session lookups the authentication makes (each one a database query)."""
     seen: list[int | None] = []
-    real = auth.actor_for_user_id
+    real = actor_for_user_id  # the lookup server.auth imported, patched where it is used
 
     async def counted(user_id: int | None, session_version: int = 0) -> Actor:
         seen.append(user_id)

@@ -9,6 +9,7 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -119,7 +120,7 @@ def test_the_page_does_not_load_the_schema() -> None:
     assert ast.literal_eval(loaded) == ["api", "api.limits"]
 
 
-def variable_errors(document: str, variables: dict) -> list[str]:
+def variable_errors(document: str, variables: dict[str, Any]) -> list[str]:
     operation = parse(document).definitions[0]
     assert isinstance(operation, OperationDefinitionNode)
     coerced = get_variable_values(schema._schema, operation.variable_definitions or [], variables)

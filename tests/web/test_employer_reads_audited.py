@@ -16,7 +16,7 @@ async def confirmed(world: World, pupil: Pupil) -> Booking:
     return outcome.value
 
 
-async def employer_reads(world: World) -> list[tuple[int, str]]:
+async def employer_reads(world: World) -> list[tuple[int, object]]:
     events = await AuditEvent.filter(
         action="read", object_type="pupil", actor=f"user:{world.employer_user.id}"
     ).order_by("id")

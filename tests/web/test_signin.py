@@ -44,7 +44,10 @@ async def test_unknown_address_gets_the_same_answer_and_no_message(
     known = await request_link(client, "alva.user@example.se")
     unknown = await request_link(client, "nobody@example.se")
     assert unknown.status_code == known.status_code == 200
-    normalise = lambda r, email: main_text(r.text).replace(email, "ADDRESS")  # noqa: E731
+
+    def normalise(response: httpx.Response, email: str) -> str:
+        return main_text(response.text).replace(email, "ADDRESS")
+
     assert normalise(unknown, "nobody@example.se") == normalise(known, "alva.user@example.se")
     assert await OutboxMessage.filter(to_address="nobody@example.se").count() == 0
     assert await OutboxMessage.all().count() == 1

@@ -9,7 +9,7 @@ from prao.config import Settings
 from prao.models import AllocationRun, AllocationStatus
 from server.jobs import running_jobs
 from tests.allocation_world import Setup
-from tests.workers.test_delivery import run_worker_burst
+from tests.workers.burst import run_worker_burst
 
 
 async def test_run_goes_through_arq(setup: Setup, settings: Settings, redis_url: str) -> None:

@@ -67,6 +67,7 @@ async def test_web_booking_mails_each_recipient_once_with_ics_and_card_link(
         card = await client.get(card_url)
     assert worker.jobs_complete == 4 and worker.jobs_failed == 0
     employer = world.employer.contact_email
+    assert employer is not None
     by_address = {str(m["To"]): m for m in sink.messages}
     assert len(sink.messages) == 4
     assert sorted(by_address) == sorted(
@@ -88,7 +89,9 @@ async def test_web_booking_mails_each_recipient_once_with_ics_and_card_link(
         assert start == datetime.combine(slot.start_date, time(8, 0), TIMEZONE)
         assert event.decoded("DTEND") == datetime.combine(slot.start_date, time(14, 0), TIMEZONE)
         assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["Europe/Stockholm"]
-        days = list(rrulestr(event["RRULE"].to_ical().decode(), dtstart=start))
+        rule = event["RRULE"].to_ical()
+        assert isinstance(rule, bytes)
+        days = list(rrulestr(rule.decode(), dtstart=start))
         # Two working weeks, Monday to Friday, every day 08:00–14:00 Swedish time.
         assert len(days) == 10
         assert days[0].date() == slot.start_date and days[-1].date() == slot.end_date

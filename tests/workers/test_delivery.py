@@ -13,6 +13,7 @@ from prao.config import Settings
 from prao.models import OutboxMessage, OutboxStatus
 from prao.services.booking import book_slot
 from server.jobs import running_jobs
+from tests.db import column
 from tests.factories import World
 from tests.workers.burst import run_worker_burst
 from tests.workers.conftest import Sink
@@ -32,6 +33,7 @@ async def test_booking_mail_goes_through_arq_and_smtp(
         assert await OutboxMessage.filter(status=OutboxStatus.PENDING).count() == 4
         worker = await run_worker_burst(redis_url, configured)
     assert worker.jobs_complete == 4
+    assert world.employer.contact_email is not None
     assert sorted(m["To"] for m in sink.messages) == sorted(
         [
             "alva.user@example.se",
@@ -51,7 +53,7 @@ async def test_the_same_message_is_not_queued_twice(
     configured = dataclasses.replace(settings, redis_url=redis_url, smtp_url=smtp_url)
     async with running_jobs(configured) as runner:
         assert (await book_slot(await world.actor(world.pupil_b_user), world.slot.id)).ok
-        ids = await OutboxMessage.all().values_list("id", flat=True)
+        ids = await column(OutboxMessage.all(), "id")
         await runner.deliver(list(ids))  # a second enqueue of the same ids (e.g. a retry)
         pool = await create_pool(RedisSettings.from_dsn(redis_url))
         assert len(await pool.queued_jobs()) == len(ids)

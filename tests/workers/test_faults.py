@@ -30,6 +30,7 @@ from prao.services.delivery import backoff, sweep_outbox
 from server.app import create_app
 from server.jobs import running_jobs
 from tests.conftest import sign_in
+from tests.db import column
 from tests.factories import World
 from tests.workers.burst import run_worker_burst
 from tests.workers.conftest import Sink, free_port
@@ -115,7 +116,7 @@ async def test_redis_flushed_after_enqueue_the_sweep_delivers(
 ) -> None:
     _, sink = smtp
     assert (await book_slot(await world.actor(world.pupil_b_user), world.slot.id)).ok
-    ids = sorted(await OutboxMessage.all().values_list("id", flat=True))
+    ids = sorted(await column(OutboxMessage.all(), "id"))
     assert len(ids) == 2 and len(await pool.queued_jobs()) == 2
     await pool.flushdb()
     lost = await run_worker_burst(redis_url, configured)
@@ -209,7 +210,9 @@ def holding_smtp() -> Iterator[tuple[str, HoldingSink]]:
     controller.stop()
 
 
-def start_worker(settings: Settings, redis_url: str, smtp_url: str, var: Path) -> subprocess.Popen:
+def start_worker(
+    settings: Settings, redis_url: str, smtp_url: str, var: Path
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DATABASE_URL": settings.database_url,

@@ -8,6 +8,7 @@ from tortoise.transactions import in_transaction
 
 from prao import outbox
 from prao.models import Booking, BookingOrigin, BookingStatus, OutboxMessage
+from tests.db import column
 from tests.factories import World
 
 KINDS = [
@@ -45,6 +46,7 @@ async def test_every_change_tells_pupil_guardian_and_employer(
     messages = {m.to_address: m for m in await OutboxMessage.filter(booking_id=booking.id)}
     assert len(made) == len(messages) == 4
     employer = world.employer.contact_email
+    assert employer is not None
     assert sorted(messages, key=str) == sorted(
         ["alva@example.se", "alva.user@example.se", "vh.alva@example.se", employer]
     )
@@ -86,7 +88,5 @@ async def test_pupil_without_any_address_leaves_one_message_for_the_school(
             recipients=[],
             connection=conn,
         )
-    addresses = await OutboxMessage.filter(booking_id=booking.id).values_list(
-        "to_address", flat=True
-    )
+    addresses = await column(OutboxMessage.filter(booking_id=booking.id), "to_address")
     assert sorted(addresses, key=lambda a: a or "") == [None, world.employer.contact_email]

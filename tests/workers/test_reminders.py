@@ -15,6 +15,7 @@ from prao.models import Booking, BookingOrigin, BookingStatus, OutboxMessage, Ro
 from prao.services.reminders import send_placement_reminders
 from server.jobs import running_jobs
 from tests import factories
+from tests.db import column
 from tests.factories import World
 from tests.workers.burst import run_worker_burst
 from tests.workers.conftest import Sink
@@ -41,6 +42,7 @@ async def test_reminded_three_days_before_not_four_and_only_once(world: World) -
     assert await OutboxMessage.all().count() == 0
     ids = await send_placement_reminders(clock.now() + timedelta(days=1))
     messages = await OutboxMessage.filter(id__in=ids).order_by("to_address")
+    assert world.employer.contact_email is not None
     assert [m.to_address for m in messages] == sorted(
         ["alva.user@example.se", "alva@example.se", world.employer.contact_email]
     )
@@ -61,9 +63,7 @@ async def test_supervisor_gets_it_instead_of_the_employer_contact(world: World) 
     )
     booking = await booking_starting_in(world, 3, supervisor_id=supervisor.id)
     await send_placement_reminders(clock.now())
-    addresses = await OutboxMessage.filter(booking_id=booking.id).values_list(
-        "to_address", flat=True
-    )
+    addresses = await column(OutboxMessage.filter(booking_id=booking.id), "to_address")
     assert supervisor.email in addresses
     assert world.employer.contact_email not in addresses
     to_supervisor = await OutboxMessage.get(to_address=supervisor.email)
