@@ -36,11 +36,11 @@ browser-deps:
 
 lint: install-dev
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check prao api web workers server
+	$(BIN)/ruff format --check prao api web workers server tests bench
 	$(BIN)/lint-imports
 
 typecheck: install-dev
-	$(BIN)/mypy prao api web workers server
+	$(BIN)/mypy prao api web workers server tests bench
 
 ## make test: lint, types, the layer contracts, then every test on SQLite with a coverage report
 ## (fails below the floor in pyproject.toml); with TEST_DATABASE_URL=postgres://… the
