@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import ast
 import functools
-import subprocess
-import sys
 from typing import Any, cast
 
 import pytest
@@ -15,18 +12,12 @@ from api.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 from api.schema import CACHE_SIZE
 from tests.callers import gid
 from tests.factories import World
+from tests.loaded_modules import loaded_by
 
 
 def test_the_published_limits_are_a_leaf() -> None:
     """api.limits loads no other part of the API (nor Strawberry), so /api can import it."""
-    script = (
-        "import sys, api.limits; "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('api', 'strawberry', 'web')))"
-    )
-    loaded = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    ).stdout
-    assert ast.literal_eval(loaded) == ["api", "api.limits"]
+    assert loaded_by("api.limits", ("api", "strawberry", "web")) == ["api", "api.limits"]
 
 
 def messages(payload: dict[str, Any]) -> list[str]:

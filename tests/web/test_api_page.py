@@ -6,8 +6,6 @@ import ast
 import json
 import re
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +21,7 @@ from prao.errors import MESSAGES, ErrorCode
 from prao.models import Permission
 from prao.services.pupil_upsert import MAX_ROWS
 from tests.callers import main_text
+from tests.loaded_modules import loaded_by
 from web.views import api_docs
 
 
@@ -110,14 +109,7 @@ def test_every_example_file_is_read() -> None:
 
 def test_the_page_does_not_load_the_schema() -> None:
     """The page reads the API's limits from api.limits, a leaf; the schema is the test's."""
-    script = (
-        "import sys, web.views.api_docs; "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('api', 'strawberry')))"
-    )
-    loaded = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    ).stdout
-    assert ast.literal_eval(loaded) == ["api", "api.limits"]
+    assert loaded_by("web.views.api_docs", ("api", "strawberry")) == ["api", "api.limits"]
 
 
 def variable_errors(document: str, variables: dict[str, Any]) -> list[str]:
