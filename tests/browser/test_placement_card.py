@@ -42,10 +42,35 @@ def test_pupil_opens_and_prints_her_placement_card(
         serious = Axe.serious_violations(page)
         assert serious == [], [(v["id"], v["help"]) for v in serious]
         page.screenshot(path=str(artifacts / "praoplatskort.png"))
+        # With JavaScript on, htmx boosts links: the calendar must still arrive as a file.
+        assert_calendar_download(page, "Spara i kalendern (.ics)")
         page.emulate_media(media="print")
         expect(page.locator(".site-header")).to_be_hidden()
         expect(page.locator(".site-footer")).to_be_hidden()
         expect(page.locator(".placement-card")).to_be_visible()
         assert problems == []
+    finally:
+        context.close()
+
+
+def assert_calendar_download(page: Any, link: str) -> None:
+    with page.expect_download() as download:
+        page.get_by_role("link", name=link).first.click()
+    path = download.value.path()
+    assert download.value.suggested_filename.endswith(".ics")
+    assert Path(path).read_bytes().startswith(b"BEGIN:VCALENDAR")
+
+
+def test_the_calendar_downloads_from_my_bookings_without_javascript(
+    chromium: Any, live_server: LiveServer
+) -> None:
+    context = chromium.new_context(
+        viewport=PHONE, locale="sv-SE", base_url=live_server.url, java_script_enabled=False
+    )
+    page = context.new_page()
+    try:
+        sign_in_as_pupil(page, 4)  # booked by the test above, which runs first
+        page.goto("/mina-bokningar")
+        assert_calendar_download(page, "Spara i kalendern")
     finally:
         context.close()

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+import web
 from prao.config import Settings
 from prao.services.booking import book_slot
 from server.app import create_app
@@ -153,3 +154,17 @@ async def test_every_form_that_posts_carries_the_csrf_token(every_page: dict[str
     for path, html in every_page.items():
         for form in re.findall(r'<form method="post".*?</form>', html, re.S):
             assert re.search(r'name="csrf_token"\s+value="[^"]+"', form), f"{path}: {form[:80]}"
+
+
+def test_every_download_link_is_left_to_the_browser():
+    """hx-boost on the body would fetch a file link in the background and swap it in as a page:
+    a link with `download` must opt out, or the file never arrives with JavaScript on."""
+    templates = Path(web.__file__).parent / "templates"
+    links = [
+        (path.name, tag)
+        for path in templates.rglob("*.html")
+        for tag in re.findall(r"<a\b[^>]*>", path.read_text())
+        if re.search(r"\sdownload[\s>=]", tag)
+    ]
+    assert links, "no download links found: the pattern is wrong"
+    assert [(name, tag) for name, tag in links if 'hx-boost="false"' not in tag] == []
