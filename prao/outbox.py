@@ -207,6 +207,39 @@ def booking_messages(
     ]
 
 
+# What a booking's messages describe that may change after the event is written; the worker
+# renders from these values, so a message tells of the booking as it was at the change.
+SNAPSHOT_BOOKING_FIELDS = ("status", "reason", "updated_at")
+SNAPSHOT_SLOT_FIELDS = (
+    "title",
+    "address",
+    "city",
+    "start_date",
+    "end_date",
+    "day_starts_at",
+    "day_ends_at",
+    "tasks",
+)
+
+
+def event_snapshot(booking: Booking, slot: Slot) -> dict[str, object]:
+    """The snapshot of an OutboxEvent about `booking` at `slot`, as JSON-ready values (dates and
+    times in ISO form). Cheap: built from objects the change has in hand, no query."""
+    values: dict[str, object] = {}
+    for name in SNAPSHOT_BOOKING_FIELDS:
+        values[name] = _plain(getattr(booking, name))
+    values["slot"] = {name: _plain(getattr(slot, name)) for name in SNAPSHOT_SLOT_FIELDS}
+    return values
+
+
+def _plain(value: object) -> object:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, str):
+        return str(value)  # a StrEnum as its plain value
+    return value
+
+
 WEEKDAY_NAMES = ["måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"]
 
 

@@ -26,7 +26,13 @@ from prao.models.placements import (
     SlotStatus,
     SlotVisibility,
 )
-from prao.models.records import AuditEvent, MailThrottle, OutboxMessage, OutboxStatus
+from prao.models.records import (
+    AuditEvent,
+    MailThrottle,
+    OutboxEvent,
+    OutboxMessage,
+    OutboxStatus,
+)
 
 __all__ = [
     "ACTIVE_BOOKING_STATUSES",
@@ -46,6 +52,7 @@ __all__ = [
     "LinkPurpose",
     "MailThrottle",
     "Organiser",
+    "OutboxEvent",
     "OutboxMessage",
     "OutboxStatus",
     "Period",

@@ -49,6 +49,27 @@ class OutboxMessage(Model):
         table = "outbox_message"
 
 
+class OutboxEvent(Model):
+    """A fact about a booking, written in the transaction of the change: what happened, to which
+    booking, and a snapshot of what its messages describe that may change later (the booking's
+    status, reason and time, the slot's details). A worker expands it into the messages, with
+    their recipients, bodies and calendars (prao.outbox.expand_event)."""
+
+    id: int = fields.BigIntField(primary_key=True)
+    kind = fields.CharField(max_length=50)
+    booking: fields.ForeignKeyNullableRelation[Booking] = fields.ForeignKeyField(
+        "models.Booking", related_name="events", null=True, on_delete=fields.SET_NULL
+    )
+    booking_id: int | None
+    snapshot: dict[str, object] = fields.JSONField(default=dict)
+    # Set in the transaction that writes the event's messages: each event is expanded once.
+    expanded_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "outbox_event"
+
+
 class AuditEvent(Model):
     """Who read or changed what. Every read of pupil data by staff or API clients lands here."""
 
