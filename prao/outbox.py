@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import copy
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
+from tortoise.transactions import in_transaction
 
-from prao import ics
+from prao import clock, ics
 from prao.clock import local
 from prao.config import current_settings
 from prao.models import (
@@ -15,6 +20,7 @@ from prao.models import (
     BookingStatus,
     Employer,
     Guardian,
+    OutboxEvent,
     OutboxMessage,
     Pupil,
     School,
@@ -222,14 +228,165 @@ SNAPSHOT_SLOT_FIELDS = (
 )
 
 
-def event_snapshot(booking: Booking, slot: Slot) -> dict[str, object]:
+def event_snapshot(
+    booking: Booking, slot: Slot, recipients: Iterable[str | None] = ()
+) -> dict[str, object]:
     """The snapshot of an OutboxEvent about `booking` at `slot`, as JSON-ready values (dates and
-    times in ISO form). Cheap: built from objects the change has in hand, no query."""
+    times in ISO form). Cheap: built from objects the change has in hand, no query.
+    `recipients` are addresses the change itself names beyond the pupil's, her guardians' and
+    the employer's (the workplace a self-found link went to)."""
     values: dict[str, object] = {}
     for name in SNAPSHOT_BOOKING_FIELDS:
         values[name] = _plain(getattr(booking, name))
     values["slot"] = {name: _plain(getattr(slot, name)) for name in SNAPSHOT_SLOT_FIELDS}
+    extra = sorted({a for a in recipients if a})
+    if extra:
+        values["recipients"] = extra
     return values
+
+
+async def record_event(
+    *,
+    kind: str,
+    booking: Booking,
+    slot: Slot,
+    connection: BaseDBAsyncClient,
+    recipients: Iterable[str | None] = (),
+) -> OutboxEvent:
+    """The one outbox row of a booking change, in the change's transaction; its messages are
+    written by expand_events once it is committed (jobs.expand)."""
+    return await OutboxEvent.create(
+        kind=kind,
+        booking_id=booking.id,
+        snapshot=event_snapshot(booking, slot, recipients),
+        using_db=connection,
+    )
+
+
+_DATE_FIELDS = frozenset({"start_date", "end_date"})
+_MINUTE_FIELDS = {"day_starts_at": "starts_minute", "day_ends_at": "ends_minute"}
+_TIME_FIELDS = frozenset(_MINUTE_FIELDS)
+
+
+def _restored(value: object, name: str) -> object:
+    """A snapshot's JSON value as the model field holds it."""
+    if not isinstance(value, str):
+        return value
+    if name == "updated_at":
+        return datetime.fromisoformat(value)
+    if name in _DATE_FIELDS:
+        return date.fromisoformat(value)
+    if name in _TIME_FIELDS:
+        return time.fromisoformat(value)
+    if name == "status":
+        return BookingStatus(value)
+    return value
+
+
+def as_snapshotted(booking: Booking, slot: Slot, snapshot: dict[str, Any]) -> tuple[Booking, Slot]:
+    """Copies of the current booking and slot with the snapshot's values laid over them: the
+    booking and the place as they were when the event was written."""
+    booking, slot = copy.copy(booking), copy.copy(slot)
+    for name in SNAPSHOT_BOOKING_FIELDS:
+        if name in snapshot:
+            setattr(booking, name, _restored(snapshot[name], name))
+    slot_values = snapshot.get("slot") or {}
+    for name in SNAPSHOT_SLOT_FIELDS:
+        if name not in slot_values:
+            continue
+        value = _restored(slot_values[name], name)
+        if isinstance(value, time):  # the slot keeps its hours as minutes after midnight
+            setattr(slot, _MINUTE_FIELDS[name], value.hour * 60 + value.minute)
+        else:
+            setattr(slot, name, value)
+    return booking, slot
+
+
+async def expand_event(event_id: int, base_url: str | None = None) -> list[int]:
+    """The messages of one event (see expand_events); [] when it was expanded already."""
+    return await expand_events([event_id], base_url)
+
+
+async def expand_events(event_ids: list[int], base_url: str | None = None) -> list[int]:
+    """Write the messages of these events and mark them expanded, in one transaction; answers
+    the new messages' ids. An event is expanded once: it is claimed by a locking read of the
+    unexpanded ones (rows another expansion holds are skipped, and once it commits they are
+    expanded), so a second expansion of the same event answers []. Recipients, names and the
+    employer come from today's rows; what the booking and slot said, from the snapshot.
+    A handful of queries for any number of events: the claim with bookings, pupils, schools,
+    slots and employers joined, the pupils' accounts, their guardians, then the inserts."""
+    wanted = sorted(set(event_ids))
+    if not wanted:
+        return []
+    async with in_transaction() as conn:
+        events = (
+            await OutboxEvent.filter(id__in=wanted, expanded_at__isnull=True)
+            .select_related("booking__pupil__school", "booking__slot__employer")
+            .select_for_update(skip_locked=True, of=("outbox_event",))
+            .order_by("id")
+            .using_db(conn)
+        )
+        if not events:
+            return []
+        await (
+            OutboxEvent.filter(id__in=[e.id for e in events])
+            .using_db(conn)
+            .update(expanded_at=clock.now())
+        )
+        pupil_ids = sorted({e.booking.pupil_id for e in events if e.booking is not None})
+        users: dict[int, list[str | None]] = defaultdict(list)
+        guardians: dict[int, list[str | None]] = defaultdict(list)
+        if pupil_ids:
+            for pupil_id, email in (
+                await User.filter(pupil_id__in=pupil_ids)
+                .using_db(conn)
+                .values_list("pupil_id", "email")
+            ):
+                users[pupil_id].append(email)
+            for pupil_id, email in (
+                await Guardian.filter(pupil_id__in=pupil_ids)
+                .using_db(conn)
+                .values_list("pupil_id", "email")
+            ):
+                guardians[pupil_id].append(email)
+        messages: list[OutboxMessage] = []
+        for event in events:
+            if event.booking is None:  # the booking is gone (its pupil erased): nothing to say
+                continue
+            booking, slot = as_snapshotted(event.booking, event.booking.slot, event.snapshot)
+            pupil = event.booking.pupil
+            named = event.snapshot.get("recipients")
+            extra = [str(a) for a in named] if isinstance(named, list) else []
+            messages += booking_messages(
+                kind=event.kind,
+                booking=booking,
+                pupil=pupil,
+                slot=slot,
+                recipients=[*extra, pupil.email, *users.get(pupil.id, [])],
+                guardian_emails=guardians.get(pupil.id, []),
+                employer=slot.employer,
+                school=pupil.school,
+                base_url=base_url,
+            )
+        for message in messages:
+            await message.save(using_db=conn)
+    return [m.id for m in messages]
+
+
+# Unexpanded for longer than this: the job that should have expanded it was lost.
+EXPAND_SWEEP_AFTER = timedelta(minutes=1)
+EXPAND_SWEEP_BATCH = 1000
+
+
+async def unexpanded_events(now: datetime) -> list[int]:
+    """Ids of events left unexpanded (a worker died, Redis was down), oldest first."""
+    ids = (
+        await OutboxEvent.filter(expanded_at__isnull=True, created_at__lt=now - EXPAND_SWEEP_AFTER)
+        .order_by("id")
+        .limit(EXPAND_SWEEP_BATCH)
+        .values_list("id", flat=True)
+    )
+    return [int(i) for i in ids]  # type: ignore[call-overload]
 
 
 def _plain(value: object) -> object:

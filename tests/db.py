@@ -23,6 +23,7 @@ TABLES = [
     "wish",
     "booking_link",
     "audit_event",
+    "outbox_event",
     "outbox_message",
     "booking",
     "slot_visibility",

@@ -9,6 +9,7 @@ from arq.connections import ArqRedis, RedisSettings
 from arq.constants import job_key_prefix, result_key_prefix
 
 DELIVER_MESSAGE = "deliver_message"
+EXPAND_EVENTS = "expand_events"
 RUN_ALLOCATION = "run_allocation"
 
 
@@ -34,6 +35,11 @@ class ArqJobs:
     @classmethod
     async def connect(cls, redis_url: str) -> ArqJobs:
         return cls(await create_pool(RedisSettings.from_dsn(redis_url)))
+
+    async def expand(self, event_ids: list[int]) -> None:
+        # Not keyed: expanding twice is harmless (an event is claimed once), losing one is not.
+        if event_ids:
+            await self.pool.enqueue_job(EXPAND_EVENTS, list(event_ids))
 
     async def deliver(self, message_ids: list[int]) -> None:
         await enqueue_deliveries(self.pool, message_ids)

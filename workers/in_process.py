@@ -9,6 +9,7 @@ from typing import Any
 
 from prao import clock
 from prao.allocation.runs import execute_run
+from prao.outbox import expand_events, unexpanded_events
 from prao.services.delivery import DeliveryDeferred, deliver_message, sweep_outbox
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,10 @@ class InProcessJobs:
             self._sweeper = None
         await self.drain()
 
+    async def expand(self, event_ids: list[int]) -> None:
+        """Inline, awaited: the messages exist when the change's request answers."""
+        await self.deliver(await expand_events(event_ids))
+
     async def deliver(self, message_ids: list[int]) -> None:
         if self.smtp_url is None:
             return  # nowhere to send: the messages wait in the outbox
@@ -54,7 +59,10 @@ class InProcessJobs:
         self._spawn(execute_run, run_id)
 
     async def sweep(self) -> list[int]:
-        """The outbox sweep, in this process: send again whatever waits too long."""
+        """The outbox sweep, in this process: expand the events left unexpanded, send again
+        whatever waits too long."""
+        if event_ids := await unexpanded_events(clock.now()):
+            await self.expand(event_ids)
         ids = await sweep_outbox(clock.now())
         await self.deliver(ids)
         return ids

@@ -12,8 +12,9 @@ from prao.config import load_settings, redis_url_env, use_settings
 from prao.db import close_db, init_db
 from prao.services.delivery import RETRY_BASE_SECONDS
 from workers.allocation import run_allocation_job
-from workers.arq_jobs import DELIVER_MESSAGE, RUN_ALLOCATION
+from workers.arq_jobs import DELIVER_MESSAGE, EXPAND_EVENTS, RUN_ALLOCATION
 from workers.delivery import deliver_message_job, sweep_outbox_job
+from workers.events import expand_events_job, sweep_events_job
 from workers.mail_throttle import prune_mail_throttle_job
 from workers.reminders import placement_reminders_job
 from workers.stale_requests import flag_stale_pending_job
@@ -37,10 +38,12 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 FUNCTIONS = [
     # No result kept: the key is free at once for the sweep to enqueue the message again.
     func(deliver_message_job, name=DELIVER_MESSAGE, keep_result=0, timeout=120),
+    func(expand_events_job, name=EXPAND_EVENTS, keep_result=0, timeout=600),
     func(run_allocation_job, name=RUN_ALLOCATION, max_tries=1, timeout=3600),
 ]
 
 CRON_JOBS = [
+    cron(sweep_events_job, name="sweep_events", second=0, run_at_startup=True, keep_result=0),
     cron(sweep_outbox_job, name="sweep_outbox", second=0, run_at_startup=True, keep_result=0),
     cron(placement_reminders_job, name="placement_reminders", minute=7, second=30),
     cron(flag_stale_pending_job, name="flag_stale_pending", minute=17, second=30),

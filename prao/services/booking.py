@@ -22,7 +22,7 @@ from prao.models import (
     BookingStatus,
     Employer,
     EmployerStatus,
-    OutboxMessage,
+    OutboxEvent,
     Period,
     PeriodMode,
     Pupil,
@@ -133,9 +133,10 @@ async def create_active_booking(
     created_by_id: int | None,
     now: datetime,
     pupil_field: str = "slot_id",
-) -> tuple[Booking, list[OutboxMessage]]:
-    """Insert an active booking, its messages, and reserve the place, inside the caller's
-    transaction; raises Refused (rolling it back) when the pupil is booked or the slot full."""
+) -> tuple[Booking, OutboxEvent]:
+    """Insert an active booking, its outbox event, and reserve the place, inside the caller's
+    transaction; raises Refused (rolling it back) when the pupil is booked or the slot full.
+    The caller hands the event to jobs.expand after the commit."""
     try:
         booking = await Booking.create(
             pupil_id=pupil.id,
@@ -149,13 +150,8 @@ async def create_active_booking(
     except IntegrityError as exc:  # the partial unique index: one active per period
         raise Refused(DomainError.of(ErrorCode.ALREADY_BOOKED, pupil_field)) from exc
     slot.taken += 1
-    messages = await outbox.booking_changed(
-        kind="booking_created",
-        booking=booking,
-        pupil=pupil,
-        slot=slot,
-        recipients=[],  # booking_changed adds the pupil's and guardians' addresses
-        connection=conn,
+    event = await outbox.record_event(
+        kind="booking_created", booking=booking, slot=slot, connection=conn
     )
     # The place is reserved by one conditional UPDATE (no read-check-write race), last,
     # so the slot's row lock is held only until the commit right after it.
@@ -166,7 +162,7 @@ async def create_active_booking(
     )
     if not reserved:
         raise Refused(DomainError.of(ErrorCode.SLOT_FULL, "slot_id"))
-    return booking, messages
+    return booking, event
 
 
 async def release_place(conn: BaseDBAsyncClient, slot_id: int, now: datetime) -> None:
@@ -198,7 +194,7 @@ async def book_slot(actor: Actor, slot_id: int, pupil_id: int | None = None) -> 
     status = BookingStatus.PENDING if slot.requires_approval else BookingStatus.CONFIRMED
     try:
         async with in_transaction() as conn:
-            booking, messages = await create_active_booking(
+            booking, event = await create_active_booking(
                 conn,
                 pupil=pupil,
                 slot=slot,
@@ -210,7 +206,7 @@ async def book_slot(actor: Actor, slot_id: int, pupil_id: int | None = None) -> 
             )
     except Refused as refused:
         return Outcome(errors=[refused.error])
-    await jobs.deliver([m.id for m in messages])
+    await jobs.expand([event.id])
     return Outcome(value=booking)
 
 
@@ -247,7 +243,6 @@ async def cancel_booking(actor: Actor, booking_id: int, reason: str = "") -> Out
     refusal = cancel_refusal(actor, booking, await Period.get(id=booking.period_id), now)
     if refusal is not None:
         return Outcome(errors=[refusal])
-    pupil = await Pupil.get(id=booking.pupil_id)
     try:
         async with in_transaction() as conn:
             changed = (
@@ -266,15 +261,10 @@ async def cancel_booking(actor: Actor, booking_id: int, reason: str = "") -> Out
             await release_place(conn, booking.slot_id, now)
             booking = await Booking.get(id=booking.id, using_db=conn)
             slot = await Slot.get(id=booking.slot_id, using_db=conn)
-            messages = await outbox.booking_changed(
-                kind="booking_cancelled",
-                booking=booking,
-                pupil=pupil,
-                slot=slot,
-                recipients=[],  # booking_changed adds the pupil's and guardians' addresses
-                connection=conn,
+            event = await outbox.record_event(
+                kind="booking_cancelled", booking=booking, slot=slot, connection=conn
             )
     except Refused as refused:
         return Outcome(errors=[refused.error])
-    await jobs.deliver([m.id for m in messages])
+    await jobs.expand([event.id])
     return Outcome(value=booking)

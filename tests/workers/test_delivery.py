@@ -10,7 +10,8 @@ from arq.connections import RedisSettings
 
 from prao import clock
 from prao.config import Settings
-from prao.models import OutboxMessage, OutboxStatus
+from prao.models import OutboxEvent, OutboxMessage, OutboxStatus
+from prao.outbox import expand_events
 from prao.services.booking import book_slot
 from server.jobs import running_jobs
 from tests.db import column
@@ -28,11 +29,12 @@ async def test_booking_mail_goes_through_arq_and_smtp(
     async with running_jobs(configured):
         outcome = await book_slot(await world.actor(world.pupil_a_user), world.slot.id)
         assert outcome.ok
-        # enqueued, not yet sent: the worker has not run
+        # enqueued, not yet sent: the worker has not run, nor written the messages
         assert not sink.messages
-        assert await OutboxMessage.filter(status=OutboxStatus.PENDING).count() == 4
+        assert await OutboxEvent.filter(expanded_at__isnull=True).count() == 1
+        assert await OutboxMessage.all().count() == 0
         worker = await run_worker_burst(redis_url, configured)
-    assert worker.jobs_complete == 4
+    assert worker.jobs_complete == 5  # the event's expansion, then its four messages
     assert world.employer.contact_email is not None
     assert sorted(m["To"] for m in sink.messages) == sorted(
         [
@@ -53,10 +55,14 @@ async def test_the_same_message_is_not_queued_twice(
     configured = dataclasses.replace(settings, redis_url=redis_url, smtp_url=smtp_url)
     async with running_jobs(configured) as runner:
         assert (await book_slot(await world.actor(world.pupil_b_user), world.slot.id)).ok
-        ids = await column(OutboxMessage.all(), "id")
-        await runner.deliver(list(ids))  # a second enqueue of the same ids (e.g. a retry)
+        # Expanded here as the worker would, and its messages enqueued as the worker does.
+        ids = await expand_events(list(await column(OutboxEvent.all(), "id")))
+        assert len(ids) == 2
+        await runner.deliver(ids)
+        await runner.deliver(ids)  # a second enqueue of the same ids (e.g. a retry)
         pool = await create_pool(RedisSettings.from_dsn(redis_url))
-        assert len(await pool.queued_jobs()) == len(ids)
+        # One job per message, and the expansion job, which will find its event expanded.
+        assert len(await pool.queued_jobs()) == len(ids) + 1
         await pool.aclose()
         await run_worker_burst(redis_url, configured)
     assert len(sink.messages) == len(ids)

@@ -24,7 +24,7 @@ from arq.constants import in_progress_key_prefix
 from prao import clock
 from prao.config import Settings
 from prao.jobs import jobs
-from prao.models import OutboxMessage, OutboxStatus
+from prao.models import OutboxEvent, OutboxMessage, OutboxStatus
 from prao.services.booking import book_slot
 from prao.services.delivery import backoff, sweep_outbox
 from server.app import create_app
@@ -36,6 +36,7 @@ from tests.workers.burst import run_worker_burst
 from tests.workers.conftest import Sink, free_port
 from workers.arq_jobs import DELIVER_MESSAGE, enqueue_deliveries
 from workers.delivery import sweep_outbox_job
+from workers.events import sweep_events_job
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -116,12 +117,19 @@ async def test_redis_flushed_after_enqueue_the_sweep_delivers(
 ) -> None:
     _, sink = smtp
     assert (await book_slot(await world.actor(world.pupil_b_user), world.slot.id)).ok
-    ids = sorted(await column(OutboxMessage.all(), "id"))
-    assert len(ids) == 2 and len(await pool.queued_jobs()) == 2
+    # The booking's event waits for its expansion job; no message is written yet.
+    assert await OutboxEvent.all().count() == 1 and len(await pool.queued_jobs()) == 1
     await pool.flushdb()
     lost = await run_worker_burst(redis_url, configured)
     assert lost.jobs_complete == 0 and not sink.messages
     ctx: dict[str, Any] = {"settings": configured, "redis": pool}
+    assert await sweep_events_job(ctx) == 0  # under a minute old: not yet the sweep's
+    await OutboxEvent.all().update(created_at=clock.now() - timedelta(minutes=2))
+    assert await sweep_events_job(ctx) == 2  # expanded, and its two messages enqueued
+    ids = sorted(await column(OutboxMessage.all(), "id"))
+    assert len(ids) == 2 and len(await pool.queued_jobs()) == 2
+    # The delivery jobs are lost too: the outbox sweep enqueues the messages afresh.
+    await pool.flushdb()
     assert await sweep_outbox_job(ctx) == 0  # under a minute old: not yet the sweep's
     await OutboxMessage.all().update(created_at=clock.now() - timedelta(minutes=2))
     assert await sweep_outbox_job(ctx) == 2

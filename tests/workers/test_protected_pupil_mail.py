@@ -22,7 +22,7 @@ from tests import factories
 from tests.factories import World
 
 ROOT = Path(__file__).resolve().parents[2]
-WRITERS = {"OutboxMessage", "create", "booking_changed", "booking_messages"}
+WRITERS = {"OutboxMessage", "create", "booking_changed", "booking_messages", "record_event"}
 SCHOOL_CONTACT = "syv@skola-a.se"
 WORKPLACE = "blommor@example.se"  # the self-found workplace
 
