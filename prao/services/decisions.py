@@ -12,7 +12,7 @@ from prao import audit, clock, outbox, policy
 from prao.actor import Actor
 from prao.errors import DomainError, ErrorCode, Outcome, Refused
 from prao.jobs import jobs
-from prao.models import Booking, BookingLink, BookingOrigin, BookingStatus, Pupil, Role, Slot
+from prao.models import Booking, BookingLink, BookingOrigin, BookingStatus, Role, Slot
 from prao.services.booking import MAX_REASON_LENGTH, release_place
 from prao.validation import character_errors, clean_text, valid_id
 
@@ -41,9 +41,6 @@ async def decide_booking(
         return Outcome.fail(ErrorCode.NOT_FOUND, "booking_id", BOOKING_NOT_FOUND)
     if booking.status != BookingStatus.PENDING:
         return Outcome.fail(ErrorCode.NOT_PENDING, "booking_id")
-    pupil = await Pupil.get(id=booking.pupil_id)
-    # outbox adds the pupil's accounts, her guardians and the employer's contact itself.
-    recipients: list[str | None] = [pupil.email]
     now = clock.now()
     status = BookingStatus.CONFIRMED if approve else BookingStatus.DECLINED
     try:
@@ -73,14 +70,14 @@ async def decide_booking(
                 )
             booking = await Booking.get(id=booking.id, using_db=conn)
             slot = await Slot.get(id=booking.slot_id, using_db=conn)
-            messages = await outbox.booking_changed(
+            # Its messages go to the pupil, her accounts, her guardians and the employer's
+            # contact, as expand_events finds them.
+            event = await outbox.record_event(
                 kind=("self_found_confirmed" if self_found else "booking_approved")
                 if approve
                 else "booking_declined",
                 booking=booking,
-                pupil=pupil,
                 slot=slot,
-                recipients=recipients,
                 connection=conn,
             )
             await audit.record(
@@ -89,7 +86,7 @@ async def decide_booking(
             )  # fmt: skip
     except Refused as refused:
         return Outcome(errors=[refused.error])
-    await jobs.deliver([m.id for m in messages])
+    await jobs.expand([event.id])
     return Outcome(value=booking)
 
 

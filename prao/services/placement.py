@@ -103,7 +103,6 @@ async def place_pupil(
         return Outcome.fail(ErrorCode.SLOT_FULL, "slot_id")
     now = clock.now()
     status = BookingStatus.PENDING if slot.requires_approval else BookingStatus.CONFIRMED
-    messages: list[OutboxMessage] = []
     try:
         async with in_transaction() as conn:
             if current is not None:
@@ -121,7 +120,7 @@ async def place_pupil(
                 if not moved:  # changed a moment ago: let her look again
                     raise Refused(DomainError.of(ErrorCode.NOT_ACTIVE, "pupil_id"))
                 await release_place(conn, current.slot_id, now)
-            booking, created = await create_active_booking(
+            booking, event = await create_active_booking(
                 conn,
                 pupil=pupil,
                 slot=slot,
@@ -132,7 +131,6 @@ async def place_pupil(
                 now=now,
                 pupil_field="pupil_id",
             )
-            messages += created
             await audit.record(
                 actor,
                 "move" if current else "place",
@@ -143,7 +141,7 @@ async def place_pupil(
             )
     except Refused as refused:
         return Outcome(errors=[refused.error])
-    await jobs.deliver([m.id for m in messages])
+    await jobs.expand([event.id])
     return Outcome(value=booking)
 
 

@@ -66,9 +66,8 @@ async def answer_link(raw: str, confirm: bool, reason: str = "") -> Outcome[Book
         return Outcome(errors=bad_text)
     reason = clean_text(reason, 1000)
     now = clock.now()
-    pupil = booking.pupil
-    # outbox adds the pupil's accounts and her guardians; the workplace is the link's address.
-    recipients = [pupil.email, link.email]
+    # expand_events adds the pupil's addresses and her guardians; the workplace is the link's
+    # address, which the event keeps.
     status = BookingStatus.CONFIRMED if confirm else BookingStatus.DECLINED
     try:
         async with in_transaction() as conn:
@@ -90,15 +89,14 @@ async def answer_link(raw: str, confirm: bool, reason: str = "") -> Outcome[Book
                 await release_place(conn, booking.slot_id, now)
             booking = await Booking.get(id=booking.id, using_db=conn)
             slot = await Slot.get(id=booking.slot_id, using_db=conn)
-            messages = await outbox.booking_changed(
+            event = await outbox.record_event(
                 kind="self_found_confirmed" if confirm else "booking_declined",
                 booking=booking,
-                pupil=pupil,
                 slot=slot,
-                recipients=recipients,
                 connection=conn,
+                recipients=[link.email],
             )
     except Refused as refused:
         return Outcome(errors=[refused.error])
-    await jobs.deliver([m.id for m in messages])
+    await jobs.expand([event.id])
     return Outcome(value=booking)

@@ -10,11 +10,17 @@ from datetime import timedelta
 import pytest
 
 from prao import clock
+from prao.config import Settings
 from prao.errors import ErrorCode
 from prao.jobs import jobs
-from prao.models import Booking, Guardian, OutboxEvent, OutboxMessage, Slot
+from prao.models import Booking, Employer, Guardian, OutboxEvent, OutboxMessage, Slot
 from prao.outbox import expand_event, expand_events, unexpanded_events
+from prao.services import self_found_link
 from prao.services.booking import book_slot, cancel_booking
+from prao.services.decisions import decide_booking
+from prao.services.placement import place_pupil
+from tests import factories
+from tests.domain.test_self_found import register
 from tests.factories import World
 from workers.in_process import InProcessJobs
 
@@ -129,3 +135,46 @@ async def test_an_event_of_a_deleted_booking_expands_to_nothing(
     await Booking.filter(id=booked.value.id).delete()
     assert await expand_event(event.id) == []
     assert (await OutboxEvent.get(id=event.id)).expanded_at is not None
+
+
+async def test_decide_and_place_each_write_one_event_and_a_refusal_none(world: World) -> None:
+    slot = await factories.slot(world.employer, title="Florist", requires_approval=True)
+    booked = await book_slot(await world.actor(world.pupil_a_user), slot.id)
+    assert booked.value is not None
+    employer = await world.actor(world.employer_user)
+    assert (await decide_booking(employer, booked.value.id, approve=False, reason="Fullt")).ok
+    again = await decide_booking(employer, booked.value.id, approve=True)
+    assert [e.code for e in again.errors] == [ErrorCode.NOT_PENDING]
+    coordinator = await world.actor(world.coordinator_a)
+    placed = await place_pupil(coordinator, world.period_a.id, world.pupil_a.id, world.slot.id)
+    assert placed.value is not None
+    events = await OutboxEvent.all().order_by("id")
+    assert [(e.kind, e.snapshot["status"]) for e in events] == [
+        ("booking_created", "pending"),
+        ("booking_declined", "declined"),
+        ("booking_created", "confirmed"),
+    ]
+    assert all(e.expanded_at is not None for e in events)
+    declined = await OutboxMessage.filter(kind="booking_declined").order_by("to_address")
+    assert [m.to_address for m in declined] == [
+        "alva.user@example.se",
+        "alva@example.se",
+        world.employer.contact_email,
+        "vh.alva@example.se",
+    ]
+    assert all("Meddelande: Fullt" in m.body for m in declined)
+
+
+async def test_a_link_answer_keeps_the_workplace_address_in_its_event(
+    world: World, settings: Settings, no_runner: None
+) -> None:
+    booking, token = await register(world, settings)
+    assert (await self_found_link.answer_link(token, confirm=True)).ok
+    [event] = await OutboxEvent.filter(kind="self_found_confirmed")
+    assert event.snapshot["recipients"] == ["blommor@example.se"]
+    # The workplace's address changes afterwards: the link went to the old one.
+    await Employer.filter(id=(await Slot.get(id=booking.slot_id)).employer_id).update(
+        contact_email="ny@example.se"
+    )
+    messages = await OutboxMessage.filter(id__in=await expand_event(event.id))
+    assert "blommor@example.se" in {m.to_address for m in messages}
