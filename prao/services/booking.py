@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -137,6 +138,17 @@ async def create_active_booking(
     """Insert an active booking, its outbox event, and reserve the place, inside the caller's
     transaction; raises Refused (rolling it back) when the pupil is booked or the slot full.
     The caller hands the event to jobs.expand after the commit."""
+    if conn.capabilities.dialect == "postgres":
+        return await _create_in_one_statement(
+            conn,
+            pupil=pupil,
+            slot=slot,
+            period=period,
+            status=status,
+            origin=origin,
+            created_by_id=created_by_id,
+            pupil_field=pupil_field,
+        )
     try:
         booking = await Booking.create(
             pupil_id=pupil.id,
@@ -162,6 +174,79 @@ async def create_active_booking(
     )
     if not reserved:
         raise Refused(DomainError.of(ErrorCode.SLOT_FULL, "slot_id"))
+    return booking, event
+
+
+# The place, the booking and its event in one statement: atomic on its own, and the slot's row
+# lock is held for no longer than the statement. No reserved place, no booking and no event.
+CREATE_BOOKING_SQL = """
+WITH reserved AS (
+    UPDATE slot SET taken = taken + 1, updated_at = $1
+    WHERE id = $2 AND status = $3 AND taken < capacity
+    RETURNING id
+), booked AS (
+    INSERT INTO booking (pupil_id, slot_id, period_id, status, origin, created_by_id, reason,
+                         created_at, updated_at)
+    SELECT $4, reserved.id, $5, $6, $7, $8, '', $1, $1 FROM reserved
+    RETURNING id
+), recorded AS (
+    INSERT INTO outbox_event (kind, booking_id, snapshot, created_at)
+    SELECT 'booking_created', booked.id, $9::jsonb, $1 FROM booked
+    RETURNING id
+)
+SELECT booked.id AS booking_id, recorded.id AS event_id FROM booked, recorded
+"""
+
+
+async def _create_in_one_statement(
+    conn: BaseDBAsyncClient,
+    *,
+    pupil: Pupil,
+    slot: Slot,
+    period: Period,
+    status: BookingStatus,
+    origin: BookingOrigin,
+    created_by_id: int | None,
+    pupil_field: str,
+) -> tuple[Booking, OutboxEvent]:
+    now = clock.now()
+    booking = Booking(
+        pupil_id=pupil.id,
+        slot_id=slot.id,
+        period_id=period.id,
+        status=status,
+        origin=origin,
+        created_by_id=created_by_id,
+        reason="",
+        created_at=now,
+        updated_at=now,
+    )
+    snapshot = outbox.event_snapshot(booking, slot)
+    values = [
+        now,
+        slot.id,
+        SlotStatus.PUBLISHED.value,
+        pupil.id,
+        period.id,
+        status.value,
+        origin.value,
+        created_by_id,
+        json.dumps(snapshot, separators=(",", ":")),
+    ]
+    try:
+        _, rows = await conn.execute_query(CREATE_BOOKING_SQL, values)
+    except IntegrityError as exc:  # the partial unique index: one active per period
+        raise Refused(DomainError.of(ErrorCode.ALREADY_BOOKED, pupil_field)) from exc
+    if not rows:  # no place was left (or the slot closed) since the checks
+        raise Refused(DomainError.of(ErrorCode.SLOT_FULL, "slot_id"))
+    booking.id = int(rows[0]["booking_id"])
+    booking._saved_in_db = True
+    slot.taken += 1
+    event = OutboxEvent(
+        id=int(rows[0]["event_id"]), kind="booking_created", booking_id=booking.id,
+        snapshot=snapshot, created_at=now,
+    )  # fmt: skip
+    event._saved_in_db = True
     return booking, event
 
 
