@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import partial
 from typing import Any
 
+from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -32,13 +34,16 @@ from prao.models import (
     SlotStatus,
     SlotVisibility,
 )
+from prao.services.booking_facts import BookingFacts, booking_facts
 from prao.validation import character_errors, clean_text, valid_id
 
 MAX_REASON_LENGTH = 1000
 SLOT_NOT_FOUND = "Platsen finns inte."
 
 
-async def _resolve_pupil(actor: Actor, pupil_id: int | None) -> Pupil | DomainError:
+def _chosen_pupil(actor: Actor, pupil_id: int | None) -> int | DomainError:
+    """Whom the actor books for, before any lookup: a pupil herself, staff the pupil named.
+    An id that cannot exist answers 0, which no pupil has: NOT_FOUND, as for another's."""
     if actor.is_pupil:
         if pupil_id is not None and pupil_id != actor.pupil_id:
             return DomainError.of(ErrorCode.FORBIDDEN, "pupil_id")
@@ -47,14 +52,7 @@ async def _resolve_pupil(actor: Actor, pupil_id: int | None) -> Pupil | DomainEr
         return DomainError.of(ErrorCode.FORBIDDEN)
     elif pupil_id is None:
         return DomainError.of(ErrorCode.INVALID, "pupil_id", "Ange vilken elev som ska bokas.")
-    pupil = (
-        await policy.pupils(actor).select_related("school").get_or_none(id=pupil_id)
-        if valid_id(pupil_id)
-        else None
-    )
-    if pupil is None:
-        return DomainError.of(ErrorCode.NOT_FOUND, "pupil_id", "Eleven finns inte.")
-    return pupil
+    return pupil_id if pupil_id is not None and valid_id(pupil_id) else 0
 
 
 def _fetched(instance: Model, relation: str) -> Any:
@@ -69,10 +67,13 @@ async def is_listed_for(slot: Slot, school: School) -> bool:
     return await SlotVisibility.exists(slot_id=slot.id, school_id=school.id)
 
 
-async def _choose_period(pupil: Pupil, slot: Slot, now: datetime) -> Period | DomainError:
-    periods = await Period.filter(
-        school_id=pupil.school_id, year_group=pupil.year_group, mode=PeriodMode.FIRST_COME
-    ).order_by("start_date", "id")
+async def _choose_period(
+    pupil: Pupil, slot: Slot, now: datetime, periods: list[Period] | None = None
+) -> Period | DomainError:
+    if periods is None:
+        periods = await Period.filter(
+            school_id=pupil.school_id, year_group=pupil.year_group, mode=PeriodMode.FIRST_COME
+        ).order_by("start_date", "id")
     overlapping = [
         p for p in periods if p.start_date <= slot.end_date and slot.start_date <= p.end_date
     ]
@@ -84,8 +85,11 @@ async def _choose_period(pupil: Pupil, slot: Slot, now: datetime) -> Period | Do
     return DomainError.of(ErrorCode.BOOKING_CLOSED, "slot_id")
 
 
-async def check_booking(pupil: Pupil, slot: Slot, now: datetime) -> Period | DomainError:
-    """Every rule that can be checked before reserving a place, in the order a pupil cares."""
+async def check_booking(
+    pupil: Pupil, slot: Slot, now: datetime, facts: BookingFacts | None = None
+) -> Period | DomainError:
+    """Every rule that can be checked before reserving a place, in the order a pupil cares.
+    With `facts` (read in one statement by booking_facts), it asks the database nothing."""
     # Callers may have fetched these with the pupil and the slot already.
     school = _fetched(pupil, "school") or await School.get(id=pupil.school_id)
     employer = _fetched(slot, "employer") or await Employer.get(id=slot.employer_id)
@@ -97,19 +101,28 @@ async def check_booking(pupil: Pupil, slot: Slot, now: datetime) -> Period | Dom
         or employer.status != EmployerStatus.APPROVED
     ):
         return DomainError.of(ErrorCode.NOT_FOUND, "slot_id", SLOT_NOT_FOUND)
-    if not await is_listed_for(slot, school):
+    listed = (
+        slot.visible_to_all or facts.listed
+        if facts is not None
+        else await is_listed_for(slot, school)
+    )
+    if not listed:
         return DomainError.of(ErrorCode.NOT_VISIBLE, "slot_id")
     if slot.status != SlotStatus.PUBLISHED:
         return DomainError.of(ErrorCode.NOT_PUBLISHED, "slot_id")
-    period = await _choose_period(pupil, slot, now)
+    period = await _choose_period(pupil, slot, now, facts.periods if facts else None)
     if isinstance(period, DomainError):
         return period
     if pupil.age_on(slot.start_date) < slot.min_age:
         return DomainError.of(
             ErrorCode.TOO_YOUNG, "slot_id", f"Platsen kräver att du har fyllt {slot.min_age} år."
         )
-    if await Booking.exists(
-        pupil_id=pupil.id, period_id=period.id, status__in=list(ACTIVE_BOOKING_STATUSES)
+    if (
+        period.id in facts.active_period_ids
+        if facts is not None
+        else await Booking.exists(
+            pupil_id=pupil.id, period_id=period.id, status__in=list(ACTIVE_BOOKING_STATUSES)
+        )
     ):
         return DomainError.of(ErrorCode.ALREADY_BOOKED, "slot_id")
     if slot.taken >= slot.capacity:
@@ -262,33 +275,39 @@ async def release_place(conn: BaseDBAsyncClient, slot_id: int, now: datetime) ->
 async def book_slot(actor: Actor, slot_id: int, pupil_id: int | None = None) -> Outcome[Booking]:
     if refusal := policy.lacks_write(actor, "slot_id"):
         return Outcome(errors=[refusal])
-    pupil = await _resolve_pupil(actor, pupil_id)
-    if isinstance(pupil, DomainError):
-        return Outcome(errors=[pupil])
-    slot = (
-        await Slot.filter(id=slot_id).select_related("employer").first()
-        if valid_id(slot_id)
-        else None
-    )
+    chosen = _chosen_pupil(actor, pupil_id)
+    if isinstance(chosen, DomainError):
+        return Outcome(errors=[chosen])
+    # The pupil, the slot and everything the rules ask about them, in one statement.
+    connection = connections.get("default")
+    facts = await booking_facts(connection, actor, chosen, slot_id if valid_id(slot_id) else 0)
+    pupil = facts.pupil
+    if pupil is None:
+        return Outcome.fail(ErrorCode.NOT_FOUND, "pupil_id", "Eleven finns inte.")
+    slot = facts.slot
     if slot is None:
         return Outcome.fail(ErrorCode.NOT_FOUND, "slot_id", SLOT_NOT_FOUND)
     now = clock.now()
-    period = await check_booking(pupil, slot, now)
+    period = await check_booking(pupil, slot, now, facts)
     if isinstance(period, DomainError):
         return Outcome(errors=[period])
     status = BookingStatus.PENDING if slot.requires_approval else BookingStatus.CONFIRMED
+    write = partial(
+        create_active_booking,
+        pupil=pupil,
+        slot=slot,
+        period=period,
+        status=status,
+        origin=_origin(actor),
+        created_by_id=actor.user_id,
+        now=now,
+    )
     try:
-        async with in_transaction() as conn:
-            booking, event = await create_active_booking(
-                conn,
-                pupil=pupil,
-                slot=slot,
-                period=period,
-                status=status,
-                origin=_origin(actor),
-                created_by_id=actor.user_id,
-                now=now,
-            )
+        if connection.capabilities.dialect == "postgres":
+            booking, event = await write(connection)  # one statement: atomic without BEGIN
+        else:
+            async with in_transaction() as conn:
+                booking, event = await write(conn)
     except Refused as refused:
         return Outcome(errors=[refused.error])
     await jobs.expand([event.id])

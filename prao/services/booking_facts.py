@@ -1,0 +1,133 @@
+"""What book_slot checks, read in one statement: the pupil (as the actor may see her) with her
+school, the slot with its employer, whether the slot is listed for her school, her school's
+first-come periods for her year group and which of them she holds an active booking in.
+The rules stay in prao.services.booking; this only fetches."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.models import Model
+
+from prao.actor import Actor
+from prao.models import (
+    ACTIVE_BOOKING_STATUSES,
+    Employer,
+    Period,
+    PeriodMode,
+    Pupil,
+    School,
+    Slot,
+)
+from prao.policy import PupilScope, pupil_scope
+
+# The scope's condition, chosen by kind: fixed SQL, its key a parameter.
+_SCOPE_SQL = {
+    PupilScope.SCHOOL: "p.school_id = :scope",
+    PupilScope.ORGANISER: "sc.organiser_id = :scope",
+    PupilScope.PUPIL: "p.id = :scope",
+}
+_PREFIXES: dict[str, type[Model]] = {
+    "p": Pupil,
+    "sc": School,
+    "s": Slot,
+    "e": Employer,
+    "pe": Period,
+}
+
+
+@dataclass(frozen=True)
+class BookingFacts:
+    pupil: Pupil | None  # with .school fetched
+    slot: Slot | None  # with .employer fetched
+    listed: bool  # listed for the pupil's school by slot_visibility
+    periods: list[Period]  # first-come, ordered by start date and id
+    active_period_ids: frozenset[int]
+
+
+def _columns(alias: str, model: type[Model]) -> str:
+    return ", ".join(f"{alias}.{c} AS {alias}__{c}" for c in model._meta.db_fields)
+
+
+def _sql(scope_sql: str) -> str:
+    return f"""
+SELECT {", ".join(_columns(a, m) for a, m in _PREFIXES.items())},
+  EXISTS (SELECT 1 FROM slot_visibility v WHERE v.slot_id = s.id AND v.school_id = p.school_id)
+    AS listed,
+  EXISTS (SELECT 1 FROM booking b WHERE b.pupil_id = p.id AND b.period_id = pe.id
+          AND b.status IN (:pending, :confirmed)) AS active
+FROM pupil p
+JOIN school sc ON sc.id = p.school_id
+LEFT JOIN slot s ON s.id = :slot
+LEFT JOIN employer e ON e.id = s.employer_id
+LEFT JOIN period pe ON pe.school_id = p.school_id AND pe.year_group = p.year_group
+  AND pe.mode = :mode
+WHERE p.id = :pupil AND {scope_sql}
+ORDER BY pe.start_date, pe.id
+"""
+
+
+_MARKER = re.compile(r":([a-z]+)\b")
+
+
+def _numbered(sql: str, values: dict[str, Any], dialect: str) -> tuple[str, list[Any]]:
+    """:name markers as the driver's placeholders ($1 on PostgreSQL, ? on SQLite), in order."""
+    ordered: list[Any] = []
+
+    def placeholder(match: re.Match[str]) -> str:
+        ordered.append(values[match.group(1)])
+        return f"${len(ordered)}" if dialect == "postgres" else "?"
+
+    return _MARKER.sub(placeholder, sql), ordered
+
+
+def _model(row: dict[str, Any], alias: str, model: type[Model]) -> Any:
+    prefix = f"{alias}__"
+    values = {k[len(prefix) :]: v for k, v in row.items() if k.startswith(prefix)}
+    if values.get(model._meta.db_pk_column) is None:
+        return None
+    return model._init_from_db(**values)
+
+
+async def booking_facts(
+    conn: BaseDBAsyncClient, actor: Actor, pupil_id: int, slot_id: int
+) -> BookingFacts:
+    scope = pupil_scope(actor)
+    if scope is None:
+        return BookingFacts(None, None, False, [], frozenset())
+    kind, key = scope
+    sql, values = _numbered(
+        _sql(_SCOPE_SQL[kind]),
+        {
+            "pending": ACTIVE_BOOKING_STATUSES[0].value,
+            "confirmed": ACTIVE_BOOKING_STATUSES[1].value,
+            "slot": slot_id,
+            "mode": PeriodMode.FIRST_COME.value,
+            "pupil": pupil_id,
+            "scope": key,
+        },
+        conn.capabilities.dialect,
+    )
+    _, rows = await conn.execute_query(sql, values)
+    if not rows:
+        return BookingFacts(None, None, False, [], frozenset())
+    first = dict(rows[0])
+    pupil: Pupil = _model(first, "p", Pupil)
+    pupil._school = _model(first, "sc", School)
+    slot: Slot | None = _model(first, "s", Slot)
+    if slot is not None:
+        slot._employer = _model(first, "e", Employer)
+    periods: list[Period] = []
+    active: set[int] = set()
+    for raw in rows:
+        row = dict(raw)
+        period = _model(row, "pe", Period)
+        if period is None:
+            continue
+        periods.append(period)
+        if row["active"]:
+            active.add(period.id)
+    return BookingFacts(pupil, slot, bool(first["listed"]), periods, frozenset(active))
