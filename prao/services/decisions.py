@@ -35,7 +35,10 @@ async def decide_booking(
     if actor.role is not Role.EMPLOYER or actor.employer_id is None:
         return Outcome.fail(ErrorCode.FORBIDDEN, "booking_id")
     booking = (
-        await policy.bookings(actor).get_or_none(id=booking_id) if valid_id(booking_id) else None
+        # With its slot, which the event describes: no re-read after the change.
+        await policy.bookings(actor).select_related("slot").get_or_none(id=booking_id)
+        if valid_id(booking_id)
+        else None
     )
     if booking is None:
         return Outcome.fail(ErrorCode.NOT_FOUND, "booking_id", BOOKING_NOT_FOUND)
@@ -43,6 +46,7 @@ async def decide_booking(
         return Outcome.fail(ErrorCode.NOT_PENDING, "booking_id")
     now = clock.now()
     status = BookingStatus.CONFIRMED if approve else BookingStatus.DECLINED
+    slot: Slot = booking.slot
     try:
         async with in_transaction() as conn:
             # Conditional on "still pending": a second click or a cancellation wins only once.
@@ -53,7 +57,7 @@ async def decide_booking(
                     status=status,
                     decided_by_id=actor.user_id,
                     decided_at=now,
-                    updated_at=clock.now(),
+                    updated_at=now,
                     reason=reason,
                 )
             )
@@ -68,8 +72,11 @@ async def decide_booking(
                     .using_db(conn)
                     .update(used_at=now)
                 )
-            booking = await Booking.get(id=booking.id, using_db=conn)
-            slot = await Slot.get(id=booking.slot_id, using_db=conn)
+            # The row as the UPDATE left it, without reading it again.
+            booking.status, booking.reason = status, reason
+            booking.decided_by_id, booking.decided_at, booking.updated_at = actor.user_id, now, now
+            if not approve:
+                slot.taken = max(slot.taken - 1, 0)
             # Its messages go to the pupil, her accounts, her guardians and the employer's
             # contact, as expand_events finds them.
             event = await outbox.record_event(
