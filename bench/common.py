@@ -136,10 +136,16 @@ class CommandServer:
 
 
 class Server(CommandServer):
-    """`prao serve` (uvicorn) in a subprocess, with its peak resident memory sampled."""
+    """`prao serve` (uvicorn) in a subprocess, with its peak resident memory sampled.
+
+    Without Redis unless `redis_url` is given (jobs then go to arq there, as in production)."""
 
     def __init__(
-        self, database_url: str, workers: int = 1, env: Mapping[str, str] | None = None
+        self,
+        database_url: str,
+        workers: int = 1,
+        env: Mapping[str, str] | None = None,
+        redis_url: str | None = None,
     ) -> None:
         port = free_port()
         full_env = {
@@ -149,6 +155,8 @@ class Server(CommandServer):
             **(env or {}),
         }
         full_env.pop("REDIS_URL", None)
+        if redis_url:
+            full_env["REDIS_URL"] = redis_url
         argv = [sys.executable, "-m", "uvicorn", "server.asgi:app", "--port", str(port)]
         argv += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]
         super().__init__(argv, port, ready_path="/logga-in", env=full_env, inherit_env=False)
