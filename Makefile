@@ -57,6 +57,7 @@ schema: install
 
 ## make bench: benchmarks against a server on PostgreSQL (BENCH_DATABASE_URL)
 bench: install-dev
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python bench/booking_rush.py
 	$(BIN)/python bench/allocation.py --largest
 	$(BIN)/python bench/outbox.py
