@@ -508,6 +508,16 @@ def postgres_cpu() -> dict[int, float]:
     return found
 
 
+async def settle(srv: CommandServer) -> None:
+    """Wait until the server is idle: when time ran out, requests wrk left unanswered are still
+    being served, and the database must not be checked or reset under them."""
+    for _ in range(600):
+        before = cpu_seconds(srv.proc.pid)
+        await asyncio.sleep(0.25)
+        if cpu_seconds(srv.proc.pid) - before < 0.005:
+            return
+
+
 def run_wrk(argv: list[str], threads: int) -> tuple[list[str], float | None, float]:
     """wrk's "@" lines, the seconds from the first request to the last answer when every pupil
     was answered (else None: wrk ran its full duration), and wrk's CPU seconds."""
@@ -561,6 +571,7 @@ async def rush(
         result.database_cpu = sum(cpu - database_before.get(pid, 0.0) for pid, cpu in after.items())
     result.load = os.getloadavg()[0]
     result.peak_rss = srv.peak_rss
+    await settle(srv)
     for line in output:
         if not line.startswith("@ "):
             continue
