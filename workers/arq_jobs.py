@@ -2,28 +2,43 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from arq.constants import job_key_prefix, result_key_prefix
 
-DELIVER_MESSAGE = "deliver_message"
+from prao.services.delivery import BATCH_SIZE
+
+DELIVER_MESSAGES = "deliver_messages"
 EXPAND_EVENTS = "expand_events"
 RUN_ALLOCATION = "run_allocation"
 
 
-async def enqueue_deliveries(pool: Any, message_ids: list[int]) -> None:
-    """Keyed by message id: arq will not queue a message that is queued or running already."""
-    for message_id in message_ids:
-        job_id = f"{DELIVER_MESSAGE}:{message_id}"
-        if await pool.enqueue_job(DELIVER_MESSAGE, message_id, _job_id=job_id) is not None:
+def delivery_job_id(batch: Sequence[int], tag: str = "") -> str:
+    """The key of a batch (its ids, sorted), so that queuing the same batch twice is one job."""
+    digest = hashlib.blake2b(",".join(map(str, batch)).encode(), digest_size=8).hexdigest()
+    return f"{DELIVER_MESSAGES}:{batch[0]}-{batch[-1]}:{digest}{tag}"
+
+
+async def enqueue_deliveries(pool: Any, message_ids: Sequence[int], tag: str = "") -> None:
+    """One job per BATCH_SIZE messages, keyed by its ids: arq will not queue a batch that is
+    queued or running already (a message in two batches is still sent once: the claim decides).
+    A `tag` (the sweep's) makes the keys new: the job of a worker that died keeps its key for
+    as long as arq waits for it (the longest job timeout), and the sweep must not wait that long."""
+    ids = sorted(set(message_ids))
+    for start in range(0, len(ids), BATCH_SIZE):
+        batch = ids[start : start + BATCH_SIZE]
+        job_id = delivery_job_id(batch, tag)
+        if await pool.enqueue_job(DELIVER_MESSAGES, batch, _job_id=job_id) is not None:
             continue
         # Refused because arq still keeps the result of a finished job (it gave up after its
-        # tries): the database says the message waits, so queue it afresh.
+        # tries): the database says the messages wait, so queue them afresh.
         if not await pool.exists(job_key_prefix + job_id):
             await pool.delete(result_key_prefix + job_id)
-            await pool.enqueue_job(DELIVER_MESSAGE, message_id, _job_id=job_id)
+            await pool.enqueue_job(DELIVER_MESSAGES, batch, _job_id=job_id)
 
 
 class ArqJobs:

@@ -1,4 +1,4 @@
-"""arq jobs of the outbox: deliver one message; sweep up whatever waits too long."""
+"""arq jobs of the outbox: deliver a batch of messages; sweep up whatever waits too long."""
 
 from __future__ import annotations
 
@@ -7,28 +7,23 @@ from typing import Any
 from arq import Retry
 
 from prao import clock
-from prao.services.delivery import (
-    RETRY_BASE_SECONDS,
-    Delivered,
-    DeliveryDeferred,
-    deliver_message,
-    sweep_outbox,
-)
+from prao.services.delivery import RETRY_BASE_SECONDS, deliver_batch, sweep_outbox
 from workers.arq_jobs import enqueue_deliveries
 
 
-async def deliver_message_job(ctx: dict[str, Any], message_id: int) -> str:
+async def deliver_messages_job(ctx: dict[str, Any], message_ids: list[int]) -> str:
     base = ctx.get("retry_base_seconds", RETRY_BASE_SECONDS)
-    try:
-        result: Delivered = await deliver_message(message_id, ctx["settings"].smtp_url, base)
-    except DeliveryDeferred as deferred:
-        raise Retry(defer=deferred.seconds) from deferred
-    return result.value
+    result = await deliver_batch(message_ids, ctx["settings"].smtp_url, base)
+    if result.retry_in is not None:
+        # Again later: the retry claims only what is still pending, the deferred ones.
+        raise Retry(defer=result.retry_in)
+    return str(result)
 
 
 async def sweep_outbox_job(ctx: dict[str, Any]) -> int:
     if ctx["settings"].smtp_url is None:
         return 0  # nowhere to send: the messages wait in the outbox
-    ids = await sweep_outbox(clock.now())
-    await enqueue_deliveries(ctx["redis"], ids)
+    now = clock.now()
+    ids = await sweep_outbox(now)
+    await enqueue_deliveries(ctx["redis"], ids, tag=f"@sweep-{now.timestamp():.0f}")
     return len(ids)

@@ -10,24 +10,26 @@ from typing import Any
 from prao import clock
 from prao.allocation.runs import execute_run
 from prao.outbox import expand_events, unexpanded_events
-from prao.services.delivery import DeliveryDeferred, deliver_message, sweep_outbox
+from prao.services.delivery import (
+    BATCH_SIZE,
+    SWEEP_EVERY_SECONDS,
+    deliver_batch,
+    sweep_outbox,
+)
 
 log = logging.getLogger(__name__)
 
-SWEEP_INTERVAL_SECONDS = 60.0
 
-
-async def deliver_in_process(message_id: int, smtp_url: str | None) -> None:
-    try:
-        await deliver_message(message_id, smtp_url)
-    except DeliveryDeferred as deferred:  # pending again: the periodic sweep retries it
-        log.info("message %s deferred %.0fs: %s", message_id, deferred.seconds, deferred)
+async def deliver_in_process(message_ids: list[int], smtp_url: str | None) -> None:
+    result = await deliver_batch(message_ids, smtp_url)
+    if result.retry_in is not None:  # pending again: the periodic sweep retries them
+        log.info("%s messages deferred %.0fs", result.deferred, result.retry_in)
 
 
 class InProcessJobs:
     """Mail goes out over `smtp_url` (none: the messages wait in the outbox, and demo mode
     shows them); allocation runs in this process. With an SMTP server, `start` also sweeps
-    the outbox every minute, as the workers' cron does when there is Redis."""
+    the outbox every SWEEP_EVERY_SECONDS, as the workers' cron does when there is Redis."""
 
     def __init__(self, smtp_url: str | None = None) -> None:
         self.smtp_url = smtp_url
@@ -36,7 +38,7 @@ class InProcessJobs:
 
     def start(self) -> None:
         if self.smtp_url is not None:
-            self._sweeper = asyncio.get_running_loop().create_task(self._sweep_every_minute())
+            self._sweeper = asyncio.get_running_loop().create_task(self._sweep_periodically())
 
     async def close(self) -> None:
         if self._sweeper is not None:
@@ -52,8 +54,9 @@ class InProcessJobs:
     async def deliver(self, message_ids: list[int]) -> None:
         if self.smtp_url is None:
             return  # nowhere to send: the messages wait in the outbox
-        for message_id in message_ids:
-            self._spawn(deliver_in_process, message_id, self.smtp_url)
+        ids = sorted(set(message_ids))
+        for start in range(0, len(ids), BATCH_SIZE):
+            self._spawn(deliver_in_process, ids[start : start + BATCH_SIZE], self.smtp_url)
 
     async def run_allocation(self, run_id: int) -> None:
         self._spawn(execute_run, run_id)
@@ -67,12 +70,12 @@ class InProcessJobs:
         await self.deliver(ids)
         return ids
 
-    async def _sweep_every_minute(self) -> None:
+    async def _sweep_periodically(self) -> None:
         while True:
-            await asyncio.sleep(SWEEP_INTERVAL_SECONDS)
+            await asyncio.sleep(SWEEP_EVERY_SECONDS)
             try:
                 await self.sweep()
-            except Exception:  # a database hiccup: try again next minute
+            except Exception:  # a database hiccup: try again at the next sweep
                 log.exception("outbox sweep failed")
 
     def _spawn(self, func: Callable[..., Coroutine[Any, Any, Any]], *args: Any) -> None:

@@ -10,10 +10,10 @@ from arq.worker import func
 
 from prao.config import load_settings, redis_url_env, use_settings
 from prao.db import close_db, init_db
-from prao.services.delivery import RETRY_BASE_SECONDS
+from prao.services.delivery import RETRY_BASE_SECONDS, SWEEP_EVERY_SECONDS
 from workers.allocation import run_allocation_job
-from workers.arq_jobs import DELIVER_MESSAGE, EXPAND_EVENTS, RUN_ALLOCATION
-from workers.delivery import deliver_message_job, sweep_outbox_job
+from workers.arq_jobs import DELIVER_MESSAGES, EXPAND_EVENTS, RUN_ALLOCATION
+from workers.delivery import deliver_messages_job, sweep_outbox_job
 from workers.events import expand_events_job, sweep_events_job
 from workers.mail_throttle import prune_mail_throttle_job
 from workers.reminders import placement_reminders_job
@@ -36,15 +36,23 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 
 FUNCTIONS = [
-    # No result kept: the key is free at once for the sweep to enqueue the message again.
-    func(deliver_message_job, name=DELIVER_MESSAGE, keep_result=0, timeout=120),
+    # No result kept: the key is free at once for the messages to be enqueued again. A batch
+    # stops taking messages after BATCH_SECONDS (60), well within the timeout.
+    func(deliver_messages_job, name=DELIVER_MESSAGES, keep_result=0, timeout=120),
     func(expand_events_job, name=EXPAND_EVENTS, keep_result=0, timeout=600),
     func(run_allocation_job, name=RUN_ALLOCATION, max_tries=1, timeout=3600),
 ]
 
 CRON_JOBS = [
     cron(sweep_events_job, name="sweep_events", second=0, run_at_startup=True, keep_result=0),
-    cron(sweep_outbox_job, name="sweep_outbox", second=0, run_at_startup=True, keep_result=0),
+    # Often enough that a dead worker's claim (STALE_CLAIM) is freed within the minute.
+    cron(
+        sweep_outbox_job,
+        name="sweep_outbox",
+        second=set(range(0, 60, SWEEP_EVERY_SECONDS)),
+        run_at_startup=True,
+        keep_result=0,
+    ),
     cron(placement_reminders_job, name="placement_reminders", minute=7, second=30),
     cron(flag_stale_pending_job, name="flag_stale_pending", minute=17, second=30),
     cron(prune_mail_throttle_job, name="prune_mail_throttle", minute=27, second=30),
@@ -57,8 +65,8 @@ class WorkerSettings:
     on_shutdown = shutdown
     redis_settings = RedisSettings.from_dsn(redis_url_env() or DEFAULT_REDIS_URL)
     max_tries = 5  # after that a message waits for the sweep, which enqueues it afresh
-    # arq sleeps poll_delay after reading each batch; its default (0.5 s) caps a worker near
-    # 20 messages a second, most of it idle.
+    # arq sleeps poll_delay after reading each batch of jobs; its default (0.5 s) leaves a
+    # worker idle between batches of messages.
     poll_delay = 0.05
-    max_jobs = 20
+    max_jobs = 20  # batches in flight, each in its own thread with its own SMTP connection
     cron_jobs: ClassVar[list[Any]] = CRON_JOBS

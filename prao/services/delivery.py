@@ -1,11 +1,13 @@
 """Delivering outbox messages over SMTP, exactly once per message as far as we can know.
 
-A worker claims a message with a conditional UPDATE (pending → sending), so two workers never
-send the same one; it is marked sent only after the SMTP server accepted it. A temporary failure
-puts it back to pending with a later attempt time; a permanent refusal marks it failed for the
-coordinator to see. The sweep re-enqueues whatever is still waiting and frees claims left by a
-worker that died mid-send. The Message-ID lets a receiving server drop the rare duplicate (a
-worker killed after the server accepted but before the database heard of it)."""
+A worker claims a batch of messages in one conditional UPDATE (pending → sending), so two
+workers never send the same one, and sends them in turn over one SMTP connection that it keeps
+between batches. The sent ones are marked in one UPDATE after the batch; a temporary failure puts
+a message back to pending with a later attempt time; a permanent refusal marks it failed for the
+coordinator to see. Neither spoils the rest of the batch. While a batch is sending, its claim is
+renewed every few seconds; the sweep frees a claim that was not renewed for STALE_CLAIM (its
+worker died) and re-enqueues whatever is still waiting. The Message-ID lets a receiving server
+drop the rare duplicate (a worker killed after the server accepted but before the mark)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,9 @@ import contextlib
 import logging
 import smtplib
 import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.header import Header
 from email.message import Message
@@ -22,9 +27,10 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import compat32
 from email.utils import formatdate
-from enum import StrEnum
+from typing import Any
 from urllib.parse import unquote, urlparse
 
+from tortoise import connections
 from tortoise.expressions import F, Q
 
 from prao import clock
@@ -38,24 +44,18 @@ SMTP_TIMEOUT_SECONDS = 30
 RETRY_BASE_SECONDS = 30.0  # first retry after this, doubling up to RETRY_MAX_SECONDS
 RETRY_MAX_SECONDS = 3600.0
 SWEEP_AFTER = timedelta(minutes=1)  # pending longer than this: enqueue again
-STALE_CLAIM = timedelta(minutes=5)  # longer than any send may take (job timeout + margin)
+BATCH_SIZE = 100  # messages a job claims and sends over one connection
+# A claim lives STALE_CLAIM unless renewed; a batch renews it every RENEW_SECONDS while it sends.
+# With the sweep every SWEEP_EVERY_SECONDS, a dead worker's messages are pending again within
+# STALE_CLAIM + SWEEP_EVERY_SECONDS (45 s), under the minute promised.
+STALE_CLAIM = timedelta(seconds=30)
+RENEW_SECONDS = 10.0
+SWEEP_EVERY_SECONDS = 15
+# A batch takes no new message after this, so that it ends well within its job's timeout.
+BATCH_SECONDS = 60.0
 SWEEP_BATCH = 10_000
 MAX_ERROR_LENGTH = 1000
 WIRE = compat32.clone(linesep="\r\n")  # smtplib sends bytes as they are
-
-
-class Delivered(StrEnum):
-    SENT = "sent"
-    SKIPPED = "skipped"  # not ours to send now: sent, claimed elsewhere, no address or no SMTP
-    FAILED = "failed"  # refused for good
-
-
-class DeliveryDeferred(Exception):
-    """A temporary failure: the message is pending again, to be tried after `seconds`."""
-
-    def __init__(self, seconds: float, reason: str) -> None:
-        super().__init__(reason)
-        self.seconds = seconds
 
 
 def backoff(attempts: int, base: float = RETRY_BASE_SECONDS) -> float:
@@ -92,7 +92,57 @@ def _reply(code: int, text: bytes | str) -> str:
     return f"{code} {words}".strip()
 
 
-def build_email(message: OutboxMessage) -> Message:
+# One statement claims the batch and answers what sending needs; attempts counts the claim and
+# fences it (a swept and re-claimed message is no longer ours).
+CLAIM_POSTGRES = """
+UPDATE outbox_message SET status = $1, claimed_at = $2, attempts = attempts + 1
+WHERE id = ANY($4::int[]) AND status = $3 AND to_address IS NOT NULL
+RETURNING id, to_address, subject, body, attachment, attachment_name, attachment_type, attempts
+"""
+CLAIM_SQLITE = """
+UPDATE outbox_message SET status = ?, claimed_at = ?, attempts = attempts + 1
+WHERE id IN ({placeholders}) AND status = ? AND to_address IS NOT NULL
+RETURNING id, to_address, subject, body, attachment, attachment_name, attachment_type, attempts
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A claimed message, as sending it needs it."""
+
+    id: int
+    to_address: str
+    subject: str
+    body: str
+    attachment: str | None
+    attachment_name: str | None
+    attachment_type: str | None
+    attempts: int
+
+
+@dataclass
+class BatchResult:
+    sent: int = 0
+    failed: int = 0  # refused for good
+    skipped: int = 0  # not ours to send now: sent, claimed elsewhere, no address or no SMTP
+    deferred: int = 0  # pending again, after a temporary failure or untried
+    retry_in: float | None = None  # seconds until the deferred are worth another try
+
+    def __str__(self) -> str:
+        return (
+            f"sent {self.sent}, failed {self.failed}, deferred {self.deferred},"
+            f" skipped {self.skipped}"
+        )
+
+
+@dataclass
+class _Claim:
+    ids: list[int]
+    at: datetime  # the claim's time, renewed while it sends; it fences the renewal
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def build_email(message: Outgoing) -> Message:
     """The MIME message. Built with the compat32 classes: the modern EmailMessage API parses
     every header it is given and cost milliseconds of CPU a message."""
     text = MIMEText(message.body, "plain", "utf-8")
@@ -111,7 +161,7 @@ def build_email(message: OutboxMessage) -> Message:
         email.attach(text)
         email.attach(part)
     email["From"] = FROM_ADDRESS
-    email["To"] = message.to_address or ""
+    email["To"] = message.to_address
     email["Subject"] = Header(message.subject, "utf-8").encode()
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = message_id_header(message.id)
@@ -119,14 +169,17 @@ def build_email(message: OutboxMessage) -> Message:
 
 
 class _Connections(threading.local):
-    """One open SMTP connection per sending thread, kept between messages: opening one costs
-    more than sending a message. Checked with NOOP before use; dropped after any error."""
+    """One open SMTP connection per sending thread, kept between messages and batches: opening
+    one costs more than sending a message. Checked with NOOP when a batch starts on it; dropped
+    after any error that may have spoiled the session."""
 
     url: str | None = None
     smtp: smtplib.SMTP | None = None
 
-    def get(self, smtp_url: str) -> smtplib.SMTP:
+    def get(self, smtp_url: str, check: bool) -> smtplib.SMTP:
         if self.smtp is not None and self.url == smtp_url:
+            if not check:
+                return self.smtp
             try:
                 if self.smtp.noop()[0] == 250:
                     return self.smtp
@@ -163,63 +216,157 @@ def _connect(smtp_url: str) -> smtplib.SMTP:
     return smtp
 
 
-def _send(smtp_url: str, message: OutboxMessage) -> None:
-    email = build_email(message)  # here, in the thread, off the event loop
-    smtp = _connections.get(smtp_url)
-    try:
-        smtp.sendmail(FROM_ADDRESS_BARE, [message.to_address or ""], email.as_bytes(policy=WIRE))
-    except BaseException:
-        _connections.drop()  # whatever state the session is in, the next message starts afresh
-        raise
+def _session_survives(exc: Exception, smtp: smtplib.SMTP) -> bool:
+    """smtplib resets the session after a refused sender, recipient or message (and closes it
+    after a 421); anything else leaves it in an unknown state."""
+    refused = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+    return isinstance(exc, refused) and smtp.sock is not None
 
 
-async def claim(message_id: int, now: datetime) -> OutboxMessage | None:
-    """Take the message for sending, or None when it is not pending (or has nowhere to go)."""
-    claimed = await OutboxMessage.filter(
-        id=message_id, status=OutboxStatus.PENDING, to_address__isnull=False
-    ).update(status=OutboxStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    if not claimed:
-        return None
-    return await OutboxMessage.get(id=message_id)
+Tried = list[tuple[Outgoing, Exception | None]]
 
 
-async def deliver_message(
-    message_id: int, smtp_url: str | None, retry_base: float = RETRY_BASE_SECONDS
-) -> Delivered:
-    """Send one message; without SMTP configured it stays pending and visible on the outbox page.
-    Raises DeliveryDeferred on a temporary failure."""
+def _send_batch(smtp_url: str, batch: Sequence[Outgoing], stop: threading.Event) -> Tried:
+    """Sends in turn over this thread's connection (here, off the event loop) and answers what
+    became of each message it tried, in order; it takes no more once `stop` is set or
+    BATCH_SECONDS are up. When the server cannot be reached, the rest share that error: a
+    hundred attempts to connect to a dead server in a row would tell nothing more."""
+    tried: Tried = []
+    deadline = time.monotonic() + BATCH_SECONDS
+    checked = False
+    for index, message in enumerate(batch):
+        if stop.is_set() or time.monotonic() > deadline:
+            break
+        email = build_email(message).as_bytes(policy=WIRE)
+        try:
+            smtp = _connections.get(smtp_url, check=not checked)
+        except Exception as exc:
+            tried.extend((rest, exc) for rest in batch[index:])
+            break
+        checked = True
+        try:
+            smtp.sendmail(FROM_ADDRESS_BARE, [message.to_address], email)
+        except Exception as exc:
+            if not _session_survives(exc, smtp):
+                _connections.drop()  # the next message starts afresh
+            tried.append((message, exc))
+        else:
+            tried.append((message, None))
+    return tried
+
+
+async def claim_batch(message_ids: Sequence[int], now: datetime) -> list[Outgoing]:
+    """Take the pending ones of these messages for sending (those with somewhere to go)."""
+    ids = sorted(set(message_ids))
+    if not ids:
+        return []
+    conn = connections.get("default")
+    sending, pending = OutboxStatus.SENDING.value, OutboxStatus.PENDING.value
+    if conn.capabilities.dialect == "postgres":
+        rows = await conn.execute_query_dict(CLAIM_POSTGRES, [sending, now, pending, ids])
+    else:
+        sql = CLAIM_SQLITE.format(placeholders=", ".join("?" * len(ids)))
+        rows = await conn.execute_query_dict(sql, [sending, now, *ids, pending])
+    return sorted((Outgoing(**row) for row in rows), key=lambda message: message.id)
+
+
+async def deliver_batch(
+    message_ids: Sequence[int], smtp_url: str | None, retry_base: float = RETRY_BASE_SECONDS
+) -> BatchResult:
+    """Send these messages over one connection; without SMTP configured they stay pending and
+    visible on the outbox page. A temporary failure defers only its message (`retry_in`)."""
     if smtp_url is None:
-        return Delivered.SKIPPED
-    now = clock.now()
-    message = await claim(message_id, now)
-    if message is None:
-        return Delivered.SKIPPED
-    # The attempt count fences the claim: a swept and re-claimed message is no longer ours.
-    mine = OutboxMessage.filter(
-        id=message.id, status=OutboxStatus.SENDING, attempts=message.attempts
-    )
+        return BatchResult(skipped=len(message_ids))
+    claim = _Claim([], clock.now())
+    batch = await claim_batch(message_ids, claim.at)
+    result = BatchResult(skipped=len(set(message_ids)) - len(batch))
+    if not batch:
+        return result
+    claim.ids = [message.id for message in batch]
+    heartbeat = asyncio.create_task(_renew(claim))
+    stop = threading.Event()
+    sending = asyncio.ensure_future(asyncio.to_thread(_send_batch, smtp_url, batch, stop))
     try:
-        await asyncio.to_thread(_send, smtp_url, message)
-    except Exception as exc:
-        error = describe(exc)
-        if is_permanent(exc):
-            await mine.update(status=OutboxStatus.FAILED, last_error=error, claimed_at=None)
-            log.warning("message %s refused for good: %s", message.id, error)
-            return Delivered.FAILED
-        seconds = backoff(message.attempts, retry_base)
+        try:
+            tried = await asyncio.shield(sending)
+        except asyncio.CancelledError:
+            # Shutdown or the job's timeout: finish the message on the wire, record what went
+            # out (else the sweep would send it again), leave the rest pending.
+            stop.set()
+            tried = await sending
+            await _record(batch, tried, retry_base, result)
+            raise
+    finally:
+        claim.done.set()
+        await heartbeat
+    await _record(batch, tried, retry_base, result)
+    return result
+
+
+async def _renew(claim: _Claim) -> None:
+    """Keeps the batch's claim fresh while it sends, so the sweep leaves it alone however slow
+    the server; a claim swept meanwhile (the renewal came too late) is left to its new owner."""
+    while True:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(claim.done.wait(), RENEW_SECONDS)
+            return
+        now = clock.now()
+        try:
+            await OutboxMessage.filter(
+                id__in=claim.ids, status=OutboxStatus.SENDING, claimed_at=claim.at
+            ).update(claimed_at=now)
+        except Exception:  # a database hiccup: the next renewal may get through
+            log.exception("renewing the claim of %s messages failed", len(claim.ids))
+        else:
+            claim.at = now
+
+
+async def _record(
+    batch: Sequence[Outgoing], tried: Tried, retry_base: float, result: BatchResult
+) -> None:
+    now = clock.now()
+    sent = [message.id for message, error in tried if error is None]
+    if sent:
+        # Unfenced: a message whose claim was swept meanwhile was sent all the same.
+        await OutboxMessage.filter(id__in=sent).update(
+            status=OutboxStatus.SENT, sent_at=now, claimed_at=None
+        )
+    result.sent += len(sent)
+    # The rest a few statements at a time: alike outcomes (the same error, the same attempt,
+    # e.g. a server that is down) share one UPDATE, fenced by the attempt count.
+    groups: dict[tuple[int, str, bool], list[int]] = {}
+    for message, error in tried:
+        if error is not None:
+            key = (message.attempts, describe(error), is_permanent(error))
+            groups.setdefault(key, []).append(message.id)
+    retry: list[float] = []
+    for (attempts, error_text, permanent), ids in groups.items():
+        mine = OutboxMessage.filter(id__in=ids, status=OutboxStatus.SENDING, attempts=attempts)
+        if permanent:
+            await mine.update(status=OutboxStatus.FAILED, last_error=error_text, claimed_at=None)
+            log.warning("messages %s refused for good: %s", ids, error_text)
+            result.failed += len(ids)
+            continue
+        seconds = backoff(attempts, retry_base)
         await mine.update(
             status=OutboxStatus.PENDING,
-            last_error=error,
+            last_error=error_text,
             claimed_at=None,
-            next_attempt_at=clock.now() + timedelta(seconds=seconds),
+            next_attempt_at=now + timedelta(seconds=seconds),
         )
-        raise DeliveryDeferred(seconds, error) from exc
-    if not await mine.update(status=OutboxStatus.SENT, sent_at=clock.now(), claimed_at=None):
-        # The claim outlived STALE_CLAIM and was swept; record the send all the same.
-        await OutboxMessage.filter(id=message.id).update(
-            status=OutboxStatus.SENT, sent_at=clock.now(), claimed_at=None
-        )
-    return Delivered.SENT
+        result.deferred += len(ids)
+        retry.append(seconds)
+    untried = batch[len(tried) :]
+    for attempts in {message.attempts for message in untried}:
+        ids = [message.id for message in untried if message.attempts == attempts]
+        # Not tried after all: the claim gives its attempt back.
+        await OutboxMessage.filter(
+            id__in=ids, status=OutboxStatus.SENDING, attempts=attempts
+        ).update(status=OutboxStatus.PENDING, claimed_at=None, attempts=F("attempts") - 1)
+        result.deferred += len(ids)
+        retry.append(0.0)
+    if retry:
+        result.retry_in = min(retry)
 
 
 async def sweep_outbox(now: datetime) -> list[int]:

@@ -18,6 +18,7 @@ from tests.db import column
 from tests.factories import World
 from tests.workers.burst import run_worker_burst
 from tests.workers.conftest import Sink
+from workers.arq_jobs import DELIVER_MESSAGES
 from workers.in_process import InProcessJobs
 
 
@@ -34,7 +35,7 @@ async def test_booking_mail_goes_through_arq_and_smtp(
         assert await OutboxEvent.filter(expanded_at__isnull=True).count() == 1
         assert await OutboxMessage.all().count() == 0
         worker = await run_worker_burst(redis_url, configured)
-    assert worker.jobs_complete == 5  # the event's expansion, then its four messages
+    assert worker.jobs_complete == 2  # the event's expansion, then its four messages in one batch
     assert world.employer.contact_email is not None
     assert sorted(m["To"] for m in sink.messages) == sorted(
         [
@@ -61,9 +62,12 @@ async def test_the_same_message_is_not_queued_twice(
         await runner.deliver(ids)
         await runner.deliver(ids)  # a second enqueue of the same ids (e.g. a retry)
         pool = await create_pool(RedisSettings.from_dsn(redis_url))
-        # One job per message, and the expansion job, which will find its event expanded.
-        assert len(await pool.queued_jobs()) == len(ids) + 1
+        queued = await pool.queued_jobs()
         await pool.aclose()
+        # One batch of the messages, and the expansion job, which will find its event expanded.
+        batches = [job for job in queued if job.function == DELIVER_MESSAGES]
+        assert len(batches) == 1 and sorted(batches[0].args[0]) == sorted(ids)
+        assert len(queued) == 2
         await run_worker_burst(redis_url, configured)
     assert len(sink.messages) == len(ids)
 

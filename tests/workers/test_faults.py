@@ -26,7 +26,7 @@ from prao.config import Settings
 from prao.jobs import jobs
 from prao.models import OutboxEvent, OutboxMessage, OutboxStatus
 from prao.services.booking import book_slot
-from prao.services.delivery import backoff, sweep_outbox
+from prao.services.delivery import STALE_CLAIM, backoff, sweep_outbox
 from server.app import create_app
 from server.jobs import running_jobs
 from tests.conftest import sign_in
@@ -34,7 +34,7 @@ from tests.db import column
 from tests.factories import World
 from tests.workers.burst import run_worker_burst
 from tests.workers.conftest import Sink, free_port
-from workers.arq_jobs import DELIVER_MESSAGE, enqueue_deliveries
+from workers.arq_jobs import delivery_job_id, enqueue_deliveries
 from workers.delivery import sweep_outbox_job
 from workers.events import sweep_events_job
 
@@ -127,14 +127,14 @@ async def test_redis_flushed_after_enqueue_the_sweep_delivers(
     await OutboxEvent.all().update(created_at=clock.now() - timedelta(minutes=2))
     assert await sweep_events_job(ctx) == 2  # expanded, and its two messages enqueued
     ids = sorted(await column(OutboxMessage.all(), "id"))
-    assert len(ids) == 2 and len(await pool.queued_jobs()) == 2
+    assert len(ids) == 2 and len(await pool.queued_jobs()) == 1  # one batch
     # The delivery jobs are lost too: the outbox sweep enqueues the messages afresh.
     await pool.flushdb()
     assert await sweep_outbox_job(ctx) == 0  # under a minute old: not yet the sweep's
     await OutboxMessage.all().update(created_at=clock.now() - timedelta(minutes=2))
     assert await sweep_outbox_job(ctx) == 2
     worker = await run_worker_burst(redis_url, configured)
-    assert worker.jobs_complete == 2
+    assert worker.jobs_complete == 1
     assert sink.by_message_id() == {f"<outbox-{i}@prao>": 1 for i in ids}
     assert await OutboxMessage.filter(status=OutboxStatus.SENT).count() == 2
     # Sent is sent: a later sweep finds nothing and a stray job sends nothing.
@@ -148,14 +148,14 @@ async def test_sweep_frees_only_stale_claims(db: None) -> None:
     fresh, stale, unaddressed = await one_message(), await one_message(), await one_message()
     now = clock.now()
     await OutboxMessage.filter(id=fresh.id).update(
-        status=OutboxStatus.SENDING, claimed_at=now - timedelta(minutes=1)
+        status=OutboxStatus.SENDING, claimed_at=now - STALE_CLAIM + timedelta(seconds=5)
     )
     await OutboxMessage.filter(id=stale.id).update(
-        status=OutboxStatus.SENDING, claimed_at=now - timedelta(minutes=6)
+        status=OutboxStatus.SENDING, claimed_at=now - STALE_CLAIM - timedelta(seconds=5)
     )
     await OutboxMessage.filter(id=unaddressed.id).update(to_address=None)
-    later = now + timedelta(minutes=2)
-    assert await sweep_outbox(later) == [stale.id]
+    # Freed at once, however young the message; the fresh claim's message is not yet due.
+    assert await sweep_outbox(now) == [stale.id]
     assert (await OutboxMessage.get(id=fresh.id)).status == OutboxStatus.SENDING
     assert (await OutboxMessage.get(id=stale.id)).status == OutboxStatus.PENDING
 
@@ -271,7 +271,7 @@ async def test_worker_killed_mid_send_delivers_once_after_restart(
     assert not sink.messages
     # Time passes: arq's in-progress mark of the dead worker expires (job timeout + 10 s) and
     # the claim grows stale (STALE_CLAIM); we age them instead of waiting minutes.
-    await pool.delete(f"{in_progress_key_prefix}{DELIVER_MESSAGE}:{message.id}")
+    await pool.delete(f"{in_progress_key_prefix}{delivery_job_id([message.id])}")
     await OutboxMessage.filter(id=message.id).update(claimed_at=clock.now() - timedelta(minutes=6))
     second = start_worker(settings, redis_url, smtp_url, tmp_path)
     try:
