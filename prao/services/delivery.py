@@ -27,7 +27,6 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import compat32
 from email.utils import formatdate
-from typing import Any
 from urllib.parse import unquote, urlparse
 
 from tortoise import connections

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from prao import clock
 from prao.config import Settings
 from prao.jobs import jobs
 from prao.models import OutboxEvent, OutboxMessage, OutboxStatus
+from prao.services import delivery
 from prao.services.booking import book_slot
 from prao.services.delivery import STALE_CLAIM, backoff, sweep_outbox
 from server.app import create_app
@@ -37,6 +39,7 @@ from tests.workers.conftest import Sink, free_port
 from workers.arq_jobs import delivery_job_id, enqueue_deliveries
 from workers.delivery import sweep_outbox_job
 from workers.events import sweep_events_job
+from workers.settings import CRON_JOBS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -192,24 +195,27 @@ async def test_refused_address_is_failed_and_shown_to_the_coordinator(
 
 
 class HoldingSink(Sink):
-    """Holds the first DATA until released (by then the sender is dead), accepting nothing."""
+    """Holds the first DATA until released (by then the sender is dead), accepting nothing;
+    with `accept`, accepts it when released."""
 
-    def __init__(self) -> None:
+    def __init__(self, accept: bool = False) -> None:
         super().__init__()
         self.data_started = threading.Event()
         self.release = threading.Event()
+        self.accept = accept
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         if not self.data_started.is_set():
             self.data_started.set()
             await asyncio.to_thread(self.release.wait)
-            return "421 4.4.2 Connection dropped"
+            if not self.accept:
+                return "421 4.4.2 Connection dropped"
         return await super().handle_DATA(server, session, envelope)
 
 
 @pytest.fixture
-def holding_smtp() -> Iterator[tuple[str, HoldingSink]]:
-    sink = HoldingSink()
+def holding_smtp(request: pytest.FixtureRequest) -> Iterator[tuple[str, HoldingSink]]:
+    sink = HoldingSink(accept=getattr(request, "param", False))
     port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
@@ -288,3 +294,200 @@ async def test_worker_killed_mid_send_delivers_once_after_restart(
     assert sink.by_message_id() == {f"<outbox-{message.id}@prao>": 1}
     await message.refresh_from_db()
     assert message.attempts == 2, errors.decode()[-2000:]
+
+
+async def test_a_4xx_defers_only_its_message_and_the_batch_goes_on(
+    db: None, configured: Settings, redis_url: str, smtp: tuple[str, Sink]
+) -> None:
+    _, sink = smtp
+    sink.data_replies = ["451 4.3.0 Try again later"]  # to the batch's first message
+    messages = [await one_message(f"elev{i}@example.se") for i in range(3)]
+    await jobs.deliver([m.id for m in messages])
+    worker = await run_worker_burst(redis_url, configured)
+    assert worker.jobs_retried == 1 and worker.jobs_complete == 1
+    assert sink.by_message_id() == {f"<outbox-{m.id}@prao>": 1 for m in messages}
+    after = {m.id: await OutboxMessage.get(id=m.id) for m in messages}
+    assert [after[m.id].attempts for m in messages] == [2, 1, 1]
+    assert all(m.status == OutboxStatus.SENT for m in after.values())
+    assert after[messages[0].id].last_error.startswith("451")
+
+
+@dataclass
+class DroppingSink(Sink):
+    """Loses the connection, once, at the DATA of a message to one of `drop`."""
+
+    drop: set[str] = field(default_factory=set)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.drop & set(envelope.rcpt_tos):
+            self.drop -= set(envelope.rcpt_tos)
+            self.data_attempts += 1
+            server.transport.close()
+            return "421 4.4.2 Connection dropped"  # never reaches the sender
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def test_a_dropped_connection_retries_its_message_and_the_batch_reconnects(
+    db: None, settings: Settings, redis_url: str
+) -> None:
+    sink = DroppingSink(drop={"elev1@example.se"})
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        configured = dataclasses.replace(
+            settings, redis_url=redis_url, smtp_url=f"smtp://127.0.0.1:{port}"
+        )
+        async with running_jobs(configured):
+            messages = [await one_message(f"elev{i}@example.se") for i in range(3)]
+            await jobs.deliver([m.id for m in messages])
+            worker = await run_worker_burst(redis_url, configured)
+    finally:
+        controller.stop()
+    assert worker.jobs_retried == 1 and worker.jobs_complete == 1
+    assert sink.by_message_id() == {f"<outbox-{m.id}@prao>": 1 for m in messages}
+    attempts = [(await OutboxMessage.get(id=m.id)).attempts for m in messages]
+    assert attempts == [1, 2, 1]  # the one after the drop went out over a new connection
+
+
+@dataclass
+class SlowSink(Sink):
+    """Takes `hold` seconds over the first message before accepting it."""
+
+    hold: float = 0.0
+    held: bool = False
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if not self.held:
+            self.held = True
+            await asyncio.sleep(self.hold)
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def test_a_slow_send_renews_its_claim_and_the_sweep_leaves_it_alone(
+    db: None, settings: Settings, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The claim's lengths shortened, so that the send outlasts several of them.
+    monkeypatch.setattr(delivery, "STALE_CLAIM", timedelta(seconds=1))
+    monkeypatch.setattr(delivery, "RENEW_SECONDS", 0.2)
+    sink = SlowSink(hold=3.0)
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        configured = dataclasses.replace(
+            settings, redis_url=redis_url, smtp_url=f"smtp://127.0.0.1:{port}"
+        )
+        async with running_jobs(configured):
+            message = await one_message()
+            await jobs.deliver([message.id])
+            worker = asyncio.create_task(run_worker_burst(redis_url, configured))
+            swept: list[int] = []
+            claims: set[Any] = set()
+            while not worker.done():
+                swept += await sweep_outbox(clock.now())
+                row = await OutboxMessage.get(id=message.id)
+                if row.status == OutboxStatus.SENDING:
+                    claims.add(row.claimed_at)
+                await asyncio.sleep(0.1)
+            await worker
+    finally:
+        controller.stop()
+    assert swept == []
+    assert len(claims) > 3  # renewed while it sent, not claimed once for three seconds
+    assert sink.by_message_id() == {f"<outbox-{message.id}@prao>": 1}
+    await message.refresh_from_db()
+    assert message.status == OutboxStatus.SENT and message.attempts == 1
+
+
+def test_a_dead_workers_claim_is_pending_again_within_a_minute() -> None:
+    sweeps = sorted(next(c for c in CRON_JOBS if c.name == "sweep_outbox").second)  # type: ignore[arg-type]
+    longest_gap = max(b - a for a, b in zip(sweeps, [*sweeps[1:], sweeps[0] + 60], strict=True))
+    assert STALE_CLAIM.total_seconds() + longest_gap < 60
+
+
+async def test_a_killed_workers_batch_is_sent_by_another_within_a_minute(
+    db: None,
+    settings: Settings,
+    redis_url: str,
+    pool: ArqRedis,
+    holding_smtp: tuple[str, HoldingSink],
+    tmp_path: Path,
+) -> None:
+    """In real time, nothing aged or deleted: the claim goes stale, the other worker's sweep
+    frees it and enqueues it afresh (the dead worker's job itself waits in arq for an hour)."""
+    smtp_url, sink = holding_smtp
+    messages = [await one_message(f"elev{i}@example.se") for i in range(3)]
+    await enqueue_deliveries(pool, [m.id for m in messages])
+    first = start_worker(settings, redis_url, smtp_url, tmp_path)
+    try:
+        assert await asyncio.to_thread(sink.data_started.wait, 60), "worker never sent"
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    killed = asyncio.get_running_loop().time()
+    sink.release.set()
+    assert not sink.messages
+    second = start_worker(settings, redis_url, smtp_url, tmp_path)
+    try:
+
+        async def all_sent() -> bool:
+            sent = OutboxMessage.filter(status=OutboxStatus.SENT)
+            return await sent.count() == len(messages)
+
+        delivered = await wait_for(all_sent, 60)
+        took = asyncio.get_running_loop().time() - killed
+        await asyncio.sleep(0.5)  # a duplicate, were there one, would arrive now
+    finally:
+        second.send_signal(signal.SIGTERM)
+        _, errors = second.communicate(timeout=20)
+    assert delivered and took < 60, errors.decode()[-3000:]
+    assert sink.by_message_id() == {f"<outbox-{m.id}@prao>": 1 for m in messages}
+    # The first was on the wire when its worker died; the others were claimed, not tried.
+    attempts = [(await OutboxMessage.get(id=m.id)).attempts for m in messages]
+    assert attempts == [2, 2, 2]
+
+
+@pytest.mark.parametrize("holding_smtp", [True], indirect=True)
+async def test_a_worker_stopped_mid_batch_records_what_went_out_and_frees_the_rest(
+    db: None,
+    settings: Settings,
+    redis_url: str,
+    pool: ArqRedis,
+    holding_smtp: tuple[str, HoldingSink],
+    tmp_path: Path,
+) -> None:
+    smtp_url, sink = holding_smtp
+    messages = [await one_message(f"elev{i}@example.se") for i in range(3)]
+    await enqueue_deliveries(pool, [m.id for m in messages])
+    first = start_worker(settings, redis_url, smtp_url, tmp_path)
+    try:
+        assert await asyncio.to_thread(sink.data_started.wait, 60), "worker never sent"
+        first.send_signal(signal.SIGTERM)  # a deploy: stop while the first is on the wire
+        await asyncio.sleep(0.5)
+        sink.release.set()
+        _, errors = await asyncio.to_thread(first.communicate, timeout=30)
+    finally:
+        first.kill()
+    after = [await OutboxMessage.get(id=m.id) for m in messages]
+    assert [(m.status, m.attempts) for m in after] == [
+        (OutboxStatus.SENT, 1),
+        (OutboxStatus.PENDING, 0),  # claimed, never tried: the attempt given back
+        (OutboxStatus.PENDING, 0),
+    ], errors.decode()[-3000:]
+    assert all(m.claimed_at is None for m in after)
+    # arq queues the interrupted job again; the next worker sends the rest, and only those.
+    second = start_worker(settings, redis_url, smtp_url, tmp_path)
+    try:
+
+        async def all_sent() -> bool:
+            sent = OutboxMessage.filter(status=OutboxStatus.SENT)
+            return await sent.count() == len(messages)
+
+        delivered = await wait_for(all_sent, 30)
+        await asyncio.sleep(0.5)  # a duplicate, were there one, would arrive now
+    finally:
+        second.send_signal(signal.SIGTERM)
+        _, errors = second.communicate(timeout=20)
+    assert delivered, errors.decode()[-3000:]
+    assert sink.by_message_id() == {f"<outbox-{m.id}@prao>": 1 for m in messages}
