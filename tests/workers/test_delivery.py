@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
+from email.policy import compat32
 
+import pytest
 from arq import create_pool
 from arq.connections import RedisSettings
 
@@ -13,6 +15,7 @@ from prao.config import Settings
 from prao.models import OutboxEvent, OutboxMessage, OutboxStatus
 from prao.outbox import expand_events
 from prao.services.booking import book_slot
+from prao.services.delivery import WIRE, Outgoing, build_email
 from server.jobs import running_jobs
 from tests.db import column
 from tests.factories import World
@@ -118,3 +121,30 @@ async def test_without_redis_the_sweep_runs_in_process_and_retries_later(
     assert runner._sweeper is None
     assert sink.by_message_id() == {f"<outbox-{message.id}@prao>": 1}
     assert (await OutboxMessage.get(id=message.id)).status == OutboxStatus.SENT
+
+
+@pytest.mark.parametrize(
+    ("subject", "to_address", "attachment_name"),
+    [
+        ("Prov", "alva@example.se", None),
+        ("Bokning av praoplats: Bagare", "alva@example.se", "praoplats.ics"),
+        ("Bokning avbokad: Café Solen, Storgatan 1", "vh.alva@example.se", "praoplats.ics"),
+        ("Påminnelse " * 12, "a" * 60 + "@example.se", "bokningar åk 9 – vecka 3.csv"),
+        ("  two  spaces\tand a tab ", "Åsa <åsa@exempel.se>", "x.ics"),
+    ],
+)
+def test_the_wire_form_is_compat32s_byte_for_byte(
+    subject: str, to_address: str, attachment_name: str | None
+) -> None:
+    message = Outgoing(
+        id=7,
+        to_address=to_address,
+        subject=subject,
+        body="Hej!\n\nDin praoplats är bokad.\n" * 20,
+        attachment=None if attachment_name is None else "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+        attachment_name=attachment_name,
+        attachment_type="text/calendar",
+        attempts=1,
+    )
+    email = build_email(message)
+    assert email.as_bytes(policy=WIRE) == email.as_bytes(policy=compat32.clone(linesep="\r\n"))
