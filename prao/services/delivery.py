@@ -257,7 +257,11 @@ def _send_batch(smtp_url: str, batch: Sequence[Outgoing], stop: threading.Event)
     for index, message in enumerate(batch):
         if stop.is_set() or time.monotonic() > deadline:
             break
-        email = build_email(message).as_bytes(policy=WIRE)
+        try:
+            email = build_email(message).as_bytes(policy=WIRE)
+        except Exception as exc:  # this message's fault: it must not cost the batch its marks
+            tried.append((message, exc))
+            continue
         try:
             smtp = _connections.get(smtp_url, check=not checked)
         except Exception as exc:

@@ -491,3 +491,32 @@ async def test_a_worker_stopped_mid_batch_records_what_went_out_and_frees_the_re
         _, errors = second.communicate(timeout=20)
     assert delivered, errors.decode()[-3000:]
     assert sink.by_message_id() == {f"<outbox-{m.id}@prao>": 1 for m in messages}
+
+
+async def test_a_batch_claims_only_what_is_pending_and_addressed(db: None) -> None:
+    pending, sent, unaddressed, claimed = [await one_message() for _ in range(4)]
+    await OutboxMessage.filter(id=sent.id).update(status=OutboxStatus.SENT)
+    await OutboxMessage.filter(id=unaddressed.id).update(to_address=None)
+    await OutboxMessage.filter(id=claimed.id).update(status=OutboxStatus.SENDING)
+    ids = [claimed.id, unaddressed.id, sent.id, pending.id, pending.id]
+    batch = await delivery.claim_batch(ids, clock.now())
+    assert [(m.id, m.to_address, m.body, m.attempts) for m in batch] == [
+        (pending.id, "alva@example.se", "Hej!\n\nEtt prov.", 1)
+    ]
+    assert await delivery.claim_batch(ids, clock.now()) == []  # claimed once
+    row = await OutboxMessage.get(id=pending.id)
+    assert row.status == OutboxStatus.SENDING and row.claimed_at is not None
+
+
+async def test_a_server_that_is_down_defers_the_whole_batch_after_one_try(db: None) -> None:
+    messages = [await one_message(f"elev{i}@example.se") for i in range(3)]
+    result = await delivery.deliver_batch(
+        [m.id for m in messages], f"smtp://127.0.0.1:{free_port()}"
+    )
+    assert (result.sent, result.failed, result.deferred) == (0, 0, 3)
+    assert result.retry_in == backoff(1)
+    for message in messages:
+        await message.refresh_from_db()
+        assert message.status == OutboxStatus.PENDING and message.attempts == 1
+        assert message.claimed_at is None and message.next_attempt_at is not None
+        assert message.last_error.startswith("ConnectionRefusedError")
