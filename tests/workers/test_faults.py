@@ -275,8 +275,9 @@ async def test_worker_killed_mid_send_delivers_once_after_restart(
         first.wait(10)
     sink.release.set()
     assert not sink.messages
-    # Time passes: arq's in-progress mark of the dead worker expires (job timeout + 10 s) and
-    # the claim grows stale (STALE_CLAIM); we age them instead of waiting minutes.
+    # Time passes: arq's in-progress mark of the dead worker expires (the longest job timeout
+    # + 10 s) and the claim grows stale (STALE_CLAIM); we age them instead of waiting (the
+    # test below waits, in real time, for the claim alone).
     await pool.delete(f"{in_progress_key_prefix}{delivery_job_id([message.id])}")
     await OutboxMessage.filter(id=message.id).update(claimed_at=clock.now() - timedelta(minutes=6))
     second = start_worker(settings, redis_url, smtp_url, tmp_path)
