@@ -69,4 +69,7 @@ class WorkerSettings:
     # worker idle between batches of messages.
     poll_delay = 0.05
     max_jobs = 20  # batches in flight, each in its own thread with its own SMTP connection
+    # On SIGTERM (a deploy) take no new job and let the batches in flight end, so that what
+    # went out is recorded; only a job still running after this is cancelled.
+    job_completion_wait = 20
     cron_jobs: ClassVar[list[Any]] = CRON_JOBS

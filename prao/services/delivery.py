@@ -315,16 +315,34 @@ async def deliver_batch(
             tried = await asyncio.shield(sending)
         except asyncio.CancelledError:
             # Shutdown or the job's timeout: finish the message on the wire, record what went
-            # out (else the sweep would send it again), leave the rest pending.
+            # out (else the sweep would send it again), leave the rest pending. In a task of
+            # its own, seen through to the end however often this one is cancelled meanwhile.
             stop.set()
-            tried = await sending
-            await _record(batch, tried, retry_base, result)
+            await _see_through(
+                asyncio.ensure_future(_record_after(sending, batch, retry_base, result))
+            )
             raise
     finally:
         claim.done.set()
         await heartbeat
     await _record(batch, tried, retry_base, result)
     return result
+
+
+async def _record_after(
+    sending: asyncio.Future[Tried],
+    batch: Sequence[Outgoing],
+    retry_base: float,
+    result: BatchResult,
+) -> None:
+    await _record(batch, await sending, retry_base, result)
+
+
+async def _see_through(task: asyncio.Future[None]) -> None:
+    while not task.done():
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(task)
+    task.result()
 
 
 async def _renew(claim: _Claim) -> None:
