@@ -115,9 +115,10 @@ SEED_SQL = [
          'first_come', 5, 'convex', now(), now()
        FROM school WHERE organiser_id = $1""",
     """INSERT INTO employer (organiser_id, name, org_number, contact_email, address, city,
-         created_at, updated_at)
+         status, decline_reason, decided_by, created_at, updated_at)
        SELECT $1, 'Företag ' || i || ' AB', NULL, 'kontakt' || i || '@example.se',
-         'Storgatan ' || i, ($3::text[])[1 + i % array_length($3::text[], 1)], now(), now()
+         'Storgatan ' || i, ($3::text[])[1 + i % array_length($3::text[], 1)], 'approved', '',
+         '', now(), now()
        FROM generate_series(1, $2) i""",
     # Capacity is set from the bookings below; 0/0 satisfies the check constraint meanwhile.
     """INSERT INTO slot (employer_id, title, description, tasks, address, city, trade,

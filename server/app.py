@@ -3,6 +3,7 @@ authentication; static files; security headers and the client's address on every
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -35,6 +36,9 @@ def create_app(settings: Settings | None = None, manage_db: bool = True) -> Star
         use_settings(settings)
         if manage_db:
             await init_db(settings)
+        # Everything loaded so far (modules, the schema, the ORM's metadata) lives as long as
+        # the process: out of the collector's sight, its full passes no longer walk it.
+        gc.freeze()
         try:
             async with running_jobs(settings):
                 yield
