@@ -25,6 +25,8 @@ import strawberry
 from graphql import (
     GraphQLBoolean,
     GraphQLError,
+    GraphQLID,
+    GraphQLInt,
     GraphQLLeafType,
     GraphQLObjectType,
     GraphQLOutputType,
@@ -45,6 +47,8 @@ from api import ids
 from api.context import FastPathCount
 from api.execution_plans import (
     BACKREF,
+    INT_MAX,
+    INT_MIN,
     PASSTHROUGH,
     TYPENAME,
     Completion,
@@ -131,7 +135,7 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
         inner = get_nullable_type(return_type)
         if is_leaf_type(inner):
             leaf: GraphQLLeafType = inner
-            builtin = leaf is GraphQLString or leaf is GraphQLBoolean
+            builtin = leaf in (GraphQLString, GraphQLBoolean, GraphQLID, GraphQLInt)
             same = PASSTHROUGH[leaf.name] if builtin else None
             return Completion(non_null, serialize=leaf.serialize, passthrough=same)
         if is_object_type(inner):
@@ -236,7 +240,13 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
         done: list[Any]
         if completion.serialize is not None:
             same, serialize = completion.passthrough, completion.serialize
-            done = [v if type(v) is same else self._leaf(serialize, v) for v in present]
+            if same is int:
+                done = [
+                    v if type(v) is int and INT_MIN <= v <= INT_MAX else self._leaf(serialize, v)
+                    for v in present
+                ]
+            else:
+                done = [v if type(v) is same else self._leaf(serialize, v) for v in present]
         elif completion.plan is not None:
             done = await self._run(completion.plan, present)
         else:

@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from graphql import GraphQLBoolean, GraphQLObjectType, GraphQLResolveInfo, GraphQLString
+from graphql import (
+    GraphQLBoolean,
+    GraphQLID,
+    GraphQLInt,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    GraphQLString,
+)
 from graphql.execution.collect_fields import FieldDetails
 from strawberry import relay
 from strawberry.types.base import StrawberryObjectDefinition
@@ -21,9 +28,15 @@ TYPENAME = "__typename"
 FieldDetailsList = list[FieldDetails]
 # The executor passes the request's context through without reading it.
 ResolveInfo = GraphQLResolveInfo[Any]
-# graphql-core's String and Boolean return a str or bool of exactly that type unchanged (Int is
-# not here: it checks the 32-bit range).
-PASSTHROUGH: dict[str, type] = {GraphQLString.name: str, GraphQLBoolean.name: bool}
+# graphql-core's String, Boolean and ID return a str or bool of exactly that type unchanged; Int
+# an int of exactly that type within the 32-bit range (api.execution checks the range).
+PASSTHROUGH: dict[str, type] = {
+    GraphQLString.name: str,
+    GraphQLBoolean.name: bool,
+    GraphQLID.name: str,
+    GraphQLInt.name: int,
+}
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 
 class Source(Enum):

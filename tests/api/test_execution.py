@@ -197,6 +197,48 @@ async def test_null_in_a_non_null_field_bubbles_like_graphql_core() -> None:
     ]
 
 
+@strawberry.type
+class Counted:
+    n: int
+    key: strawberry.ID
+
+
+async def test_ints_and_ids_pass_through_only_when_graphql_core_would_leave_them() -> None:
+    """An int of 32 bits and a str id go out as they are; an int beyond 32 bits is
+    graphql-core's error at its path, a bool as an Int and an int id are converted its way."""
+
+    @strawberry.type
+    class NumbersQuery:
+        @strawberry.field
+        def fine(self) -> list[Counted]:
+            return [Counted(n=2**31 - 1, key=strawberry.ID("a")), Counted(n=-(2**31), key=7)]  # type: ignore[arg-type]
+
+        @strawberry.field
+        def huge(self) -> list[Counted]:
+            return [Counted(n=1, key=strawberry.ID("a")), Counted(n=2**31, key=strawberry.ID("b"))]
+
+        @strawberry.field
+        def odd(self) -> list[Counted]:
+            return [Counted(n=True, key=strawberry.ID("a"))]
+
+    plain = strawberry.Schema(query=NumbersQuery)
+    fast = FastPathSchema(query=NumbersQuery)
+    for query, count in (
+        ("{ fine { n key } }", FastPathCount(lists=1)),
+        ("{ huge { n key } }", FastPathCount(fallbacks=1)),
+        ("{ odd { n key } }", FastPathCount(lists=1)),
+    ):
+        expected = await plain.execute(query)
+        context = _counted()
+        got = await fast.execute(query, context_value=context)
+        assert got.data == expected.data, query
+        assert [(e.message, e.path) for e in got.errors or []] == [
+            (e.message, e.path) for e in expected.errors or []
+        ], query
+        assert context.fast_path == count, query
+    assert (await fast.execute("{ fine { key } }")).data == {"fine": [{"key": "a"}, {"key": "7"}]}
+
+
 class Tracing(SchemaExtension):
     """Runs around every field: the fast path reads plain fields without it."""
 
