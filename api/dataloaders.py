@@ -17,6 +17,7 @@ from tortoise.models import Model
 from api.types import Employer, Period, Pupil, School, Slot
 from prao import models, policy
 from prao.actor import Actor
+from prao.rows import fetch as rows_of
 
 M = TypeVar("M", bound=Model)
 T = TypeVar("T")
@@ -26,7 +27,7 @@ async def _by_id(
     model: type[M], ids: Sequence[int], build: Callable[[M], T]
 ) -> list[T | BaseException]:
     # Foreign keys guarantee the rows; a missing one is a bug, reported as the load's error.
-    rows = {row.pk: row for row in await model.filter(id__in=list(ids))}
+    rows = {row.pk: row for row in await rows_of(model.filter(id__in=list(ids)))}
     return [build(rows[i]) if i in rows else LookupError(f"{model.__name__} {i}") for i in ids]
 
 
@@ -54,7 +55,8 @@ class Loaders:
 
     async def _booking_periods(self, ids: list[int]) -> list[Period | None | BaseException]:
         """A booking's period within the actor's period scope (none for an employer)."""
-        rows = {row.pk: row for row in await policy.periods(self.actor).filter(id__in=ids)}
+        scope = policy.periods(self.actor).filter(id__in=ids)
+        rows = {row.pk: row for row in await rows_of(scope)}
         return [Period.from_row(rows[i]) if i in rows else None for i in ids]
 
     async def _pupils(self, ids: list[int]) -> list[Pupil | BaseException]:

@@ -17,6 +17,7 @@ from tortoise.queryset import QuerySet
 
 from prao import clock
 from prao.errors import DomainError, ErrorCode
+from prao.rows import fetch as rows_of
 from prao.validation import MAX_ID
 
 MAX_PAGE_SIZE = 100
@@ -111,11 +112,11 @@ async def keyset_page(queryset: QuerySet[M], order: Order, window: Window) -> Pa
         qs = qs.filter(beyond(order.fields, window.before, "lt"))
     size = window.size
     if window.backward:
-        rows = list(await qs.order_by(*(f"-{f}" for f in order.fields)).limit(size + 1))
+        rows = await rows_of(qs.order_by(*(f"-{f}" for f in order.fields)).limit(size + 1))
         more = len(rows) > size
         items = rows[:size][::-1]
         return Page(items, window.before is not None, more, -1)
-    rows = list(await qs.order_by(*order.fields).limit(size + 1))
+    rows = await rows_of(qs.order_by(*order.fields).limit(size + 1))
     return Page(rows[:size], len(rows) > size, window.after is not None, -1)
 
 
