@@ -12,27 +12,41 @@ annotations, partial rows, row locks) are awaited the ordinary way.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, tzinfo
 from typing import Any, TypeVar
 
+from tortoise import fields
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
+from tortoise.timezone import get_default_timezone, get_use_tz
 
 M = TypeVar("M", bound=Model)
 
-_BUILDERS: dict[type[Model], Callable[[Any], Any]] = {}
+_BUILDERS: dict[type[Model], Callable[[Any, tzinfo | None], Any]] = {}
 
 
-def _builder(model: type[M]) -> Callable[[Any], M]:
+def _builder(model: type[M]) -> Callable[[Any, tzinfo | None], M]:
     """A function from one driver row (keyed by column) to a model instance, as
     `Model._init_from_db` makes it for a full row."""
     meta = model._meta
     native = [(key, name) for key, name, _ in meta.db_native_fields]
     plain = [(key, name, field.field_type) for key, name, field in meta.db_default_fields]
-    converted = [(key, name, field.to_python_value) for key, name, field in meta.db_complex_fields]
+    converted = [
+        (key, name, field.to_python_value)
+        for key, name, field in meta.db_complex_fields
+        if not isinstance(field, fields.DatetimeField)
+    ]
+    # An aware datetime (PostgreSQL's) becomes local time, as DatetimeField.to_python_value
+    # makes it, without its per-value reading of the settings; anything else goes through it.
+    moments = [
+        (key, name, field.to_python_value)
+        for key, name, field in meta.db_complex_fields
+        if isinstance(field, fields.DatetimeField)
+    ]
     custom_pk = meta.db_pk_column not in meta.generated_db_fields
     new = model.__new__
 
-    def build(row: Any) -> M:
+    def build(row: Any, zone: tzinfo | None) -> M:
         instance = new(model)
         values = instance.__dict__
         values["_partial"] = False
@@ -46,6 +60,12 @@ def _builder(model: type[M]) -> Callable[[Any], M]:
             values[name] = None if value is None else kind(value)
         for key, name, convert in converted:
             values[name] = convert(row[key])
+        for key, name, convert in moments:
+            value = row[key]
+            if zone is not None and type(value) is datetime and value.tzinfo is not None:
+                values[name] = value.astimezone(zone)
+            else:
+                values[name] = convert(value)
         return instance
 
     return build
@@ -76,4 +96,5 @@ async def fetch(queryset: QuerySet[M]) -> list[M]:
     queryset._make_query()
     sql, values = queryset.query.get_parameterized_sql()
     _, rows = await queryset._db.execute_query(sql, values)
-    return [build(row) for row in rows]
+    zone = get_default_timezone() if get_use_tz() else None
+    return [build(row, zone) for row in rows]
