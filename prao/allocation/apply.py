@@ -3,12 +3,13 @@ changed since the dry run."""
 
 from __future__ import annotations
 
+import json
 import time
-from collections import Counter, defaultdict
-from typing import Any
+from collections import Counter
+from datetime import datetime
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from prao import audit, clock, outbox, policy
@@ -21,15 +22,11 @@ from prao.models import (
     AllocationRun,
     AllocationStatus,
     Booking,
-    BookingOrigin,
     BookingStatus,
-    Guardian,
-    OutboxMessage,
+    Period,
     Permission,
     School,
     Slot,
-    SlotStatus,
-    User,
 )
 
 
@@ -67,11 +64,11 @@ async def apply_proposal(run: AllocationRun, expected: AllocationStatus) -> Outc
                 raise Refused(
                     DomainError.of(ErrorCode.INVALID, "run_id", "Förslaget är redan tillämpat.")
                 )
-            current = await data.load(run.period_id, run.policy, conn)
-            if current.fingerprint != run.fingerprint:
+            period = await Period.get(id=run.period_id, using_db=conn)
+            school = await School.get(id=period.school_id, using_db=conn)
+            if await data.fingerprint_of(period, school, conn) != run.fingerprint:
                 raise Refused(DomainError.of(ErrorCode.STALE_PROPOSAL, "run_id"))
-            before = await OutboxMessage.all().using_db(conn).order_by("-id").first()
-            await _write(conn, run, current, assignments, now)
+            event_ids = await _write(conn, run, assignments, now)
     except Refused as refused:
         if refused.error.code == ErrorCode.STALE_PROPOSAL:
             await AllocationRun.filter(id=run.id).update(
@@ -82,95 +79,127 @@ async def apply_proposal(run: AllocationRun, expected: AllocationStatus) -> Outc
     result = dict(run.result)
     result["timings"] = {**dict(result.get("timings") or {}), "write_seconds": write_seconds}  # type: ignore[call-overload]
     await AllocationRun.filter(id=run.id).update(result=result)
-    ids = await OutboxMessage.filter(
-        id__gt=before.id if before else 0,
-        kind="booking_created",
-        booking__period_id=run.period_id,
-        booking__origin=BookingOrigin.ALLOCATION,
-    ).values_list("id", flat=True)
-    await jobs.deliver(list(ids))  # type: ignore[arg-type]
+    await jobs.expand(event_ids)
     return Outcome(value=await AllocationRun.get(id=run.id))
 
 
 async def _write(
-    conn: Any,
+    conn: BaseDBAsyncClient,
     run: AllocationRun,
-    current: data.Loaded,
     assignments: list[tuple[int, int, int]],
-    now: Any,
-) -> None:
-    """Places by conditional UPDATEs in slot-id order, then the bookings and their messages."""
+    now: datetime,
+) -> list[int]:
+    """Places, bookings and one outbox event per booking, each in one statement on PostgreSQL
+    (a few executemany on SQLite); answers the events' ids."""
+    if not assignments:
+        return []
     per_slot = Counter(slot_id for _, slot_id, _ in assignments)
-    for slot_id, count in sorted(per_slot.items()):
-        reserved = (
-            await Slot.filter(
-                id=slot_id, status=SlotStatus.PUBLISHED, taken__lte=F("capacity") - count
-            )
-            .using_db(conn)
-            .update(taken=F("taken") + count, updated_at=clock.now())
+    slot_ids = sorted(per_slot)
+    postgres = conn.capabilities.dialect == "postgres"
+    if postgres:
+        reserved, _ = await conn.execute_query(
+            _RESERVE_PG, [slot_ids, [per_slot[s] for s in slot_ids], now]
         )
-        if not reserved:
-            raise Refused(DomainError.of(ErrorCode.STALE_PROPOSAL, "run_id"))
+    else:
+        stamp = _sqlite_time(now)
+        reserved = 0
+        for slot_id in slot_ids:
+            n = per_slot[slot_id]
+            count, _ = await conn.execute_query(_RESERVE_SQLITE, [n, stamp, slot_id, n])
+            reserved += count
+    if reserved != len(slot_ids):  # a place filled, closed or shrank since the dry run
+        raise Refused(DomainError.of(ErrorCode.STALE_PROPOSAL, "run_id"))
+    snapshots = await _snapshots(conn, slot_ids, now)
     try:
-        await Booking.bulk_create(
-            [
-                Booking(
-                    pupil_id=pupil_id,
-                    slot_id=slot_id,
-                    period_id=run.period_id,
-                    status=BookingStatus.CONFIRMED,
-                    origin=BookingOrigin.ALLOCATION,
-                    decided_at=now,
-                )
-                for pupil_id, slot_id, _ in assignments
-            ],
-            batch_size=1000,
-            using_db=conn,
-        )
+        if postgres:
+            pupils = [p for p, _, _ in assignments]
+            slots = [s for _, s, _ in assignments]
+            rows = await conn.execute_query_dict(
+                _BOOK_PG,
+                [pupils, slots, run.period_id, now, slot_ids, [snapshots[s] for s in slot_ids]],
+            )
+            return [int(r["id"]) for r in rows]
+        return await _book_sqlite(conn, run.period_id, assignments, snapshots, now)
     except IntegrityError as exc:  # someone got a booking in between
         raise Refused(DomainError.of(ErrorCode.STALE_PROPOSAL, "run_id")) from exc
-    ours = {pupil_id for pupil_id, _, _ in assignments}
-    school = await School.get(id=current.period.school_id, using_db=conn)
-    users: dict[int, list[str | None]] = defaultdict(list)
-    for pupil_id, email in (
-        await User.filter(pupil__school_id=school.id)
-        .using_db(conn)
-        .values_list("pupil_id", "email")
-    ):
-        users[pupil_id].append(email)
-    guardians: dict[int, list[str | None]] = defaultdict(list)
-    for pupil_id, email in (
-        await Guardian.filter(pupil__school_id=school.id)
-        .using_db(conn)
-        .values_list("pupil_id", "email")
-    ):
-        guardians[pupil_id].append(email)
-    slot_ids = sorted(per_slot)
-    slots: dict[int, Slot] = {}
+
+
+# Conditional, as a booking's is: published and room for all of the proposal's pupils.
+_RESERVE_PG = """
+UPDATE slot SET taken = slot.taken + u.n, updated_at = $3
+FROM unnest($1::int[], $2::int[]) AS u(id, n)
+WHERE slot.id = u.id AND slot.status = 'published' AND slot.taken + u.n <= slot.capacity
+"""
+_RESERVE_SQLITE = (
+    "UPDATE slot SET taken = taken + ?, updated_at = ?"
+    " WHERE id = ? AND status = 'published' AND taken + ? <= capacity"
+)
+_BOOKING_COLUMNS = (
+    "pupil_id, slot_id, period_id, status, origin, reason, decided_at, created_at, updated_at"
+)
+# The bookings and their events in one statement: every event carries its slot's snapshot.
+_BOOK_PG = f"""
+WITH b AS (
+    INSERT INTO booking ({_BOOKING_COLUMNS})
+    SELECT a.pupil_id, a.slot_id, $3, 'confirmed', 'allocation', '', $4, $4, $4
+    FROM unnest($1::int[], $2::int[]) WITH ORDINALITY AS a(pupil_id, slot_id, n)
+    ORDER BY a.n
+    RETURNING id, slot_id
+)
+INSERT INTO outbox_event (kind, booking_id, snapshot, created_at)
+SELECT 'booking_created', b.id, s.snapshot::jsonb, $4
+FROM b JOIN unnest($5::int[], $6::text[]) AS s(slot_id, snapshot) ON s.slot_id = b.slot_id
+ORDER BY b.id
+RETURNING id
+"""
+
+
+async def _snapshots(conn: BaseDBAsyncClient, slot_ids: list[int], now: datetime) -> dict[int, str]:
+    """Each slot's event snapshot as JSON text, built once: the proposal's bookings differ only
+    in pupil, and the snapshot holds none of her."""
+    booking = Booking(status=BookingStatus.CONFIRMED, reason="", updated_at=now)
+    snapshots: dict[int, str] = {}
     for i in range(0, len(slot_ids), CHUNK):
-        chunk = slot_ids[i : i + CHUNK]
-        found = await Slot.filter(id__in=chunk).select_related("employer").using_db(conn)
-        slots.update({s.id: s for s in found})
-    bookings = await Booking.filter(
-        period_id=run.period_id, status=BookingStatus.CONFIRMED, origin=BookingOrigin.ALLOCATION
-    ).using_db(conn)
-    messages: list[OutboxMessage] = []
-    for booking in bookings:
-        if booking.pupil_id not in ours:  # an earlier run's booking
-            continue
-        pupil = current.pupils[booking.pupil_id]
-        slot = slots[booking.slot_id]
-        messages += outbox.booking_messages(
-            kind="booking_created",
-            booking=booking,
-            pupil=pupil,
-            slot=slot,
-            recipients=[pupil.email, *users.get(pupil.id, [])],
-            guardian_emails=guardians.get(pupil.id, []),
-            employer=slot.employer,
-            school=school,
-        )
-        if len(messages) >= CHUNK:  # bounded memory on big runs
-            await OutboxMessage.bulk_create(messages, batch_size=1000, using_db=conn)
-            messages = []
-    await OutboxMessage.bulk_create(messages, batch_size=1000, using_db=conn)
+        for slot in await Slot.filter(id__in=slot_ids[i : i + CHUNK]).using_db(conn):
+            snapshots[slot.id] = json.dumps(outbox.event_snapshot(booking, slot))
+    return snapshots
+
+
+async def _book_sqlite(
+    conn: BaseDBAsyncClient,
+    period_id: int,
+    assignments: list[tuple[int, int, int]],
+    snapshots: dict[int, str],
+    now: datetime,
+) -> list[int]:
+    now_db = _sqlite_time(now)
+    await conn.execute_many(
+        f"INSERT INTO booking ({_BOOKING_COLUMNS})"
+        " VALUES (?, ?, ?, 'confirmed', 'allocation', '', ?, ?, ?)",
+        [
+            [pupil_id, slot_id, period_id, now_db, now_db, now_db]
+            for pupil_id, slot_id, _ in assignments
+        ],
+    )
+    ours = {pupil_id for pupil_id, _, _ in assignments}
+    _, rows = await conn.execute_query(
+        "SELECT id, pupil_id, slot_id FROM booking WHERE period_id = ? AND origin = 'allocation'"
+        " AND status = 'confirmed' ORDER BY id",
+        [period_id],
+    )
+    booked = [(r["id"], r["slot_id"]) for r in rows if r["pupil_id"] in ours]
+    _, last = await conn.execute_query("SELECT coalesce(max(id), 0) AS id FROM outbox_event")
+    await conn.execute_many(
+        "INSERT INTO outbox_event (kind, booking_id, snapshot, created_at)"
+        " VALUES ('booking_created', ?, ?, ?)",
+        [[booking_id, snapshots[slot_id], now_db] for booking_id, slot_id in booked],
+    )
+    _, rows = await conn.execute_query(
+        "SELECT id FROM outbox_event WHERE id > ? ORDER BY id", [last[0]["id"]]
+    )
+    return [int(r["id"]) for r in rows]
+
+
+def _sqlite_time(moment: datetime) -> object:
+    """A datetime as Tortoise writes it to SQLite, so the ORM reads these rows back as its own."""
+    return Booking._meta.fields_map["created_at"].to_db_value(moment, Booking)

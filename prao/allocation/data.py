@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.functions import Count
 
@@ -152,16 +154,7 @@ async def load(
     instance = Instance(
         pupils=tuple(specs), slots=slot_specs, max_rank=max_rank, policy=policy, balance=balance
     )
-    fingerprint = _digest(
-        {
-            "period": [period.start_date, period.end_date, period.max_wishes, period.year_group],
-            "pupils": [[p.id, p.year_group, p.birth_date] for p in pupils.values()],
-            "booked": booked,
-            "wishes": wish_rows,
-            "slots": [[slots[s][f] for f in SLOT_FIELDS] for s in wished],
-            "listed": sorted(listed),
-        }
-    )
+    fingerprint = await fingerprint_of(period, school, conn)
     return Loaded(
         period=period,
         instance=instance,
@@ -174,6 +167,71 @@ async def load(
         school_names={school.id: school.name},
         listed=listed,
     )
+
+
+# What a proposal depends on, each part as one query: the pupils of the year group, the period's
+# active bookings, its wishes, the wished slots and the school's listed slots. On PostgreSQL
+# each part is hashed where it lies (md5 of the ordered rows), so checking a proposal reads a
+# handful of digests, not the whole instance.
+_PARTS = (
+    (
+        "SELECT id, year_group, birth_date FROM pupil WHERE school_id = {school}"
+        " AND year_group = {year_group}",
+        "id",
+    ),
+    (
+        "SELECT id, pupil_id, slot_id, status FROM booking WHERE period_id = {period}"
+        " AND status IN ('pending', 'confirmed')",
+        "id",
+    ),
+    ("SELECT pupil_id, slot_id, rank FROM wish WHERE period_id = {period}", "pupil_id, rank"),
+    (
+        "SELECT s.id, s.title, s.capacity, s.taken, s.status, s.min_age, s.visible_to_all,"
+        " s.start_date, s.end_date FROM slot s JOIN employer e ON e.id = s.employer_id"
+        " WHERE e.organiser_id = {organiser} AND e.status = 'approved'"
+        " AND s.id IN (SELECT slot_id FROM wish WHERE period_id = {period})",
+        "id",
+    ),
+    ("SELECT slot_id FROM slot_visibility WHERE school_id = {school}", "slot_id"),
+)
+
+
+async def fingerprint_of(period: Period, school: School, conn: BaseDBAsyncClient | None) -> str:
+    """A digest of what a proposal for `period` depends on: the same data, the same digest."""
+    client = conn or connections.get("default")
+    known = {
+        "school": school.id,
+        "year_group": period.year_group,
+        "period": period.id,
+        "organiser": school.organiser_id,
+    }
+    digests: list[object] = [
+        [period.start_date, period.end_date, period.max_wishes, period.year_group]
+    ]
+    postgres = client.capabilities.dialect == "postgres"
+    for sql, order in _PARTS:
+        used = _placeholders(sql)
+        if postgres:
+            distinct = list(dict.fromkeys(used))
+            marks = {n: f"${i + 1}" for i, n in enumerate(distinct)}
+            query = (
+                f"SELECT md5(coalesce(string_agg(t::text, ';' ORDER BY {order}), ''))"
+                f" AS digest FROM ({sql.format(**marks)}) AS t"
+            )
+            rows = await client.execute_query_dict(query, [known[n] for n in distinct])
+            digests.append(rows[0]["digest"])
+        else:  # SQLite's `?` are positional: one value per occurrence
+            query = (
+                f"SELECT * FROM ({sql.format(**dict.fromkeys(used, '?'))}) AS t ORDER BY {order}"
+            )
+            rows = await client.execute_query_dict(query, [known[n] for n in used])
+            digests.append([list(r.values()) for r in rows])
+    return _digest({"parts": digests})
+
+
+def _placeholders(sql: str) -> list[str]:
+    """The placeholder names of `sql` in the order they appear (SQLite's `?` are positional)."""
+    return re.findall(r"\{(\w+)\}", sql)
 
 
 async def _outside_demand(
