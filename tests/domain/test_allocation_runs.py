@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from prao import clock
+from datetime import date
+
+import pytest
+
+from prao import clock, outbox
 from prao.allocation import runs
 from prao.allocation.apply import apply_run
 from prao.auth import create_api_token
@@ -13,8 +17,12 @@ from prao.models import (
     Booking,
     BookingOrigin,
     BookingStatus,
+    OutboxEvent,
     OutboxMessage,
+    Pupil,
     Slot,
+    SlotStatus,
+    SlotVisibility,
     Wish,
 )
 from prao.services.booking import book_slot
@@ -112,6 +120,42 @@ async def test_apply_refused_when_a_wish_changed(setup: Setup) -> None:
     assert (await AllocationRun.get(id=run.id)).status == AllocationStatus.STALE
     assert await Booking.all().count() == 0
     assert await OutboxMessage.all().count() == 0
+    assert sum(s.taken for s in await Slot.all()) == 0
+
+
+async def test_apply_writes_one_event_per_booking_with_its_slots_snapshot(setup: Setup) -> None:
+    run = await dry_run(setup)
+    actor = await setup.world.actor(setup.world.coordinator_a)
+    outcome = await apply_run(actor, run.id)
+    assert outcome.ok, outcome.errors
+    bookings = await Booking.filter(origin=BookingOrigin.ALLOCATION).order_by("id")
+    events = await OutboxEvent.all().order_by("booking_id")
+    assert [e.booking_id for e in events] == [b.id for b in bookings]
+    assert {e.kind for e in events} == {"booking_created"}
+    for event, booking in zip(events, bookings, strict=True):
+        slot = await Slot.get(id=booking.slot_id)
+        assert event.snapshot == outbox.event_snapshot(booking, slot)
+        assert event.expanded_at is not None  # the in-process runner wrote its messages
+
+
+@pytest.mark.parametrize("change", ["birth_date", "slot_closed", "slot_listed", "capacity"])
+async def test_apply_refused_when_what_the_proposal_read_changed(setup: Setup, change: str) -> None:
+    run = await dry_run(setup)
+    slot = setup.slots[0]
+    if change == "birth_date":
+        await Pupil.filter(id=setup.pupils[0].id).update(birth_date=date(2011, 1, 1))
+    elif change == "slot_closed":
+        await Slot.filter(id=slot.id).update(status=SlotStatus.CLOSED)
+    elif change == "slot_listed":
+        await SlotVisibility.create(slot_id=slot.id, school_id=setup.world.school_a.id)
+    else:
+        await Slot.filter(id=slot.id).update(capacity=slot.capacity + 1)
+    actor = await setup.world.actor(setup.world.coordinator_a)
+    outcome = await apply_run(actor, run.id)
+    assert [e.code for e in outcome.errors] == [ErrorCode.STALE_PROPOSAL]
+    assert (await AllocationRun.get(id=run.id)).status == AllocationStatus.STALE
+    assert await Booking.all().count() == 0
+    assert await OutboxEvent.all().count() == 0
     assert sum(s.taken for s in await Slot.all()) == 0
 
 
