@@ -239,7 +239,8 @@ def report(out: dict[str, Any]) -> None:
     goals = out["pupils"] >= GOAL_PUPILS  # the goals are set for 100,000 pupils
     print(
         f"  apply (check fingerprint, {out['applied_placed']:,} bookings + one outbox event each,"
-        f" one transaction) {out['apply_s']:.2f} s [write {timings['write_seconds']:.2f} s]"
+        f" one transaction) {out['apply_s']:.2f} s [write {timings['write_seconds']:.2f} s,"
+        f" of which the stale check {timings.get('check_seconds', 0):.2f} s]"
         + _goal(goals, out["apply_s"], APPLY_GOAL_S, "s")
     )
     print(

@@ -66,7 +66,9 @@ async def apply_proposal(run: AllocationRun, expected: AllocationStatus) -> Outc
                 )
             period = await Period.get(id=run.period_id, using_db=conn)
             school = await School.get(id=period.school_id, using_db=conn)
-            if await data.fingerprint_of(period, school, conn) != run.fingerprint:
+            stale = await data.fingerprint_of(period, school, conn) != run.fingerprint
+            checked = time.perf_counter()
+            if stale:
                 raise Refused(DomainError.of(ErrorCode.STALE_PROPOSAL, "run_id"))
             event_ids = await _write(conn, run, assignments, now)
     except Refused as refused:
@@ -76,8 +78,13 @@ async def apply_proposal(run: AllocationRun, expected: AllocationStatus) -> Outc
             )
         return Outcome(errors=[refused.error])
     write_seconds = round(time.perf_counter() - started, 4)
+    check_seconds = round(checked - started, 4)
     result = dict(run.result)
-    result["timings"] = {**dict(result.get("timings") or {}), "write_seconds": write_seconds}  # type: ignore[call-overload]
+    result["timings"] = {
+        **dict(result.get("timings") or {}),  # type: ignore[call-overload]
+        "write_seconds": write_seconds,
+        "check_seconds": check_seconds,  # of write_seconds, the stale-proposal check
+    }
     await AllocationRun.filter(id=run.id).update(result=result)
     await jobs.expand(event_ids)
     return Outcome(value=await AllocationRun.get(id=run.id))
@@ -147,8 +154,8 @@ WITH b AS (
     RETURNING id, slot_id
 )
 INSERT INTO outbox_event (kind, booking_id, snapshot, created_at)
-SELECT 'booking_created', b.id, s.snapshot::jsonb, $4
-FROM b JOIN unnest($5::int[], $6::text[]) AS s(slot_id, snapshot) ON s.slot_id = b.slot_id
+SELECT 'booking_created', b.id, s.snapshot, $4
+FROM b JOIN unnest($5::int[], $6::text[]::jsonb[]) AS s(slot_id, snapshot) ON s.slot_id = b.slot_id
 ORDER BY b.id
 RETURNING id
 """
