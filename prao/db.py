@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import asyncpg
 from tortoise import Tortoise
@@ -16,6 +17,44 @@ MIGRATIONS_MODULE = "prao.migrations"
 
 
 POSTGRES_POOL_MAX = 20
+
+T = TypeVar("T")
+
+# PostgreSQL's serialization failure and deadlock: the transaction was rolled back whole and
+# may simply run again. asyncpg raises them as TransactionRollbackError subclasses, which
+# Tortoise passes through unwrapped (it translates only integrity and syntax/data errors).
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+class WriteConflict(Exception):
+    """A transaction lost to a concurrent one twice in a row; nothing it wrote was kept."""
+
+
+def is_write_conflict(exc: BaseException) -> bool:
+    """Whether the error, or one it was raised from, is a serialization failure or deadlock."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if getattr(seen, "sqlstate", None) in RETRYABLE_SQLSTATES:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+async def retry_on_conflict(work: Callable[[], Awaitable[T]]) -> T:
+    """Run a whole transaction (`work` opens and commits it), once more if PostgreSQL rolled it
+    back for a deadlock or serialization failure; a second loss raises WriteConflict, for the
+    service to answer as a typed error instead of an internal one."""
+    try:
+        return await work()
+    except Exception as first:
+        if not is_write_conflict(first):
+            raise
+    try:
+        return await work()
+    except Exception as second:
+        if is_write_conflict(second):
+            raise WriteConflict(str(second)) from second
+        raise
 
 
 def with_pool_size(database_url: str) -> str:

@@ -19,12 +19,14 @@ from tortoise.transactions import in_transaction
 
 from prao import audit, clock, policy
 from prao.actor import Actor
+from prao.db import WriteConflict, retry_on_conflict
 from prao.errors import DomainError, ErrorCode, Outcome
 from prao.models import ClassListImport, Pupil
 from prao.services import pupil_store
 from prao.services.class_list_file import ImportRow, decode, parse
 from prao.services.periods import may_manage
 from prao.services.pupil_rows import CHANGED, NEW
+from prao.services.pupil_store import CONFLICT
 from prao.validation import clean_text, valid_id
 
 MAX_FILE_BYTES = 2_000_000
@@ -170,35 +172,46 @@ async def confirm(actor: Actor, import_id: int) -> Outcome[ImportResult]:
     now = clock.now()
     school_id = actor.school_id
     assert school_id is not None
-    created = updated = 0
-    async with in_transaction() as conn:
-        # Claim the import first, so a double-clicked confirmation writes once.
-        claimed = (
-            await ClassListImport.filter(id=import_id, applied_at__isnull=True)
-            .using_db(conn)
-            .update(applied_at=now)
-        )
-        if not claimed:
-            return Outcome.fail(ErrorCode.NOT_ACTIVE, "import_id", "Listan är redan inläst.")
-        stored = await pupil_store.load(school_id, conn)
-        lifted = pupil_store.lifted(checked.rows, stored)
-        for row in checked.rows:
-            _, action = await pupil_store.write(row, stored, school_id, conn)
-            if action == NEW:
-                created += 1
-            elif action == CHANGED:
-                updated += 1
-        await audit.record(
-            actor,
-            "import",
-            "pupil",
-            len(checked.rows),
-            connection=conn,
-            import_id=import_id,
-            created=created,
-            updated=updated,
-        )
-        await audit.protection_lifted(actor, lifted, conn, import_id=import_id)
+    async def save() -> tuple[int, int] | None:
+        created = updated = 0
+        async with in_transaction() as conn:
+            # Claim the import first, so a double-clicked confirmation writes once.
+            claimed = (
+                await ClassListImport.filter(id=import_id, applied_at__isnull=True)
+                .using_db(conn)
+                .update(applied_at=now)
+            )
+            if not claimed:
+                return None
+            stored = await pupil_store.load(school_id, conn)
+            lifted = pupil_store.lifted(checked.rows, stored)
+            # In the order every writer of pupils uses, so concurrent writers cannot deadlock.
+            for index in pupil_store.write_order(checked.rows, stored):
+                _, action = await pupil_store.write(checked.rows[index], stored, school_id, conn)
+                if action == NEW:
+                    created += 1
+                elif action == CHANGED:
+                    updated += 1
+            await audit.record(
+                actor,
+                "import",
+                "pupil",
+                len(checked.rows),
+                connection=conn,
+                import_id=import_id,
+                created=created,
+                updated=updated,
+            )
+            await audit.protection_lifted(actor, lifted, conn, import_id=import_id)
+        return created, updated
+
+    try:
+        counts = await retry_on_conflict(save)
+    except WriteConflict:
+        return Outcome.fail(ErrorCode.DUPLICATE, "import_id", CONFLICT)
+    if counts is None:
+        return Outcome.fail(ErrorCode.NOT_ACTIVE, "import_id", "Listan är redan inläst.")
+    created, updated = counts
     return Outcome(
         value=ImportResult(
             created=created,

@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 
 from prao import audit, policy
 from prao.actor import Actor
+from prao.db import WriteConflict, retry_on_conflict
 from prao.errors import DomainError, ErrorCode, Outcome
 from prao.models import Permission, Pupil, Role, School
 from prao.services import pupil_rows, pupil_store
@@ -21,7 +22,7 @@ from prao.validation import valid_id
 
 MAX_ROWS = 500
 TOO_MANY = f"Högst {MAX_ROWS} elever per anrop. Dela upp listan; ingenting sparades."
-CONFLICT = "Samma elever ändrades samtidigt av någon annan. Försök igen; ingenting sparades."
+CONFLICT = pupil_store.CONFLICT
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,10 @@ async def upsert_pupils(
         pupil_rows.check(row)
     pupil_rows.mark_duplicates(rows)
     try:
-        return await _save(actor, school, rows)
+        return await retry_on_conflict(lambda: _save(actor, school, rows))
     except IntegrityError:  # a concurrent call created the same pupil or address first
+        return Outcome.fail(ErrorCode.DUPLICATE, "pupils", CONFLICT)
+    except WriteConflict:  # lost to concurrent calls twice: nothing was saved
         return Outcome.fail(ErrorCode.DUPLICATE, "pupils", CONFLICT)
 
 
@@ -93,15 +96,18 @@ async def _save(actor: Actor, school: School, rows: list[PupilRow]) -> Outcome[U
         if errors:
             return Outcome(errors=errors)
         lifted = pupil_store.lifted(rows, stored)
-        pupils: list[Pupil] = []
+        saved: dict[int, Pupil] = {}
         created = updated = 0
-        for row in rows:
-            pupil, action = await pupil_store.write(row, stored, school.id, conn)
-            pupils.append(pupil)
+        # Written in a stable order, not the caller's, so two calls over the same pupils lock
+        # them in the same order and one waits for the other instead of deadlocking.
+        for index in pupil_store.write_order(rows, stored):
+            pupil, action = await pupil_store.write(rows[index], stored, school.id, conn)
+            saved[index] = pupil
             if action == NEW:
                 created += 1
             elif action == CHANGED:
                 updated += 1
+        pupils = [saved[index] for index in range(len(rows))]
         unchanged = len(rows) - created - updated
         await audit.record(
             actor,
