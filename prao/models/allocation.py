@@ -52,6 +52,7 @@ class Wish(Model):
 
     class Meta:
         table = "wish"
+        indexes = (("period_id",), ("slot_id",))
         unique_together = (("pupil", "period", "rank"), ("pupil", "period", "slot"))
 
 
@@ -81,3 +82,4 @@ class AllocationRun(Model):
 
     class Meta:
         table = "allocation_run"
+        indexes = (("period_id",),)

@@ -41,6 +41,7 @@ class SignInToken(Model):
 
     class Meta:
         table = "sign_in_token"
+        indexes = (("user_id",),)
 
 
 class ApiToken(Model):
@@ -68,6 +69,7 @@ class ApiToken(Model):
 
     class Meta:
         table = "api_token"
+        indexes = (("school_id",), ("organiser_id",))
 
 
 class BookingLink(Model):
@@ -88,3 +90,4 @@ class BookingLink(Model):
 
     class Meta:
         table = "booking_link"
+        indexes = (("booking_id",),)

@@ -90,7 +90,9 @@ class Guardian(Model):
     email = fields.CharField(max_length=254, null=True)
 
     class Meta:
+        # Every booking message looks up the pupil's guardians.
         table = "guardian"
+        indexes = (("pupil_id",),)
 
 
 class Employer(Model):
@@ -147,6 +149,7 @@ class User(Model):
 
     class Meta:
         table = "app_user"
+        indexes = (("pupil_id",), ("employer_id",), ("school_id",), ("organiser_id",))
 
 
 class ClassListImport(Model):
@@ -165,3 +168,4 @@ class ClassListImport(Model):
 
     class Meta:
         table = "class_list_import"
+        indexes = (("school_id",),)

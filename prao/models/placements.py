@@ -68,6 +68,7 @@ class Period(Model):
 
     class Meta:
         table = "period"
+        indexes = (("school_id",),)
 
 
 class Slot(Model):
@@ -108,6 +109,7 @@ class Slot(Model):
 
     class Meta:
         table = "slot"
+        indexes = (("employer_id",), ("supervisor_id",), ("copied_from_id",))
 
     @property
     def day_starts_at(self) -> time:
@@ -137,6 +139,7 @@ class SlotVisibility(Model):
 
     class Meta:
         table = "slot_visibility"
+        indexes = (("school_id",),)
         unique_together = (("slot", "school"),)
 
 
@@ -175,5 +178,9 @@ class Booking(Model):
 
     class Meta:
         table = "booking"
+        # A pupil's, a slot's and a period's bookings are read on every page and booking
+        # check. created_by and decided_by stay unindexed: nothing filters by them and users
+        # are deactivated, never deleted (see tests/domain/test_indexes.py).
+        indexes = (("pupil_id",), ("slot_id",), ("period_id",))
         # "One active booking per pupil per period" is a partial unique index created in
         # migration 0002 (Tortoise cannot declare partial indexes portably).

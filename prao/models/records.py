@@ -47,6 +47,7 @@ class OutboxMessage(Model):
 
     class Meta:
         table = "outbox_message"
+        indexes = (("booking_id",),)
 
 
 class OutboxEvent(Model):
@@ -68,6 +69,7 @@ class OutboxEvent(Model):
 
     class Meta:
         table = "outbox_event"
+        indexes = (("booking_id",),)
 
 
 class AuditEvent(Model):
@@ -88,6 +90,7 @@ class AuditEvent(Model):
 
     class Meta:
         table = "audit_event"
+        indexes = (("organiser_id", "created_at"),)
 
 
 class MailThrottle(Model):
