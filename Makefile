@@ -62,6 +62,7 @@ bench: install-dev
 	$(BIN)/python bench/allocation.py --largest
 	$(BIN)/python bench/outbox.py
 	$(BIN)/python bench/graphql_read.py
+	$(BIN)/python bench/indexes.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -172,6 +172,7 @@ async def confirm(actor: Actor, import_id: int) -> Outcome[ImportResult]:
     now = clock.now()
     school_id = actor.school_id
     assert school_id is not None
+
     async def save() -> tuple[int, int] | None:
         created = updated = 0
         async with in_transaction() as conn:
