@@ -81,7 +81,7 @@ SEED = [
     "NULL FROM generate_series(1, $1::int * 3 / 2) g",
     "INSERT INTO outbox_event (kind, booking_id, snapshot, expanded_at, created_at) "
     "SELECT 'booking_created', g, '{}', CASE WHEN g % 3000 = 0 THEN NULL ELSE now() END, "
-    "now() FROM generate_series(1, $1::int * 6 / 10) g",
+    "now() - interval '1 hour' FROM generate_series(1, $1::int * 6 / 10) g",
     "INSERT INTO audit_event (actor, organiser_id, action, object_type, object_count, detail, "
     "client, created_at) SELECT 'user:' || g % 200, 1 + g % 4, 'read', 'pupil', 1, '{}', '', "
     "now() - g * interval '10 seconds' FROM generate_series(1, $1::int * 2) g",
@@ -146,7 +146,8 @@ HOT: list[tuple[str, str, tuple[Any, ...]]] = [
     ),
     (
         "unexpanded outbox events",
-        "SELECT id FROM outbox_event WHERE expanded_at IS NULL ORDER BY id LIMIT 500",
+        "SELECT id FROM outbox_event WHERE expanded_at IS NULL "
+        "AND created_at < now() - interval '1 minute' ORDER BY id LIMIT 1000",
         (),
     ),
     ("events of a booking", "SELECT id FROM outbox_event WHERE booking_id = $1", (4242,)),
