@@ -69,7 +69,8 @@ async def create_slot(actor: Actor, data: SlotInput) -> Outcome[Slot]:
 async def _set_visibility(slot_id: int, data: SlotInput, conn: BaseDBAsyncClient) -> None:
     await SlotVisibility.filter(slot_id=slot_id).using_db(conn).delete()
     if not data.visible_to_all:
-        for school_id in data.school_ids:
+        # In key order, as every multi-row writer does, so concurrent writers queue.
+        for school_id in sorted(data.school_ids):
             await SlotVisibility.create(slot_id=slot_id, school_id=school_id, using_db=conn)
 
 
