@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
@@ -47,6 +50,38 @@ async def decide_booking(
     now = clock.now()
     status = BookingStatus.CONFIRMED if approve else BookingStatus.DECLINED
     slot: Slot = booking.slot
+    self_found = booking.origin == BookingOrigin.SELF_FOUND
+    # The row as the UPDATE leaves it, without reading it again.
+    booking.status, booking.reason = status, reason
+    booking.decided_by_id, booking.decided_at, booking.updated_at = actor.user_id, now, now
+    connection = connections.get("default")
+    write = (
+        _decide_in_one_statement
+        if connection.capabilities.dialect == "postgres"
+        else _decide_in_transaction
+    )
+    event_id = await write(
+        connection, actor, booking, slot, release=not approve, spend_link=self_found
+    )
+    if event_id is None:  # a second click or a cancellation won a moment ago
+        return Outcome.fail(ErrorCode.NOT_PENDING, "booking_id")
+    if not approve:
+        slot.taken = max(slot.taken - 1, 0)
+    await jobs.expand([event_id])
+    return Outcome(value=booking)
+
+
+async def _decide_in_transaction(
+    _conn: BaseDBAsyncClient,
+    actor: Actor,
+    booking: Booking,
+    slot: Slot,
+    *,
+    release: bool,
+    spend_link: bool,
+) -> int | None:
+    """SQLite's form of DECIDE_BOOKING_SQL: the same writes, one by one in a transaction."""
+    now = booking.updated_at
     try:
         async with in_transaction() as conn:
             # Conditional on "still pending": a second click or a cancellation wins only once.
@@ -54,47 +89,104 @@ async def decide_booking(
                 await Booking.filter(id=booking.id, status=BookingStatus.PENDING)
                 .using_db(conn)
                 .update(
-                    status=status,
+                    status=booking.status,
                     decided_by_id=actor.user_id,
                     decided_at=now,
                     updated_at=now,
-                    reason=reason,
+                    reason=booking.reason,
                 )
             )
             if not changed:
                 raise Refused(DomainError.of(ErrorCode.NOT_PENDING, "booking_id"))
-            if not approve:
+            if release:
                 await release_place(conn, booking.slot_id, now)
-            self_found = booking.origin == BookingOrigin.SELF_FOUND
-            if self_found:  # answered on the employer's pages: the e-mailed link is spent
+            if spend_link:  # answered on the employer's pages: the e-mailed link is spent
                 await (
                     BookingLink.filter(booking_id=booking.id, used_at__isnull=True)
                     .using_db(conn)
                     .update(used_at=now)
                 )
-            # The row as the UPDATE left it, without reading it again.
-            booking.status, booking.reason = status, reason
-            booking.decided_by_id, booking.decided_at, booking.updated_at = actor.user_id, now, now
-            if not approve:
-                slot.taken = max(slot.taken - 1, 0)
             # Its messages go to the pupil, her accounts, her guardians and the employer's
             # contact, as expand_events finds them.
             event = await outbox.record_event(
-                kind=("self_found_confirmed" if self_found else "booking_approved")
-                if approve
+                kind=("self_found_confirmed" if spend_link else "booking_approved")
+                if not release
                 else "booking_declined",
                 booking=booking,
                 slot=slot,
                 connection=conn,
             )
             await audit.record(
-                actor, "approve" if approve else "decline", "booking", connection=conn,
+                actor, "decline" if release else "approve", "booking", connection=conn,
                 booking_id=booking.id,
             )  # fmt: skip
-    except Refused as refused:
-        return Outcome(errors=[refused.error])
-    await jobs.expand([event.id])
-    return Outcome(value=booking)
+    except Refused:
+        return None
+    return event.id
+
+
+# The decision, the place given back (a decline), the e-mailed link spent (a self-found
+# request answered here), its event and its audit row, in one statement. Conditional on
+# "still pending": a booking decided or cancelled a moment ago changes nothing, writes nothing.
+DECIDE_BOOKING_SQL = f"""
+WITH decided AS (
+    UPDATE booking SET status = $1, decided_by_id = $2, decided_at = $3, updated_at = $3,
+                       reason = $4
+    WHERE id = $5 AND status = $6
+    RETURNING id, slot_id
+), released AS (
+    UPDATE slot SET taken = taken - 1, updated_at = $3
+    FROM decided WHERE $7::boolean AND slot.id = decided.slot_id AND slot.taken > 0
+    RETURNING slot.id
+), spent AS (
+    UPDATE booking_link SET used_at = $3
+    FROM decided WHERE $8::boolean AND booking_link.booking_id = decided.id
+      AND booking_link.used_at IS NULL
+    RETURNING booking_link.id
+), recorded AS (
+    INSERT INTO outbox_event (kind, booking_id, snapshot, created_at)
+    SELECT $9, decided.id, $10::jsonb, $3 FROM decided
+    RETURNING id
+), audited AS (
+    INSERT INTO audit_event ({audit.COLUMNS})
+    SELECT $11, $12, $13, $14, $15, $16::jsonb, $17, $3 FROM decided
+    RETURNING id
+)
+SELECT recorded.id AS event_id FROM recorded
+"""
+
+
+async def _decide_in_one_statement(
+    conn: BaseDBAsyncClient,
+    actor: Actor,
+    booking: Booking,
+    slot: Slot,
+    *,
+    release: bool,
+    spend_link: bool,
+) -> int | None:
+    """The event's id, or None when the booking was no longer pending."""
+    action = "decline" if release else "approve"
+    # As _decide_in_transaction names its event's kind.
+    approved = "self_found_confirmed" if spend_link else "booking_approved"
+    kind = "booking_declined" if release else approved
+    _, rows = await conn.execute_query(
+        DECIDE_BOOKING_SQL,
+        [
+            booking.status.value,
+            actor.user_id,
+            booking.updated_at,
+            booking.reason,
+            booking.id,
+            BookingStatus.PENDING.value,
+            release,
+            spend_link,
+            kind,
+            json.dumps(outbox.event_snapshot(booking, slot), separators=(",", ":")),
+            *audit.fields(actor, action, "booking", booking_id=booking.id),
+        ],
+    )
+    return int(rows[0]["event_id"]) if rows else None
 
 
 async def flag_stale_pending(now: datetime, days: int) -> int:
