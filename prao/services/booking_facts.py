@@ -48,13 +48,13 @@ class BookingFacts:
     active_period_ids: frozenset[int]
 
 
-def _columns(alias: str, model: type[Model]) -> str:
+def columns(alias: str, model: type[Model]) -> str:
     return ", ".join(f"{alias}.{c} AS {alias}__{c}" for c in model._meta.db_fields)
 
 
 def _sql(scope_sql: str) -> str:
     return f"""
-SELECT {", ".join(_columns(a, m) for a, m in _PREFIXES.items())},
+SELECT {", ".join(columns(a, m) for a, m in _PREFIXES.items())},
   EXISTS (SELECT 1 FROM slot_visibility v WHERE v.slot_id = s.id AND v.school_id = p.school_id)
     AS listed,
   EXISTS (SELECT 1 FROM booking b WHERE b.pupil_id = p.id AND b.period_id = pe.id
@@ -73,7 +73,7 @@ ORDER BY pe.start_date, pe.id
 _MARKER = re.compile(r":([a-z]+)\b")
 
 
-def _numbered(sql: str, values: dict[str, Any], dialect: str) -> tuple[str, list[Any]]:
+def numbered(sql: str, values: dict[str, Any], dialect: str) -> tuple[str, list[Any]]:
     """:name markers as the driver's placeholders ($1 on PostgreSQL, ? on SQLite), in order."""
     ordered: list[Any] = []
 
@@ -84,7 +84,7 @@ def _numbered(sql: str, values: dict[str, Any], dialect: str) -> tuple[str, list
     return _MARKER.sub(placeholder, sql), ordered
 
 
-def _model(row: dict[str, Any], alias: str, model: type[Model]) -> Any:
+def model_of(row: dict[str, Any], alias: str, model: type[Model]) -> Any:
     prefix = f"{alias}__"
     values = {k[len(prefix) :]: v for k, v in row.items() if k.startswith(prefix)}
     if values.get(model._meta.db_pk_column) is None:
@@ -99,7 +99,7 @@ async def booking_facts(
     if scope is None:
         return BookingFacts(None, None, False, [], frozenset())
     kind, key = scope
-    sql, values = _numbered(
+    sql, values = numbered(
         _sql(_SCOPE_SQL[kind]),
         {
             "pending": ACTIVE_BOOKING_STATUSES[0].value,
@@ -115,16 +115,16 @@ async def booking_facts(
     if not rows:
         return BookingFacts(None, None, False, [], frozenset())
     first = dict(rows[0])
-    pupil: Pupil = _model(first, "p", Pupil)
-    pupil._school = _model(first, "sc", School)
-    slot: Slot | None = _model(first, "s", Slot)
+    pupil: Pupil = model_of(first, "p", Pupil)
+    pupil._school = model_of(first, "sc", School)
+    slot: Slot | None = model_of(first, "s", Slot)
     if slot is not None:
-        slot._employer = _model(first, "e", Employer)
+        slot._employer = model_of(first, "e", Employer)
     periods: list[Period] = []
     active: set[int] = set()
     for raw in rows:
         row = dict(raw)
-        period = _model(row, "pe", Period)
+        period = model_of(row, "pe", Period)
         if period is None:
             continue
         periods.append(period)
