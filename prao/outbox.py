@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
@@ -243,6 +244,11 @@ def event_snapshot(
     if extra:
         values["recipients"] = extra
     return values
+
+
+def snapshot_json(snapshot: dict[str, object]) -> str:
+    """A snapshot as the JSON text a hand-written statement passes for the jsonb column."""
+    return json.dumps(snapshot, separators=(",", ":"))
 
 
 async def record_event(

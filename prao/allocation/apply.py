@@ -3,7 +3,6 @@ changed since the dry run."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from datetime import datetime
@@ -168,7 +167,7 @@ async def _snapshots(conn: BaseDBAsyncClient, slot_ids: list[int], now: datetime
     snapshots: dict[int, str] = {}
     for i in range(0, len(slot_ids), CHUNK):
         for slot in await Slot.filter(id__in=slot_ids[i : i + CHUNK]).using_db(conn):
-            snapshots[slot.id] = json.dumps(outbox.event_snapshot(booking, slot))
+            snapshots[slot.id] = outbox.snapshot_json(outbox.event_snapshot(booking, slot))
     return snapshots
 
 

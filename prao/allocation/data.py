@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,6 +26,7 @@ from prao.models import (
     SlotVisibility,
     Wish,
 )
+from prao.sql import numbered
 
 SLOT_FIELDS = (
     "id",
@@ -175,24 +175,24 @@ async def load(
 # handful of digests, not the whole instance.
 _PARTS = (
     (
-        "SELECT id, year_group, birth_date FROM pupil WHERE school_id = {school}"
-        " AND year_group = {year_group}",
+        "SELECT id, year_group, birth_date FROM pupil WHERE school_id = :school"
+        " AND year_group = :year_group",
         "id",
     ),
     (
-        "SELECT id, pupil_id, slot_id, status FROM booking WHERE period_id = {period}"
+        "SELECT id, pupil_id, slot_id, status FROM booking WHERE period_id = :period"
         " AND status IN ('pending', 'confirmed')",
         "id",
     ),
-    ("SELECT pupil_id, slot_id, rank FROM wish WHERE period_id = {period}", "pupil_id, rank"),
+    ("SELECT pupil_id, slot_id, rank FROM wish WHERE period_id = :period", "pupil_id, rank"),
     (
         "SELECT s.id, s.title, s.capacity, s.taken, s.status, s.min_age, s.visible_to_all,"
         " s.start_date, s.end_date FROM slot s JOIN employer e ON e.id = s.employer_id"
-        " WHERE e.organiser_id = {organiser} AND e.status = 'approved'"
-        " AND s.id IN (SELECT slot_id FROM wish WHERE period_id = {period})",
+        " WHERE e.organiser_id = :organiser AND e.status = 'approved'"
+        " AND s.id IN (SELECT slot_id FROM wish WHERE period_id = :period)",
         "id",
     ),
-    ("SELECT slot_id FROM slot_visibility WHERE school_id = {school}", "slot_id"),
+    ("SELECT slot_id FROM slot_visibility WHERE school_id = :school", "slot_id"),
 )
 
 
@@ -208,30 +208,21 @@ async def fingerprint_of(period: Period, school: School, conn: BaseDBAsyncClient
     digests: list[object] = [
         [period.start_date, period.end_date, period.max_wishes, period.year_group]
     ]
-    postgres = client.capabilities.dialect == "postgres"
-    for sql, order in _PARTS:
-        used = _placeholders(sql)
-        if postgres:
-            distinct = list(dict.fromkeys(used))
-            marks = {n: f"${i + 1}" for i, n in enumerate(distinct)}
+    dialect = client.capabilities.dialect
+    for part, order in _PARTS:
+        sql, values = numbered(part, known, dialect)
+        if dialect == "postgres":
             query = (
                 f"SELECT md5(coalesce(string_agg(t::text, ';' ORDER BY {order}), ''))"
-                f" AS digest FROM ({sql.format(**marks)}) AS t"
+                f" AS digest FROM ({sql}) AS t"
             )
-            rows = await client.execute_query_dict(query, [known[n] for n in distinct])
+            rows = await client.execute_query_dict(query, values)
             digests.append(rows[0]["digest"])
-        else:  # SQLite's `?` are positional: one value per occurrence
-            query = (
-                f"SELECT * FROM ({sql.format(**dict.fromkeys(used, '?'))}) AS t ORDER BY {order}"
-            )
-            rows = await client.execute_query_dict(query, [known[n] for n in used])
+        else:
+            query = f"SELECT * FROM ({sql}) AS t ORDER BY {order}"
+            rows = await client.execute_query_dict(query, values)
             digests.append([list(r.values()) for r in rows])
     return _digest({"parts": digests})
-
-
-def _placeholders(sql: str) -> list[str]:
-    """The placeholder names of `sql` in the order they appear (SQLite's `?` are positional)."""
-    return re.findall(r"\{(\w+)\}", sql)
 
 
 async def _outside_demand(

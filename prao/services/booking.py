@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -245,7 +244,7 @@ async def _create_in_one_statement(
         status.value,
         origin.value,
         created_by_id,
-        json.dumps(snapshot, separators=(",", ":")),
+        outbox.snapshot_json(snapshot),
     ]
     try:
         _, rows = await conn.execute_query(CREATE_BOOKING_SQL, values)
@@ -423,7 +422,7 @@ async def _cancel_in_one_statement(
             booking.id,
             ACTIVE_BOOKING_STATUSES[0].value,
             ACTIVE_BOOKING_STATUSES[1].value,
-            json.dumps(snapshot, separators=(",", ":")),
+            outbox.snapshot_json(snapshot),
         ],
     )
     if not rows:  # someone else cancelled it a moment ago

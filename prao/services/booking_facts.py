@@ -5,9 +5,7 @@ The rules stay in prao.services.booking; this only fetches."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
@@ -23,6 +21,7 @@ from prao.models import (
     Slot,
 )
 from prao.policy import PupilScope, pupil_scope
+from prao.sql import columns, model_of, numbered
 
 # The scope's condition, chosen by kind: fixed SQL, its key a parameter.
 _SCOPE_SQL = {
@@ -48,10 +47,6 @@ class BookingFacts:
     active_period_ids: frozenset[int]
 
 
-def columns(alias: str, model: type[Model]) -> str:
-    return ", ".join(f"{alias}.{c} AS {alias}__{c}" for c in model._meta.db_fields)
-
-
 def _sql(scope_sql: str) -> str:
     return f"""
 SELECT {", ".join(columns(a, m) for a, m in _PREFIXES.items())},
@@ -68,28 +63,6 @@ LEFT JOIN period pe ON pe.school_id = p.school_id AND pe.year_group = p.year_gro
 WHERE p.id = :pupil AND {scope_sql}
 ORDER BY pe.start_date, pe.id
 """
-
-
-_MARKER = re.compile(r":([a-z]+)\b")
-
-
-def numbered(sql: str, values: dict[str, Any], dialect: str) -> tuple[str, list[Any]]:
-    """:name markers as the driver's placeholders ($1 on PostgreSQL, ? on SQLite), in order."""
-    ordered: list[Any] = []
-
-    def placeholder(match: re.Match[str]) -> str:
-        ordered.append(values[match.group(1)])
-        return f"${len(ordered)}" if dialect == "postgres" else "?"
-
-    return _MARKER.sub(placeholder, sql), ordered
-
-
-def model_of(row: dict[str, Any], alias: str, model: type[Model]) -> Any:
-    prefix = f"{alias}__"
-    values = {k[len(prefix) :]: v for k, v in row.items() if k.startswith(prefix)}
-    if values.get(model._meta.db_pk_column) is None:
-        return None
-    return model._init_from_db(**values)
 
 
 async def booking_facts(

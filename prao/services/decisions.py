@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -167,7 +166,8 @@ async def _decide_in_one_statement(
 ) -> int | None:
     """The event's id, or None when the booking was no longer pending."""
     action = "decline" if release else "approve"
-    # As _decide_in_transaction names its event's kind.
+    # As _decide_in_transaction names its event's kind (written out there, where the outbox
+    # test of every kind reads it).
     approved = "self_found_confirmed" if spend_link else "booking_approved"
     kind = "booking_declined" if release else approved
     _, rows = await conn.execute_query(
@@ -182,7 +182,7 @@ async def _decide_in_one_statement(
             release,
             spend_link,
             kind,
-            json.dumps(outbox.event_snapshot(booking, slot), separators=(",", ":")),
+            outbox.snapshot_json(outbox.event_snapshot(booking, slot)),
             *audit.fields(actor, action, "booking", booking_id=booking.id),
         ],
     )

@@ -3,7 +3,6 @@ prao.services.period_overview). Capacity is enforced the same way as in prao.ser
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from tortoise import connections
@@ -255,7 +254,7 @@ async def _place_in_one_statement(
         period.id,
         status.value,
         BookingOrigin.STAFF.value,
-        json.dumps(outbox.event_snapshot(booking, slot), separators=(",", ":")),
+        outbox.snapshot_json(outbox.event_snapshot(booking, slot)),
         *audit.fields(actor, action, "booking", pupil_id=pupil.id),
     ]
     try:

@@ -12,7 +12,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from prao.actor import Actor
 from prao.models import ACTIVE_BOOKING_STATUSES, Employer, Period, Pupil, School, Slot
 from prao.policy import PupilScope, pupil_scope
-from prao.services.booking_facts import columns, model_of, numbered
+from prao.sql import columns, model_of, numbered
 
 # policy.periods as SQL for the staff who may plan: fixed SQL, its key a parameter.
 _SCOPE_SQL = {
