@@ -7,7 +7,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
@@ -229,26 +229,60 @@ SNAPSHOT_SLOT_FIELDS = (
 )
 
 
+class SnapshotPlace(Protocol):
+    """What a snapshot reads of a slot: a Slot, or a row of its columns (prao.allocation)."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def address(self) -> str: ...
+    @property
+    def city(self) -> str: ...
+    @property
+    def start_date(self) -> date: ...
+    @property
+    def end_date(self) -> date: ...
+    @property
+    def day_starts_at(self) -> time: ...
+    @property
+    def day_ends_at(self) -> time: ...
+    @property
+    def tasks(self) -> str: ...
+
+
 def event_snapshot(
-    booking: Booking, slot: Slot, recipients: Iterable[str | None] = ()
+    booking: Booking, slot: SnapshotPlace, recipients: Iterable[str | None] = ()
 ) -> dict[str, object]:
     """The snapshot of an OutboxEvent about `booking` at `slot`, as JSON-ready values (dates and
     times in ISO form). Cheap: built from objects the change has in hand, no query.
     `recipients` are addresses the change itself names beyond the pupil's, her guardians' and
     the employer's (the workplace a self-found link went to)."""
-    values: dict[str, object] = {}
-    for name in SNAPSHOT_BOOKING_FIELDS:
-        values[name] = _plain(getattr(booking, name))
-    values["slot"] = {name: _plain(getattr(slot, name)) for name in SNAPSHOT_SLOT_FIELDS}
+    values = booking_snapshot(booking)
+    values["slot"] = place_snapshot(slot)
     extra = sorted({a for a in recipients if a})
     if extra:
         values["recipients"] = extra
     return values
 
 
+def booking_snapshot(booking: Booking) -> dict[str, object]:
+    """The booking's part of event_snapshot, for callers that pair one booking state with many
+    slots."""
+    return {name: _plain(getattr(booking, name)) for name in SNAPSHOT_BOOKING_FIELDS}
+
+
+def place_snapshot(slot: SnapshotPlace) -> dict[str, object]:
+    """The slot's part of event_snapshot (its "slot" value)."""
+    return {name: _plain(getattr(slot, name)) for name in SNAPSHOT_SLOT_FIELDS}
+
+
+# One encoder for every snapshot: json.dumps with separators builds a new one per call.
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
+
+
 def snapshot_json(snapshot: dict[str, object]) -> str:
     """A snapshot as the JSON text a hand-written statement passes for the jsonb column."""
-    return json.dumps(snapshot, separators=(",", ":"))
+    return _COMPACT_JSON.encode(snapshot)
 
 
 async def record_event(

@@ -3,10 +3,13 @@ changed since the dry run."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
+from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -76,17 +79,31 @@ async def apply_proposal(run: AllocationRun, expected: AllocationStatus) -> Outc
                 status=AllocationStatus.STALE, error=refused.error.message
             )
         return Outcome(errors=[refused.error])
-    write_seconds = round(time.perf_counter() - started, 4)
-    check_seconds = round(checked - started, 4)
-    result = dict(run.result)
-    result["timings"] = {
-        **dict(result.get("timings") or {}),  # type: ignore[call-overload]
-        "write_seconds": write_seconds,
-        "check_seconds": check_seconds,  # of write_seconds, the stale-proposal check
+    timings = {
+        **dict(run.result.get("timings") or {}),  # type: ignore[call-overload]
+        "write_seconds": round(time.perf_counter() - started, 4),
+        "check_seconds": round(checked - started, 4),  # of write_seconds, the stale check
     }
-    await AllocationRun.filter(id=run.id).update(result=result)
+    await _store_timings(run.id, timings)
     await jobs.expand(event_ids)
-    return Outcome(value=await AllocationRun.get(id=run.id))
+    # The run as now stored, without reading its proposal back.
+    run.status, run.applied_at = AllocationStatus.APPLIED, now
+    run.result = {**run.result, "timings": timings}
+    return Outcome(value=run)
+
+
+async def _store_timings(run_id: int, timings: dict[str, object]) -> None:
+    """The apply's timings on the run; on PostgreSQL without sending the proposal back."""
+    client = connections.get("default")
+    if client.capabilities.dialect == "postgres":
+        await client.execute_query(
+            "UPDATE allocation_run SET result = jsonb_set(result, '{timings}', $1::jsonb)"
+            " WHERE id = $2",
+            [json.dumps(timings), run_id],
+        )
+        return
+    run = await AllocationRun.get(id=run_id)
+    await AllocationRun.filter(id=run_id).update(result={**run.result, "timings": timings})
 
 
 async def _write(
@@ -103,6 +120,9 @@ async def _write(
     slot_ids = sorted(per_slot)
     postgres = conn.capabilities.dialect == "postgres"
     if postgres:
+        # One planned statement of a hundred thousand rows: not worth compiling (JIT), and its
+        # sorts of the events fit in memory (the default work_mem spills them to disk).
+        await conn.execute_script("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
         reserved, _ = await conn.execute_query(
             _RESERVE_PG, [slot_ids, [per_slot[s] for s in slot_ids], now]
         )
@@ -160,15 +180,66 @@ RETURNING id
 """
 
 
+@dataclass(frozen=True, slots=True)
+class _Place:
+    """The columns of a slot its event snapshot reads: a row, not a model, since a proposal
+    names tens of thousands of slots. Hours as Slot turns its minutes into times."""
+
+    title: str
+    address: str
+    city: str
+    start_date: date
+    end_date: date
+    tasks: str
+    starts_minute: int
+    ends_minute: int
+
+    day_starts_at = Slot.day_starts_at
+    day_ends_at = Slot.day_ends_at
+
+
+_PLACE_COLUMNS = "id, title, address, city, start_date, end_date, tasks, starts_minute, ends_minute"
+
+
 async def _snapshots(conn: BaseDBAsyncClient, slot_ids: list[int], now: datetime) -> dict[int, str]:
     """Each slot's event snapshot as JSON text, built once: the proposal's bookings differ only
     in pupil, and the snapshot holds none of her."""
-    booking = Booking(status=BookingStatus.CONFIRMED, reason="", updated_at=now)
+    booking = outbox.booking_snapshot(
+        Booking(status=BookingStatus.CONFIRMED, reason="", updated_at=now)
+    )
+    if conn.capabilities.dialect == "postgres":
+        rows = await conn.execute_query_dict(
+            f"SELECT {_PLACE_COLUMNS} FROM slot WHERE id = ANY($1::int[])", [slot_ids]
+        )
+    else:
+        rows = []
+        for i in range(0, len(slot_ids), CHUNK):
+            chunk = slot_ids[i : i + CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            rows += await conn.execute_query_dict(
+                f"SELECT {_PLACE_COLUMNS} FROM slot WHERE id IN ({marks})", chunk
+            )
     snapshots: dict[int, str] = {}
-    for i in range(0, len(slot_ids), CHUNK):
-        for slot in await Slot.filter(id__in=slot_ids[i : i + CHUNK]).using_db(conn):
-            snapshots[slot.id] = outbox.snapshot_json(outbox.event_snapshot(booking, slot))
+    for row in rows:
+        place = _Place(
+            title=row["title"],
+            address=row["address"],
+            city=row["city"],
+            start_date=_day(row["start_date"]),
+            end_date=_day(row["end_date"]),
+            tasks=row["tasks"],
+            starts_minute=int(row["starts_minute"]),
+            ends_minute=int(row["ends_minute"]),
+        )
+        # As outbox.event_snapshot would make it for the booking at this slot.
+        snapshot = {**booking, "slot": outbox.place_snapshot(place)}
+        snapshots[int(row["id"])] = outbox.snapshot_json(snapshot)
     return snapshots
+
+
+def _day(value: date | str) -> date:
+    """A date column as the driver gives it: a date on PostgreSQL, ISO text on SQLite."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 async def _book_sqlite(

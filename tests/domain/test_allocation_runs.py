@@ -138,6 +138,50 @@ async def test_apply_writes_one_event_per_booking_with_its_slots_snapshot(setup:
         assert event.expanded_at is not None  # the in-process runner wrote its messages
 
 
+async def test_each_event_snapshots_its_own_slot(setup: Setup) -> None:
+    # Slots that differ in every snapshotted value, so a booking paired with another slot's
+    # snapshot, or a value converted differently from the ORM's, shows.
+    for i, slot in enumerate(setup.slots):
+        await Slot.filter(id=slot.id).update(
+            address=f"Gata {i}",
+            city=f"Stad {i}",
+            tasks=f"Uppgift {i}\nmed rad",
+            starts_minute=465 + i,
+            ends_minute=800 + 7 * i,
+            start_date=setup.period.start_date.replace(day=1 + i),
+        )
+    run = await dry_run(setup)
+    actor = await setup.world.actor(setup.world.coordinator_a)
+    assert (await apply_run(actor, run.id)).ok
+    bookings = {b.id: b for b in await Booking.filter(origin=BookingOrigin.ALLOCATION)}
+    slots = {s.id: s for s in await Slot.all()}
+    events = await OutboxEvent.all()
+    assert sorted(e.booking_id or 0 for e in events) == sorted(bookings)
+    for event in events:
+        assert event.booking_id is not None
+        booking = bookings[event.booking_id]
+        assert event.snapshot == outbox.event_snapshot(booking, slots[booking.slot_id])
+    assert len({str(e.snapshot["slot"]) for e in events}) == 3
+
+
+async def test_apply_answers_the_run_as_stored(setup: Setup) -> None:
+    run = await dry_run(setup)
+    actor = await setup.world.actor(setup.world.coordinator_a)
+    outcome = await apply_run(actor, run.id)
+    assert outcome.value is not None, outcome.errors
+    stored = await AllocationRun.get(id=run.id)
+    assert outcome.value.status == stored.status == AllocationStatus.APPLIED
+    assert outcome.value.applied_at == stored.applied_at
+    assert outcome.value.result == stored.result
+    timings = stored.result["timings"]
+    assert isinstance(timings, dict)
+    assert {"load_seconds", "solve_seconds", "write_seconds", "check_seconds"} <= set(timings)
+    # The rest of the proposal is kept as the dry run stored it.
+    assert {k: v for k, v in stored.result.items() if k != "timings"} == {
+        k: v for k, v in run.result.items() if k != "timings"
+    }
+
+
 @pytest.mark.parametrize("change", ["birth_date", "slot_closed", "slot_listed", "capacity"])
 async def test_apply_refused_when_what_the_proposal_read_changed(setup: Setup, change: str) -> None:
     run = await dry_run(setup)
