@@ -5,27 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, NamedTuple
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.functions import Count
 
 from prao.allocation.solver import Instance, PupilWishes, SlotPlaces
-from prao.models import (
-    ACTIVE_BOOKING_STATUSES,
-    Booking,
-    EmployerStatus,
-    Period,
-    PeriodMode,
-    Pupil,
-    School,
-    Slot,
-    SlotStatus,
-    SlotVisibility,
-    Wish,
-)
+from prao.models import Period, PeriodMode, Pupil, School, SlotStatus, Wish
 from prao.sql import numbered
 
 SLOT_FIELDS = (
@@ -41,6 +31,19 @@ SLOT_FIELDS = (
 )
 
 
+class PupilRow(NamedTuple):
+    """What an allocation reads of a pupil: enough for her age on a slot's first day. A row,
+    not a model: a year group is up to a hundred thousand pupils."""
+
+    id: int
+    year_group: int
+    birth_date: date | None
+
+    def age_on(self, day: date) -> int:
+        """Pupil.age_on, the same rule on the same columns."""
+        return Pupil.age_on(self, day)  # type: ignore[arg-type]
+
+
 @dataclass
 class Loaded:
     """The instance, and what the pages need to explain it."""
@@ -48,9 +51,8 @@ class Loaded:
     period: Period
     instance: Instance
     fingerprint: str
-    pupils: dict[int, Pupil]
+    pupils: dict[int, PupilRow]
     slots: dict[int, dict[str, object]]  # the organiser's slots, as rows
-    eligible: dict[int, set[int]] = field(default_factory=dict)  # pupil -> eligible slot ids
     skipped_booked: int = 0
     dropped_wishes: int = 0  # wished but not eligible (visibility, age, dates, published)
     school_names: dict[int, str] = field(default_factory=dict)
@@ -61,18 +63,23 @@ def overlaps(start: date, end: date, period: Period) -> bool:
     return start <= period.end_date and period.start_date <= end
 
 
-def eligible(pupil: Pupil, slot: dict[str, object], period: Period, listed: set[int]) -> bool:
-    """The booking rules an allocation applies: published, open to her school, dates, age."""
+def open_to(slot: dict[str, object], period: Period, listed: set[int]) -> bool:
+    """The rules of eligible that do not depend on the pupil: published, open to her school,
+    dates."""
     start, end = slot["start_date"], slot["end_date"]
     assert isinstance(start, date) and isinstance(end, date)
-    min_age = slot["min_age"]
-    assert isinstance(min_age, int)
     return (
         slot["status"] == SlotStatus.PUBLISHED
         and (bool(slot["visible_to_all"]) or slot["id"] in listed)
         and overlaps(start, end, period)
-        and pupil.age_on(start) >= min_age
     )
+
+
+def eligible(pupil: PupilRow, slot: dict[str, object], period: Period, listed: set[int]) -> bool:
+    """The booking rules an allocation applies: published, open to her school, dates, age."""
+    start, min_age = slot["start_date"], slot["min_age"]
+    assert isinstance(start, date) and isinstance(min_age, int)
+    return open_to(slot, period, listed) and pupil.age_on(start) >= min_age
 
 
 def _digest(parts: dict[str, object]) -> str:
@@ -80,77 +87,103 @@ def _digest(parts: dict[str, object]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _day(value: object) -> date | None:
+    """A date column as the driver gives it: a date on PostgreSQL, ISO text on SQLite."""
+    if isinstance(value, str):
+        return date.fromisoformat(value)
+    assert value is None or isinstance(value, date)
+    return value
+
+
+# Plain statements, not querysets: the instance is read as rows of a few columns, without a
+# model per pupil or a dict per wish.
+_PUPILS = (
+    "SELECT id, year_group, birth_date FROM pupil"
+    " WHERE school_id = :school AND year_group = :year_group ORDER BY id"
+)
+_BOOKED = (
+    "SELECT DISTINCT pupil_id FROM booking WHERE period_id = :period"
+    " AND status IN ('pending', 'confirmed')"
+)
+_SLOTS = (
+    "SELECT s.id, s.title, s.capacity, s.taken, s.status, s.min_age, s.visible_to_all,"
+    " s.start_date, s.end_date FROM slot s JOIN employer e ON e.id = s.employer_id"
+    " WHERE e.organiser_id = :organiser AND e.status = 'approved' ORDER BY s.id"
+)
+_LISTED = "SELECT slot_id FROM slot_visibility WHERE school_id = :school"
+_WISHES = (
+    "SELECT pupil_id, slot_id, rank FROM wish WHERE period_id = :period ORDER BY pupil_id, rank"
+)
+
+
 async def load(
     period_id: int, policy: str, conn: BaseDBAsyncClient | None = None, balance: bool = True
 ) -> Loaded:
+    client = conn or connections.get("default")
+    dialect = client.capabilities.dialect
     period = await Period.get(id=period_id, using_db=conn)
     school = await School.get(id=period.school_id, using_db=conn)
-    pupils = {
-        p.id: p
-        for p in await Pupil.filter(school_id=school.id, year_group=period.year_group)
-        .using_db(conn)
-        .order_by("id")
+    known = {
+        "school": school.id,
+        "year_group": period.year_group,
+        "period": period.id,
+        "organiser": school.organiser_id,
     }
-    booked = await (
-        Booking.filter(period_id=period.id, status__in=list(ACTIVE_BOOKING_STATUSES))
-        .using_db(conn)
-        .order_by("id")
-        .values_list("pupil_id", "slot_id", "status")
-    )
-    booked_pupils = {row[0] for row in booked}
-    slots = {
-        row["id"]: row
-        # Only approved employers' slots (a published slot implies it; this keeps it so).
-        for row in await Slot.filter(
-            employer__organiser_id=school.organiser_id, employer__status=EmployerStatus.APPROVED
-        )
-        .using_db(conn)
-        .order_by("id")
-        .values(*SLOT_FIELDS)
-    }
-    listed: set[int] = {
-        slot_id  # type: ignore[misc]
-        for slot_id in await SlotVisibility.filter(school_id=school.id)
-        .using_db(conn)
-        .values_list("slot_id", flat=True)
-    }
-    wish_rows = await (
-        Wish.filter(period_id=period.id)
-        .using_db(conn)
-        .order_by("pupil_id", "rank")
-        .values_list("pupil_id", "slot_id", "rank")
-    )
-    wishes: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for pupil_id, slot_id, rank in wish_rows:
-        wishes[pupil_id].append((slot_id, rank))
 
-    specs: list[PupilWishes] = []
-    eligible_by_pupil: dict[int, set[int]] = {}
+    async def rows(sql: str) -> Sequence[Any]:
+        query, values = numbered(sql, known, dialect)
+        return (await client.execute_query(query, values))[1]
+
+    pupils = {
+        int(r[0]): PupilRow(id=int(r[0]), year_group=int(r[1]), birth_date=_day(r[2]))
+        for r in await rows(_PUPILS)
+    }
+    booked_pupils = {int(r[0]) for r in await rows(_BOOKED)}
+    # Only approved employers' slots (a published slot implies it; this keeps it so).
+    slots: dict[int, dict[str, object]] = {}
+    for r in await rows(_SLOTS):
+        slot = dict(zip(SLOT_FIELDS, r, strict=True))
+        slot["start_date"], slot["end_date"] = _day(r[7]), _day(r[8])
+        slot["visible_to_all"] = bool(r[6])
+        slots[int(r[0])] = slot
+    listed = {int(r[0]) for r in await rows(_LISTED)}
+    # Per slot once: its first day and lowest age where it is open to the school's pupils.
+    open_slots: dict[int, tuple[date, int]] = {
+        sid: (slot["start_date"], slot["min_age"])  # type: ignore[misc]
+        for sid, slot in slots.items()
+        if open_to(slot, period, listed)
+    }
+
+    kept: dict[int, list[tuple[int, int]]] = {}
     dropped = 0
-    for pupil_id, pupil in pupils.items():
-        if pupil_id in booked_pupils:
+    max_rank = period.max_wishes
+    for pupil_id, slot_id, rank in await rows(_WISHES):
+        if rank > max_rank:
+            max_rank = rank
+        pupil = pupils.get(pupil_id)
+        if pupil is None or pupil_id in booked_pupils:
             continue
-        kept = []
-        for slot_id, rank in wishes.get(pupil_id, []):
-            row = slots.get(slot_id)
-            if row is not None and eligible(pupil, row, period, listed):
-                kept.append((slot_id, rank))
-            else:
-                dropped += 1
-        eligible_by_pupil[pupil_id] = {s for s, _ in kept}
-        specs.append(PupilWishes(id=pupil_id, school_id=school.id, wishes=tuple(kept)))
+        seen = open_slots.get(slot_id)
+        if seen is not None and pupil.age_on(seen[0]) >= seen[1]:
+            kept.setdefault(pupil_id, []).append((slot_id, rank))
+        else:
+            dropped += 1
+    specs = [
+        PupilWishes(id=pupil_id, school_id=school.id, wishes=tuple(kept.pop(pupil_id, ())))
+        for pupil_id in pupils
+        if pupil_id not in booked_pupils
+    ]
 
     wished = sorted({s for p in specs for s, _ in p.wishes})
     outside = await _outside_demand(period, school, conn)
     slot_specs = tuple(
         SlotPlaces(
             id=sid,
-            places=max(int(slots[sid]["capacity"]) - int(slots[sid]["taken"]), 0),
+            places=max(int(slots[sid]["capacity"]) - int(slots[sid]["taken"]), 0),  # type: ignore[call-overload]
             outside_demand=tuple(sorted(outside.get(sid, {}).items())),
         )
         for sid in wished
     )
-    max_rank = max([period.max_wishes, *(r for _, _, r in wish_rows)])
     instance = Instance(
         pupils=tuple(specs), slots=slot_specs, max_rank=max_rank, policy=policy, balance=balance
     )
@@ -161,7 +194,6 @@ async def load(
         fingerprint=fingerprint,
         pupils=pupils,
         slots=slots,
-        eligible=eligible_by_pupil,
         skipped_booked=len(booked_pupils & pupils.keys()),
         dropped_wishes=dropped,
         school_names={school.id: school.name},
