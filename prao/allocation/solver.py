@@ -24,7 +24,7 @@ POLICIES = ("convex", "linear", "most_first_wishes", "fewest_last_wishes")
 COST_LIMIT = 2**59
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PupilWishes:
     id: int
     school_id: int
@@ -32,7 +32,7 @@ class PupilWishes:
     wishes: tuple[tuple[int, int], ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SlotPlaces:
     id: int
     places: int  # capacity left after the bookings that stay
@@ -101,60 +101,26 @@ def shares(places: int, demand: dict[int, int]) -> dict[int, int]:
     return quota
 
 
-@dataclass
-class _Graph:
-    tails: list[int] = field(default_factory=list)
-    heads: list[int] = field(default_factory=list)
-    caps: list[int] = field(default_factory=list)
-    costs: list[int] = field(default_factory=list)
-
-    def arc(self, tail: int, head: int, cap: int, cost: int) -> int:
-        self.tails.append(tail)
-        self.heads.append(head)
-        self.caps.append(cap)
-        self.costs.append(cost)
-        return len(self.tails) - 1
+Arcs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # tails, heads, caps, costs
 
 
-Usable = list[tuple[PupilWishes, list[tuple[int, int]]]]
-
-
-def _usable(
-    instance: Instance, pupils: list[PupilWishes], places: dict[int, int]
-) -> tuple[Usable, dict[int, dict[int, int]]]:
-    """Each pupil's wishes for slots with places left (best rank per slot), and the demand
-    per slot and school, other schools' wishes outside the instance included."""
-    demand: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for s in instance.slots:
-        for school_id, count in s.outside_demand:
-            demand[s.id][school_id] += count
-    usable: Usable = []
-    for p in pupils:
-        best: dict[int, int] = {}
-        for slot_id, rank in p.wishes:
-            if places.get(slot_id, 0) > 0:
-                best[slot_id] = min(rank, best.get(slot_id, rank))
-        kept = sorted(best.items(), key=lambda w: (w[1], w[0]))
-        usable.append((p, kept))
-        for slot_id, _ in kept:
-            demand[slot_id][p.school_id] += 1
-    return usable, demand
-
-
-def _flows(graph: _Graph, supply: int, arcs: list[int]) -> tuple[list[int], int]:
-    """Maximum flow from node 0 to node 1 at least cost; the flow on the given arcs."""
-    highest = max([abs(c) for c in graph.costs] or [0])
-    nodes = max([*graph.tails, *graph.heads, 1]) + 1
+def _check_costs(highest: int, last_node: int, supply: int) -> None:
+    nodes = last_node + 1
     if highest * (nodes + 1) >= COST_LIMIT or highest * max(supply, 1) >= COST_LIMIT:
         raise ValueError("instance too large for exact lottery tie-breaking")
-    if not arcs:
-        return [], 0
+
+
+def _flows(arcs: Arcs, supply: int, measured: np.ndarray) -> tuple[np.ndarray, int]:
+    """Maximum flow from node 0 to node 1 at least cost; the flow on the `measured` arcs."""
+    tails, heads, caps, costs = arcs
+    highest = int(np.abs(costs).max()) if len(costs) else 0
+    last = max(int(tails.max()) if len(tails) else 0, int(heads.max()) if len(heads) else 0, 1)
+    _check_costs(highest, last, supply)
+    if not len(measured):
+        return np.zeros(0, dtype=np.int64), 0
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(
-        np.array(graph.tails, dtype=np.int32),
-        np.array(graph.heads, dtype=np.int32),
-        np.array(graph.caps, dtype=np.int64),
-        np.array(graph.costs, dtype=np.int64),
+        tails.astype(np.int32), heads.astype(np.int32), caps, costs
     )
     # SolveMaxFlowWithMinCost needs the supplies set; it may send less than them.
     flow.set_node_supply(0, supply)
@@ -162,15 +128,76 @@ def _flows(graph: _Graph, supply: int, arcs: list[int]) -> tuple[list[int], int]
     status = flow.solve_max_flow_with_min_cost()
     if status != flow.OPTIMAL:
         raise RuntimeError(f"min cost flow failed: {status}")
-    return [int(f) for f in flow.flows(np.array(arcs, dtype=np.int32))], int(flow.optimal_cost())
+    return np.asarray(flow.flows(measured.astype(np.int32))), int(flow.optimal_cost())
+
+
+@dataclass
+class _Wishes:
+    """Every pupil's usable wishes as parallel arrays, by pupil (her index in id order), then
+    rank, then slot: her wishes for slots with places left, the best rank per slot."""
+
+    pupil: np.ndarray
+    slot: np.ndarray  # index into the sorted slot ids
+    rank: np.ndarray
+    highest: int  # the highest rank of any wish, usable or not
+
+
+def _usable(pupils: list[PupilWishes], slot_ids: np.ndarray, places: np.ndarray) -> _Wishes:
+    counts = np.fromiter((len(p.wishes) for p in pupils), dtype=np.int64, count=len(pupils))
+    total = int(counts.sum())
+    pupil = np.repeat(np.arange(len(pupils), dtype=np.int64), counts)
+    slot_id = np.fromiter((s for p in pupils for s, _ in p.wishes), dtype=np.int64, count=total)
+    rank_all = np.fromiter((r for p in pupils for _, r in p.wishes), dtype=np.int64, count=total)
+    rank = rank_all
+    slot = np.searchsorted(slot_ids, slot_id)
+    inside = slot < len(slot_ids)
+    slot[~inside] = 0
+    keep = inside & (slot_ids[slot] == slot_id) if len(slot_ids) else inside
+    keep &= places[slot] > 0 if len(slot_ids) else keep
+    pupil, slot, rank = pupil[keep], slot[keep], rank[keep]
+    # The best rank of each (pupil, slot): the first after sorting by pupil, slot, rank.
+    order = np.lexsort((rank, slot, pupil))
+    pupil, slot, rank = pupil[order], slot[order], rank[order]
+    first = np.ones(len(pupil), dtype=bool)
+    first[1:] = (pupil[1:] != pupil[:-1]) | (slot[1:] != slot[:-1])
+    pupil, slot, rank = pupil[first], slot[first], rank[first]
+    order = np.lexsort((slot, rank, pupil))
+    return _Wishes(
+        pupil=pupil[order], slot=slot[order], rank=rank[order], highest=int(rank_all.max(initial=0))
+    )
+
+
+def _demand(
+    instance: Instance, wishes: _Wishes, slot_ids: np.ndarray, schools: np.ndarray
+) -> dict[int, dict[int, int]]:
+    """The demand per slot and school: other schools' wishes outside the instance, then the
+    usable wishes of the instance's pupils."""
+    demand: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for s in instance.slots:
+        for school_id, count in s.outside_demand:
+            demand[s.id][school_id] += count
+    if len(wishes.pupil):
+        school_ids, school = np.unique(schools[wishes.pupil], return_inverse=True)
+        pairs, counts = np.unique(wishes.slot * len(school_ids) + school, return_counts=True)
+        for slot, school_id, count in zip(
+            slot_ids[pairs // len(school_ids)].tolist(),
+            school_ids[pairs % len(school_ids)].tolist(),
+            counts.tolist(),
+            strict=True,
+        ):
+            demand[slot][school_id] += count
+    return demand
 
 
 def solve(instance: Instance, seed: int) -> Solution:
     started = time.perf_counter()
     pupils = sorted(instance.pupils, key=lambda p: p.id)
     lottery = draw_lottery([p.id for p in pupils], seed)
-    position = {pid: i + 1 for i, pid in enumerate(lottery)}
-    max_rank = max([instance.max_rank, 1, *(r for p in pupils for _, r in p.wishes)])
+    places = {s.id: max(s.places, 0) for s in instance.slots}
+    slot_ids = sorted(places)
+    slot_arr = np.array(slot_ids, dtype=np.int64)
+    wishes = _usable(pupils, slot_arr, np.array([places[s] for s in slot_ids], dtype=np.int64))
+    max_rank = max(instance.max_rank, 1, wishes.highest)
     weights = rank_weights(instance.policy, max_rank)
     penalty = (max(weights) - min(weights) + 1) if instance.balance else 0
     n = len(pupils)
@@ -180,18 +207,24 @@ def solve(instance: Instance, seed: int) -> Solution:
     # n(n + 1) + (max_rank - 1)·n(n + 1)/2 < scale, so it never outweighs one unit of the policy.
     scale = (max_rank + 1) * n * (n + 1) // 2 + 1
 
-    places = {s.id: max(s.places, 0) for s in instance.slots}
-    usable, demand = _usable(instance, pupils, places)
+    school_of = np.array([p.school_id for p in pupils], dtype=np.int64)
+    demand = _demand(instance, wishes, slot_arr, school_of)
     inside = {p.school_id for p in pupils}
     # Nodes: 0 source, 1 sink, pupils, slots, then (slot, school) share nodes where balanced.
-    graph = _Graph()
-    pupil_node = {p.id: 2 + i for i, p in enumerate(pupils)}
-    slot_ids = sorted(places)
-    slot_node = {sid: 2 + n + i for i, sid in enumerate(slot_ids)}
+    # Arcs: each slot's to the sink, each followed by its share nodes' arcs; then per pupil
+    # (in id order) the source's arc to her and hers to her wishes, best rank first.
+    slot_node = 2 + n
+    tails: list[int] = []
+    heads: list[int] = []
+    caps: list[int] = []
+    costs: list[int] = []
     share_node: dict[tuple[int, int], int] = {}
     quotas: dict[tuple[int, int], int] = {}
-    for sid in slot_ids:
-        graph.arc(slot_node[sid], 1, places[sid], 0)
+    for i, sid in enumerate(slot_ids):
+        tails.append(slot_node + i)
+        heads.append(1)
+        caps.append(places[sid])
+        costs.append(0)
         schools = demand.get(sid, {})
         if not instance.balance or len(schools) < 2:
             continue
@@ -200,32 +233,68 @@ def solve(instance: Instance, seed: int) -> Solution:
         for school_id in sorted(inside & schools.keys()):
             node = share_node[(sid, school_id)] = 2 + n + len(slot_ids) + len(share_node)
             quotas[(sid, school_id)] = quota[school_id]
-            graph.arc(node, slot_node[sid], quota[school_id], 0)
-            graph.arc(node, slot_node[sid], places[sid], penalty * scale)
-    pupil_arcs: list[tuple[int, int, int, int]] = []  # (arc index, pupil, slot, rank)
-    for p, kept in usable:
-        if kept:
-            graph.arc(0, pupil_node[p.id], 1, 0)
-        drawn = position[p.id]
-        for slot_id, rank in kept:
-            head = share_node.get((slot_id, p.school_id), slot_node[slot_id])
-            tie = 2 * drawn + (n + 1 - drawn) * (rank - 1)
-            index = graph.arc(pupil_node[p.id], head, 1, weights[rank - 1] * scale + tie)
-            pupil_arcs.append((index, p.id, slot_id, rank))
+            tails += [node, node]
+            heads += [slot_node + i, slot_node + i]
+            caps += [quota[school_id], places[sid]]
+            costs += [0, penalty * scale]
+    fixed = len(tails)
 
-    flows, cost = _flows(graph, n, [a[0] for a in pupil_arcs])
-    assignment = {
-        pupil_id: (slot_id, rank)
-        for (_, pupil_id, slot_id, rank), f in zip(pupil_arcs, flows, strict=True)
-        if f > 0
-    }
-    counts = [0] * max_rank
-    for _, rank in assignment.values():
-        counts[rank - 1] += 1
+    pupil, slot, rank = wishes.pupil, wishes.slot, wishes.rank
+    per_pupil = np.bincount(pupil, minlength=n)
+    block = np.where(per_pupil > 0, per_pupil + 1, 0)  # her source arc, then her wishes
+    block_start = fixed + np.cumsum(block) - block
+    first_wish = np.cumsum(per_pupil) - per_pupil
+    wish_arc = block_start[pupil] + 1 + np.arange(len(pupil)) - first_wish[pupil]
+    source_arc = block_start[per_pupil > 0]
+    size = fixed + int(block.sum())
+    arc_tails = np.zeros(size, dtype=np.int64)
+    arc_heads = np.zeros(size, dtype=np.int64)
+    arc_caps = np.ones(size, dtype=np.int64)
+    arc_costs = np.zeros(size, dtype=np.int64)
+    arc_tails[:fixed], arc_heads[:fixed] = tails, heads
+    arc_caps[:fixed], arc_costs[:fixed] = caps, costs
+    arc_heads[source_arc] = 2 + np.flatnonzero(per_pupil > 0)
+    arc_tails[wish_arc] = 2 + pupil
+    head = slot_node + slot
+    if share_node:
+        school_ids = sorted(inside)
+        school_index = np.searchsorted(np.array(school_ids, dtype=np.int64), school_of[pupil])
+        by_pair = np.full((len(slot_ids), len(school_ids)), -1, dtype=np.int64)
+        for (sid, school_id), node in share_node.items():
+            by_pair[slot_ids.index(sid), school_ids.index(school_id)] = node
+        shared = by_pair[slot, school_index]
+        head = np.where(shared >= 0, shared, head)
+    arc_heads[wish_arc] = head
+    drawn = np.zeros(n, dtype=np.int64)
+    index = {p.id: i for i, p in enumerate(pupils)}
+    drawn[[index[pid] for pid in lottery]] = np.arange(1, n + 1, dtype=np.int64)
+    drawn_p = drawn[pupil]
+    # Costs are computed in int64: where they might not fit, _flows's check on exact integers
+    # first (it refuses well below the int64 range).
+    if max(weights) * scale + (n + 1) * (max_rank + 1) >= 2**62 or penalty * scale >= 2**62:
+        exact = [
+            weights[r - 1] * scale + 2 * d + (n + 1 - d) * (r - 1)
+            for r, d in zip(rank.tolist(), drawn_p.tolist(), strict=True)
+        ]
+        _check_costs(max([*map(abs, costs), *exact], default=0), max([*tails, *heads, 1]), n)
+    tie = 2 * drawn_p + (n + 1 - drawn_p) * (rank - 1)
+    arc_costs[wish_arc] = np.array(weights, dtype=np.int64)[rank - 1] * scale + tie
+
+    flows, cost = _flows((arc_tails, arc_heads, arc_caps, arc_costs), n, wish_arc)
+    placed = flows > 0
+    pupil_ids = np.array([p.id for p in pupils], dtype=np.int64)
+    assignment = dict(
+        zip(
+            pupil_ids[pupil[placed]].tolist(),
+            zip(slot_arr[slot[placed]].tolist(), rank[placed].tolist(), strict=True),
+            strict=True,
+        )
+    )
+    counts = np.bincount(rank[placed] - 1, minlength=max_rank).tolist()
     return Solution(
         assignment=assignment,
         lottery=lottery,
-        rank_counts=counts,
+        rank_counts=[int(c) for c in counts],
         cost=cost,
         seconds=time.perf_counter() - started,
         quotas=quotas,

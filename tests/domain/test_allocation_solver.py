@@ -162,3 +162,29 @@ def test_deferred_acceptance_is_stable_on_a_small_instance() -> None:
     da = deferred_acceptance(inst, 0)
     winner = da.lottery[0]
     assert da.assignment[winner] == (10, 1)
+
+
+def test_wishes_it_cannot_use_are_skipped() -> None:
+    # Pupil 1 names slot 10 twice (it counts at her better rank) and slot 99, which is not in
+    # the instance; slot 11 has no place left. Pupil 3's wish at rank 5 lengthens the profile.
+    one = PupilWishes(1, 1, ((10, 3), (99, 1), (11, 2), (10, 2)))
+    two = PupilWishes(2, 1, ((11, 1),))
+    three = PupilWishes(3, 1, ((12, 5),))
+    inst = instance([three, one, two], {10: 1, 11: 0, 12: 1})
+    for seed in range(3):
+        solution = solve(inst, seed)
+        assert solution.assignment == {1: (10, 2), 3: (12, 5)}
+        assert solution.rank_counts == [0, 1, 0, 0, 1]
+        assert sorted(solution.lottery) == [1, 2, 3]
+    assert solve(instance([], {10: 1}), 1).assignment == {}
+    assert solve(instance([two], {}), 1).rank_counts == [0, 0, 0]
+
+
+def test_an_instance_too_large_for_exact_tie_breaking_is_refused() -> None:
+    # A rank weight of 10^13 times a scale of 10^6 leaves no room below the cost limit; a
+    # long list whose costly ranks nobody uses is solved.
+    deep = PupilWishes(1, 1, ((10, 3_000_000),))
+    with pytest.raises(ValueError, match="too large"):
+        solve(instance([deep], {10: 1}), 1)
+    wide = instance([pupil(1, 10)], {10: 1}, max_rank=3_000_000)
+    assert solve(wide, 1).assignment == {1: (10, 1)}
