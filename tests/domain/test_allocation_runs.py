@@ -255,6 +255,27 @@ async def test_ineligible_wishes_are_not_used(setup: Setup) -> None:
     assert lonely.id in [u["pupil_id"] for u in unplaced]
 
 
+async def test_age_is_taken_on_the_slots_first_day(setup: Setup) -> None:
+    world = setup.world
+    teen = await factories.slot(world.employer, title="Från 15", min_age=15, capacity=5)
+    start = teen.start_date
+    # Fifteen on the first day, fourteen, and a pupil without a birth date, taken as the
+    # youngest usual for year 8 (13): only the first may have it.
+    day = min(start.day, 28)
+    on_time = await factories.pupil(
+        world.school_a, birth_date=date(start.year - 15, start.month, day)
+    )
+    late = await factories.pupil(world.school_a, birth_date=date(start.year - 14, start.month, day))
+    unknown = await factories.pupil(world.school_a, birth_date=None)
+    for pupil in (on_time, late, unknown):
+        await wish(pupil, setup.period, teen)
+    run = await dry_run(setup)
+    assert run.result["dropped_wishes"] == 2
+    placed = {pid: sid for pid, sid, _ in run.result["assignments"]}  # type: ignore[attr-defined]
+    assert placed.get(on_time.id) == teen.id
+    assert late.id not in placed and unknown.id not in placed
+
+
 async def test_only_the_schools_staff_and_tokens_may_run(setup: Setup) -> None:
     world = setup.world
     for user in (world.coordinator_b, world.pupil_a_user, world.employer_user):
