@@ -27,6 +27,8 @@ from prao.models import (
     SignInToken,
     User,
 )
+from prao.sql import numbered
+from prao.validation import MAX_ID, valid_id
 
 TOKEN_PREFIX = "prao_"
 SIGN_IN_PATH = "/logga-in/"
@@ -72,13 +74,62 @@ async def actor_for_user(user: User) -> Actor:
     )
 
 
+# The session's user with what actor_for_user reads for her (her pupil's school, her
+# employer's organiser, her school's organiser) in one indexed look-up: every signed-in request
+# runs it, so it skips the ORM. Nothing is cached: a session ended a moment ago finds no row.
+_SESSION_SQL = """
+SELECT u.id, u.role, u.pupil_id, u.employer_id, u.school_id, u.organiser_id,
+       p.school_id AS pupil_school_id, e.organiser_id AS employer_organiser_id,
+       s.organiser_id AS school_organiser_id
+FROM app_user u
+LEFT JOIN pupil p ON p.id = u.pupil_id AND u.role = :pupil
+LEFT JOIN employer e ON e.id = u.employer_id AND u.role = :employer
+LEFT JOIN school s ON s.id = COALESCE(p.school_id, u.school_id)
+WHERE u.id = :user AND u.is_active AND u.session_version = :version
+"""
+
+
 async def actor_for_user_id(user_id: int | None, session_version: int = 0) -> Actor:
     """The session's person, while the session is still valid: the user is active and her
-    session version is the one stamped at sign-in (one query; bumping it ends the session)."""
+    session version is the one stamped at sign-in (one query; bumping it ends the session).
+    The same Actor as actor_for_user gives."""
     if not isinstance(user_id, int) or not isinstance(session_version, int):
         return ANONYMOUS
-    user = await User.get_or_none(id=user_id, is_active=True, session_version=session_version)
-    return ANONYMOUS if user is None else await actor_for_user(user)
+    if not valid_id(user_id) or not -MAX_ID - 1 <= session_version <= MAX_ID:
+        return ANONYMOUS  # no row has it: spare the database a value it cannot compare
+    conn = connections.get("default")
+    sql, values = numbered(
+        _SESSION_SQL,
+        {
+            "pupil": Role.PUPIL.value,
+            "employer": Role.EMPLOYER.value,
+            "user": user_id,
+            "version": session_version,
+        },
+        conn.capabilities.dialect,
+    )
+    _, rows = await conn.execute_query(sql, values)
+    if not rows:
+        return ANONYMOUS
+    row = rows[0]
+    role = Role(row["role"])
+    school_id = row["school_id"]
+    organiser_id = row["organiser_id"]
+    if role is Role.PUPIL and row["pupil_id"] is not None:
+        school_id = row["pupil_school_id"]
+    if role is Role.EMPLOYER and row["employer_id"] is not None:
+        organiser_id = row["employer_organiser_id"]
+    if school_id is not None and organiser_id is None:
+        organiser_id = row["school_organiser_id"]
+    return Actor(
+        kind="user",
+        id=row["id"],
+        role=role,
+        pupil_id=row["pupil_id"],
+        employer_id=row["employer_id"],
+        school_id=school_id,
+        organiser_id=organiser_id,
+    )
 
 
 async def end_sessions(user_id: int) -> None:

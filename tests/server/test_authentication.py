@@ -8,8 +8,10 @@ import httpx
 import pytest
 
 from prao.actor import Actor
-from prao.auth import actor_for_user_id, create_api_token, end_sessions
+from prao.auth import actor_for_user, actor_for_user_id, create_api_token, end_sessions
+from prao.models import Role, User
 from server import auth
+from tests import factories
 from tests.callers import ClientFactory
 from tests.factories import World
 from web import STATIC_DIR
@@ -66,3 +68,49 @@ async def test_a_session_ended_elsewhere_loses_its_cookie(
         assert dropped.headers["location"] == SIGN_IN
         assert dropped.headers["set-cookie"].startswith("prao_session=null;")
         assert "prao_session" not in signed_in.cookies
+
+
+async def test_the_session_lookup_finds_the_actor_of_every_kind_of_person(world: World) -> None:
+    people = [
+        world.pupil_a_user,
+        world.pupil_b_user,
+        world.coordinator_a,
+        world.admin,
+        world.employer_user,
+        world.other_employer_user,
+        # a pupil account whose school is set on the user too: the pupil's school counts
+        await factories.user(Role.PUPIL, pupil_id=world.pupil_x.id, school_id=world.school_a.id),
+        # an employer user with a school of her own: the employer's organiser counts
+        await factories.user(
+            Role.EMPLOYER, employer_id=world.other_employer.id, school_id=world.school_a.id
+        ),
+    ]
+    for person in people:
+        found = await actor_for_user_id(person.id, person.session_version)
+        assert found == await actor_for_user(person), person.role
+        assert found.organiser_id is not None and not found.is_anonymous
+    assert (await actor_for_user_id(world.pupil_a_user.id)).school_id == world.school_a.id
+    stray = await actor_for_user_id(people[6].id)
+    assert (stray.school_id, stray.organiser_id) == (world.school_x.id, world.other_organiser.id)
+
+
+async def test_the_session_lookup_refuses_a_dead_or_forged_session(world: World) -> None:
+    person = world.coordinator_a
+    assert not (await actor_for_user_id(person.id, 0)).is_anonymous
+    await end_sessions(person.id)
+    assert (await actor_for_user_id(person.id, 0)).is_anonymous
+    assert not (await actor_for_user_id(person.id, 1)).is_anonymous
+    await User.filter(id=person.id).update(is_active=False)
+    assert (await actor_for_user_id(person.id, 1)).is_anonymous
+    pupil = world.pupil_a_user.id
+    for user_id, version in [
+        (None, 0),
+        ("1", 0),
+        (pupil, "0"),
+        (0, 0),
+        (2**31, 0),
+        (pupil, 2**31),
+        (pupil, -(2**31) - 1),
+        (10**6, 0),
+    ]:
+        assert (await actor_for_user_id(user_id, version)).is_anonymous  # type: ignore[arg-type]
