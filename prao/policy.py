@@ -90,6 +90,30 @@ def slots(actor: Actor) -> QuerySet[Slot]:
     return Slot.filter(slots_q(actor))
 
 
+# The rule of `slots_q` for a pupil, as a condition on `slot s` for hand-written SQL on a hot
+# path (with pupil_slot_values); tests/domain/test_policy_sql.py holds the two together.
+PUPIL_SLOT_SQL = """s.status = :published AND EXISTS (
+    SELECT 1 FROM employer ve WHERE ve.id = s.employer_id AND ve.organiser_id = :organiser
+      AND ve.status = :approved)
+  AND (s.visible_to_all OR EXISTS (
+    SELECT 1 FROM slot_visibility v WHERE v.slot_id = s.id AND v.school_id = :school))"""
+
+
+def pupil_slot_values(actor: Actor) -> dict[str, object] | None:
+    """The values of PUPIL_SLOT_SQL for a pupil; None for anyone else, and for a pupil who
+    sees no slot at all."""
+    if not actor.is_pupil or _unreadable(actor):
+        return None
+    if actor.organiser_id is None or actor.school_id is None:
+        return None
+    return {
+        "published": SlotStatus.PUBLISHED.value,
+        "organiser": actor.organiser_id,
+        "approved": EmployerStatus.APPROVED.value,
+        "school": actor.school_id,
+    }
+
+
 def bookings(actor: Actor) -> QuerySet[Booking]:
     if _unreadable(actor):
         return Booking.filter(NOTHING)

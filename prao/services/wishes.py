@@ -47,6 +47,12 @@ async def allocation_period(actor: Actor) -> Period | None:
     periods = await Period.filter(
         school_id=pupil.school_id, year_group=pupil.year_group, mode=PeriodMode.ALLOCATION
     ).order_by("booking_opens_at", "id")
+    return choose_allocation_period(periods)
+
+
+def choose_allocation_period(periods: list[Period]) -> Period | None:
+    """Of a pupil's allocation periods, ordered by opening and id: the one open now, else the
+    next one, else the latest."""
     now = clock.now()
     for period in periods:
         if period.booking_opens_at <= now < period.booking_closes_at:
@@ -227,6 +233,11 @@ async def slot_wish(actor: Actor, slot: Slot) -> SlotWish | None:
     period = await allocation_period(actor) if pupil else None
     if pupil is None or period is None:
         return None
+    return await wish_for_slot(pupil, period, slot)
+
+
+async def wish_for_slot(pupil: Pupil, period: Period, slot: Slot) -> SlotWish:
+    """What the slot page offers her in her allocation period `period`."""
     wishes = await Wish.filter(pupil_id=pupil.id, period_id=period.id).values_list(
         "slot_id", "rank"
     )
