@@ -40,6 +40,9 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # The templates ship with the code: each is compiled once per process, and rendering
+        # one does not look at its file again.
+        auto_reload=False,
     )
     env.filters["datum"] = formatting.datum
     env.filters["places"] = formatting.places
