@@ -69,9 +69,7 @@ async def pupils(world: World) -> list[Actor]:
 async def test_a_pupil_finds_exactly_the_slots_policy_lets_her_see(world: World) -> None:
     slot_ids = await every_kind_of_slot(world)
     for actor in await pupils(world):
-        visible = set(
-            await policy.slots(actor).filter(id__in=slot_ids).values_list("id", flat=True)
-        )
+        visible = {s.id for s in await policy.slots(actor).filter(id__in=slot_ids)}
         found = {i for i in slot_ids if await slot_detail(actor, i) is not None}
         assert found == visible, actor.school_id
         assert visible  # each of them sees some, and not all
