@@ -453,7 +453,10 @@ async def sign_in(url: str, pupils: list[tuple[int, str]], slots: list[int]) -> 
             token = quote(csrf_of(slot_page.text), safe="")
             return f"/platser/{slot}/boka\t{SESSION_COOKIE}={session}\tcsrf_token={token}"
 
-    async with httpx.AsyncClient(base_url=url, cookies=jar, timeout=60) as client:
+    # Idle connections are dropped before uvicorn's 5 s keep-alive timeout closes them under
+    # a request (httpx.ReadError on a busy machine).
+    limits = httpx.Limits(keepalive_expiry=2.0)
+    async with httpx.AsyncClient(base_url=url, cookies=jar, timeout=60, limits=limits) as client:
         return list(
             await asyncio.gather(
                 *(one(client, raw, slot) for (_, raw), slot in zip(pupils, slots, strict=True))
