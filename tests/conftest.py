@@ -171,7 +171,9 @@ async def redis_url() -> AsyncIterator[str]:
     base = os.environ.get("TEST_REDIS_URL")
     if not base:
         missing_service("needs Redis: set TEST_REDIS_URL=redis://127.0.0.1:6379")
-    url = f"{base.rstrip('/')}/{1 + os.getpid() % 15}"
+    # A db named in the URL is this run's own; else one is picked by process id.
+    named = re.search(r"/\d+$", base)
+    url = base if named else f"{base.rstrip('/')}/{1 + os.getpid() % 15}"
     client = Redis.from_url(url)
     await client.flushdb()
     yield url

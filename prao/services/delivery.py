@@ -16,31 +16,20 @@ import contextlib
 import logging
 import smtplib
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.header import Header
-from email.message import Message
-from email.mime.application import MIMEApplication
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-from email.policy import Compat32
-from email.utils import formatdate
-from typing import Any
-from urllib.parse import unquote, urlparse
 
 from tortoise import connections
 from tortoise.expressions import F, Q
 
 from prao import clock
 from prao.models import OutboxMessage, OutboxStatus
+from prao.services.mail_wire import Outgoing
+from prao.services.smtp_send import Tried, send_batch
 
 log = logging.getLogger(__name__)
 
-FROM_ADDRESS_BARE = "noreply@prao.local"
-FROM_ADDRESS = f"Prao <{FROM_ADDRESS_BARE}>"
-SMTP_TIMEOUT_SECONDS = 30
 RETRY_BASE_SECONDS = 30.0  # first retry after this, doubling up to RETRY_MAX_SECONDS
 RETRY_MAX_SECONDS = 3600.0
 SWEEP_AFTER = timedelta(minutes=1)  # pending longer than this: enqueue again
@@ -57,33 +46,8 @@ SWEEP_BATCH = 10_000
 MAX_ERROR_LENGTH = 1000
 
 
-class _WirePolicy(Compat32):
-    """compat32 with CRLF (smtplib sends bytes as they are), short of its one slow habit: it runs
-    every header through the Header folding machinery, a third of a message's CPU. A header
-    that is plain ASCII on one short line comes out of that unchanged, so it is written as is."""
-
-    def _fold(self, name: str, value: Any, sanitize: bool) -> str:
-        limit = self.max_line_length or 78
-        if (
-            isinstance(value, str)
-            and value.isascii()
-            and "\r" not in value
-            and "\n" not in value
-            and len(name) + 2 + len(value) <= limit
-        ):
-            return f"{name}: {value}{self.linesep}"
-        return str(super()._fold(name, value, sanitize))  # type: ignore[misc]
-
-
-WIRE = _WirePolicy(linesep="\r\n")
-
-
 def backoff(attempts: int, base: float = RETRY_BASE_SECONDS) -> float:
     return float(min(base * 2 ** max(attempts - 1, 0), RETRY_MAX_SECONDS))
-
-
-def message_id_header(message_id: int) -> str:
-    return f"<outbox-{message_id}@prao>"
 
 
 def is_permanent(exc: BaseException) -> bool:
@@ -126,20 +90,6 @@ RETURNING id, to_address, subject, body, attachment, attachment_name, attachment
 """
 
 
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    """A claimed message, as sending it needs it."""
-
-    id: int
-    to_address: str
-    subject: str
-    body: str
-    attachment: str | None
-    attachment_name: str | None
-    attachment_type: str | None
-    attempts: int
-
-
 @dataclass
 class BatchResult:
     sent: int = 0
@@ -160,123 +110,6 @@ class _Claim:
     ids: list[int]
     at: datetime  # the claim's time, renewed while it sends; it fences the renewal
     done: asyncio.Event = field(default_factory=asyncio.Event)
-
-
-def build_email(message: Outgoing) -> Message:
-    """The MIME message. Built with the compat32 classes: the modern EmailMessage API parses
-    every header it is given and cost milliseconds of CPU a message."""
-    text = MIMEText(message.body, "plain", "utf-8")
-    email: Message = text
-    if message.attachment is not None:
-        maintype, _, subtype = (message.attachment_type or "text/plain").partition("/")
-        part: Message
-        if maintype == "text":
-            part = MIMEText(message.attachment, subtype, "utf-8")
-            if subtype == "calendar":
-                part.set_param("method", "PUBLISH")
-        else:
-            part = MIMEApplication(message.attachment.encode(), subtype)
-        part.add_header("Content-Disposition", "attachment", filename=message.attachment_name)
-        email = MIMEMultipart("mixed")
-        email.attach(text)
-        email.attach(part)
-    email["From"] = FROM_ADDRESS
-    email["To"] = message.to_address
-    email["Subject"] = Header(message.subject, "utf-8").encode()
-    email["Date"] = formatdate(localtime=False)
-    email["Message-ID"] = message_id_header(message.id)
-    return email
-
-
-class _Connections(threading.local):
-    """One open SMTP connection per sending thread, kept between messages and batches: opening
-    one costs more than sending a message. Checked with NOOP when a batch starts on it; dropped
-    after any error that may have spoiled the session."""
-
-    url: str | None = None
-    smtp: smtplib.SMTP | None = None
-
-    def get(self, smtp_url: str, check: bool) -> smtplib.SMTP:
-        if self.smtp is not None and self.url == smtp_url:
-            if not check:
-                return self.smtp
-            try:
-                if self.smtp.noop()[0] == 250:
-                    return self.smtp
-            except (OSError, smtplib.SMTPException):
-                pass
-            self.drop()
-        self.smtp, self.url = _connect(smtp_url), smtp_url
-        return self.smtp
-
-    def drop(self) -> None:
-        smtp, self.smtp, self.url = self.smtp, None, None
-        if smtp is not None:
-            with contextlib.suppress(OSError):
-                smtp.close()
-
-
-_connections = _Connections()
-
-
-def _connect(smtp_url: str) -> smtplib.SMTP:
-    url = urlparse(smtp_url)
-    port = url.port or (465 if url.scheme == "smtps" else 25)
-    host = url.hostname or "127.0.0.1"
-    smtp_class = smtplib.SMTP_SSL if url.scheme == "smtps" else smtplib.SMTP
-    smtp = smtp_class(host, port, timeout=SMTP_TIMEOUT_SECONDS)
-    try:
-        if url.username:
-            if url.scheme != "smtps":
-                smtp.starttls()
-            smtp.login(unquote(url.username), unquote(url.password or ""))
-    except BaseException:
-        smtp.close()
-        raise
-    return smtp
-
-
-def _session_survives(exc: Exception, smtp: smtplib.SMTP) -> bool:
-    """smtplib resets the session after a refused sender, recipient or message (and closes it
-    after a 421); anything else leaves it in an unknown state."""
-    refused = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
-    return isinstance(exc, refused) and smtp.sock is not None
-
-
-Tried = list[tuple[Outgoing, Exception | None]]
-
-
-def _send_batch(smtp_url: str, batch: Sequence[Outgoing], stop: threading.Event) -> Tried:
-    """Sends in turn over this thread's connection (here, off the event loop) and answers what
-    became of each message it tried, in order; it takes no more once `stop` is set or
-    BATCH_SECONDS are up. When the server cannot be reached, the rest share that error: a
-    hundred attempts to connect to a dead server in a row would tell nothing more."""
-    tried: Tried = []
-    deadline = time.monotonic() + BATCH_SECONDS
-    checked = False
-    for index, message in enumerate(batch):
-        if stop.is_set() or time.monotonic() > deadline:
-            break
-        try:
-            email = build_email(message).as_bytes(policy=WIRE)
-        except Exception as exc:  # this message's fault: it must not cost the batch its marks
-            tried.append((message, exc))
-            continue
-        try:
-            smtp = _connections.get(smtp_url, check=not checked)
-        except Exception as exc:
-            tried.extend((rest, exc) for rest in batch[index:])
-            break
-        checked = True
-        try:
-            smtp.sendmail(FROM_ADDRESS_BARE, [message.to_address], email)
-        except Exception as exc:
-            if not _session_survives(exc, smtp):
-                _connections.drop()  # the next message starts afresh
-            tried.append((message, exc))
-        else:
-            tried.append((message, None))
-    return tried
 
 
 async def claim_batch(message_ids: Sequence[int], now: datetime) -> list[Outgoing]:
@@ -309,7 +142,9 @@ async def deliver_batch(
     claim.ids = [message.id for message in batch]
     heartbeat = asyncio.create_task(_renew(claim))
     stop = threading.Event()
-    sending = asyncio.ensure_future(asyncio.to_thread(_send_batch, smtp_url, batch, stop))
+    sending = asyncio.ensure_future(
+        asyncio.to_thread(send_batch, smtp_url, batch, stop, BATCH_SECONDS)
+    )
     try:
         try:
             tried = await asyncio.shield(sending)

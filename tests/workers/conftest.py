@@ -23,13 +23,24 @@ def free_port() -> int:
 @dataclass
 class Sink:
     """Collects what the SMTP server accepted. `data_replies` are answered to DATA in turn before
-    it accepts (e.g. "451 ..."); addresses in `refused` get `refusal` at RCPT."""
+    it accepts (e.g. "451 ..."); addresses in `refused` get `refusal` at RCPT. It offers
+    PIPELINING unless `pipelining` is off."""
 
     messages: list[Message] = field(default_factory=list)
     data_replies: list[str] = field(default_factory=list)
     refused: set[str] = field(default_factory=set)
     refusal: str = "550 5.1.1 No such user"
     data_attempts: int = 0
+    # Offered as the common servers offer it: aiosmtpd reads pipelined commands in turn.
+    pipelining: bool = True
+
+    async def handle_EHLO(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        session.host_name = hostname
+        if not self.pipelining:
+            return responses
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
 
     async def handle_RCPT(  # noqa: N802
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
+from email import message_from_bytes
+from email.message import Message
 from email.policy import compat32
 
 import pytest
@@ -15,7 +17,7 @@ from prao.config import Settings
 from prao.models import OutboxEvent, OutboxMessage, OutboxStatus
 from prao.outbox import expand_events
 from prao.services.booking import book_slot
-from prao.services.delivery import WIRE, Outgoing, build_email
+from prao.services.mail_wire import WIRE, Outgoing, build_email, wire_form
 from server.jobs import running_jobs
 from tests.db import column
 from tests.factories import World
@@ -147,4 +149,25 @@ def test_the_wire_form_is_compat32s_byte_for_byte(
         attempts=1,
     )
     email = build_email(message)
-    assert email.as_bytes(policy=WIRE) == email.as_bytes(policy=compat32.clone(linesep="\r\n"))
+    reference = email.as_bytes(policy=compat32.clone(linesep="\r\n"))
+    assert email.as_bytes(policy=WIRE) == reference
+    # Written directly, the same bytes, given the same Date and multipart boundary.
+    date, boundary = email["Date"], email.get_boundary()
+    assert wire_form(message, date, boundary) == reference
+    for part in [message, dataclasses.replace(message, body="", attachment="")]:
+        for kind in ["text/calendar", "text/csv", "application/pdf", None]:
+            other = dataclasses.replace(part, attachment_type=kind)
+            email = build_email(other)
+            email.replace_header("Date", date)
+            if other.attachment is not None:
+                email.set_boundary(boundary or "===============1234567890123456789==")
+            reference = email.as_bytes(policy=compat32.clone(linesep="\r\n"))
+            assert wire_form(other, date, email.get_boundary()) == reference
+
+
+def test_the_wire_form_draws_a_boundary_of_its_own_for_each_message() -> None:
+    message = Outgoing(1, "a@example.se", "Prov", "Hej", "BEGIN:VCALENDAR", "a.ics", None, 1)
+    first, second = wire_form(message), wire_form(message)
+    assert first != second and first.count(b"--===============") == 3
+    calendar = message_from_bytes(first).get_payload(1)
+    assert isinstance(calendar, Message) and calendar.get_payload(decode=True) == b"BEGIN:VCALENDAR"
