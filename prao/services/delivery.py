@@ -77,15 +77,18 @@ def _reply(code: int, text: bytes | str) -> str:
 
 
 # One statement claims the batch and answers what sending needs; attempts counts the claim and
-# fences it (a swept and re-claimed message is no longer ours).
+# fences it (a swept and re-claimed message is no longer ours). A message deferred after a
+# temporary failure is not due before its next_attempt_at, whichever job asks for it.
 CLAIM_POSTGRES = """
 UPDATE outbox_message SET status = $1, claimed_at = $2, attempts = attempts + 1
 WHERE id = ANY($4::int[]) AND status = $3 AND to_address IS NOT NULL
+  AND (next_attempt_at IS NULL OR next_attempt_at <= $2)
 RETURNING id, to_address, subject, body, attachment, attachment_name, attachment_type, attempts
 """
 CLAIM_SQLITE = """
 UPDATE outbox_message SET status = ?, claimed_at = ?, attempts = attempts + 1
 WHERE id IN ({placeholders}) AND status = ? AND to_address IS NOT NULL
+  AND (next_attempt_at IS NULL OR julianday(next_attempt_at) <= julianday(?))
 RETURNING id, to_address, subject, body, attachment, attachment_name, attachment_type, attempts
 """
 
@@ -113,7 +116,8 @@ class _Claim:
 
 
 async def claim_batch(message_ids: Sequence[int], now: datetime) -> list[Outgoing]:
-    """Take the pending ones of these messages for sending (those with somewhere to go)."""
+    """Take the pending ones of these messages for sending (those with somewhere to go and
+    due by `now`)."""
     ids = sorted(set(message_ids))
     if not ids:
         return []
@@ -123,7 +127,7 @@ async def claim_batch(message_ids: Sequence[int], now: datetime) -> list[Outgoin
         rows = await conn.execute_query_dict(CLAIM_POSTGRES, [sending, now, pending, ids])
     else:
         sql = CLAIM_SQLITE.format(placeholders=", ".join("?" * len(ids)))
-        rows = await conn.execute_query_dict(sql, [sending, now, *ids, pending])
+        rows = await conn.execute_query_dict(sql, [sending, now, *ids, pending, now])
     return sorted((Outgoing(**row) for row in rows), key=lambda message: message.id)
 
 

@@ -228,7 +228,8 @@ class _Pipeline:
     def _opened(self, opening: Opening, mail: Reply, rcpt: Reply, data: Reply) -> bool:
         """Whether the session goes on after these replies to the opening's commands."""
         message = opening[0]
-        if data[0] == 354:
+        accepted = mail[0] == 250 and rcpt[0] in (250, 251)
+        if accepted and data[0] == 354:
             self.waiting = (message, opening[2])
             return True
         self.reset = True
@@ -240,7 +241,8 @@ class _Pipeline:
         else:
             failure = SMTPDataError(data[0], data[1])
         self.tried.append((message, failure))
-        if 421 in (mail[0], rcpt[0], data[0]):
+        # A server closing, or one that wants content for a transaction we did not open.
+        if 421 in (mail[0], rcpt[0], data[0]) or data[0] == 354:
             connections.drop()
             return False
         return True

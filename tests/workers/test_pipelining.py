@@ -1,0 +1,140 @@
+"""A batch over one SMTP connection: pipelined where the server offers it, one command at a
+time where it does not; either way each message learns its own outcome."""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from prao.models import OutboxMessage, OutboxStatus
+from prao.services import delivery
+from tests.workers.conftest import Sink, free_port
+
+
+async def messages(*addresses: str) -> list[OutboxMessage]:
+    return [
+        await OutboxMessage.create(kind="test", to_address=a, subject="Prov", body="Hej!")
+        for a in addresses
+    ]
+
+
+def addresses(count: int) -> list[str]:
+    return [f"elev{i}@example.se" for i in range(count)]
+
+
+@pytest.fixture
+def plain_smtp() -> Iterator[tuple[str, Sink]]:
+    """A server that does not offer PIPELINING."""
+    sink = Sink(pipelining=False)
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield f"smtp://127.0.0.1:{port}", sink
+    controller.stop()
+
+
+@pytest.fixture
+def writes(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """What the sender writes to any SMTP server, write by write."""
+    written: list[bytes] = []
+    send = smtplib.SMTP.send
+
+    def counted(self: smtplib.SMTP, data: Any) -> None:
+        written.append(data if isinstance(data, bytes) else data.encode())
+        send(self, data)
+
+    monkeypatch.setattr(smtplib.SMTP, "send", counted)
+    return written
+
+
+async def statuses(rows: list[OutboxMessage]) -> list[tuple[OutboxStatus, int]]:
+    after = [await OutboxMessage.get(id=m.id) for m in rows]
+    return [(m.status, m.attempts) for m in after]
+
+
+async def test_a_pipelined_batch_costs_one_write_a_message(
+    db: None, smtp: tuple[str, Sink], writes: list[bytes]
+) -> None:
+    url, sink = smtp
+    rows = await messages(*addresses(5))
+    result = await delivery.deliver_batch([m.id for m in rows], url)
+    assert (result.sent, result.deferred, result.failed) == (5, 0, 0)
+    assert sink.by_message_id() == {f"<outbox-{m.id}@prao>": 1 for m in rows}
+    transactions = [w for w in writes if b"mail FROM:" in w]
+    assert len(transactions) == 5
+    # Each write after the first carries the previous message's content and the next's
+    # commands; the last carries the last content alone (EHLO and NOOP are written apart).
+    assert all(b"\r\n.\r\nmail FROM:" in w for w in transactions[1:])
+    assert writes[-1].endswith(b"\r\n.\r\n") and b"mail FROM:" not in writes[-1]
+    assert len(writes) <= 5 + 3
+
+
+class CountingResets(Sink):
+    resets = 0
+
+    async def handle_RSET(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.resets += 1
+        return "250 OK"
+
+
+async def test_refusals_amid_a_pipelined_batch_spoil_nothing_else(db: None) -> None:
+    sink = CountingResets()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    url = f"smtp://127.0.0.1:{port}"
+    sink.data_replies = ["451 4.3.0 Try again later"]  # the first message's content
+    sink.refused = {"elev1@example.se"}  # the second message's recipient
+    rows = await messages(*addresses(5))
+    try:
+        result = await delivery.deliver_batch([m.id for m in rows], url)
+    finally:
+        controller.stop()
+    assert (result.sent, result.deferred, result.failed) == (3, 1, 1)
+    # The refused recipient's transaction was reset before the next MAIL (the refused
+    # content ended its own); no other was.
+    assert sink.resets == 1
+    sent = {f"<outbox-{m.id}@prao>": 1 for m in rows[2:]}
+    assert sink.by_message_id() == sent
+    assert await statuses(rows) == [
+        (OutboxStatus.PENDING, 1),
+        (OutboxStatus.FAILED, 1),
+        *[(OutboxStatus.SENT, 1)] * 3,
+    ]
+    failed = await OutboxMessage.get(id=rows[1].id)
+    assert failed.last_error == "550 5.1.1 No such user"
+    deferred = await OutboxMessage.get(id=rows[0].id)
+    assert deferred.last_error.startswith("451") and deferred.next_attempt_at is not None
+
+
+async def test_an_address_that_cannot_be_written_defers_only_its_own_message(
+    db: None, smtp: tuple[str, Sink]
+) -> None:
+    url, sink = smtp
+    rows = await messages("elev0@example.se", "åsa@exempel.se", "elev2@example.se")
+    result = await delivery.deliver_batch([m.id for m in rows], url)
+    assert (result.sent, result.deferred) == (2, 1)
+    assert sink.by_message_id() == {f"<outbox-{rows[i].id}@prao>": 1 for i in (0, 2)}
+    odd = await OutboxMessage.get(id=rows[1].id)
+    assert odd.status == OutboxStatus.PENDING and odd.last_error.startswith("UnicodeEncodeError")
+
+
+async def test_without_pipelining_the_commands_go_one_at_a_time(
+    db: None, plain_smtp: tuple[str, Sink], writes: list[bytes]
+) -> None:
+    url, sink = plain_smtp
+    sink.refused = {"elev1@example.se"}
+    rows = await messages(*addresses(3))
+    result = await delivery.deliver_batch([m.id for m in rows], url)
+    assert (result.sent, result.failed) == (2, 1)
+    assert sink.by_message_id() == {f"<outbox-{rows[i].id}@prao>": 1 for i in (0, 2)}
+    assert not [w for w in writes if b"mail FROM:" in w and b"rcpt TO:" in w]
+    assert await statuses(rows) == [
+        (OutboxStatus.SENT, 1),
+        (OutboxStatus.FAILED, 1),
+        (OutboxStatus.SENT, 1),
+    ]
