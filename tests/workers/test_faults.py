@@ -21,6 +21,7 @@ from aiosmtpd.controller import Controller
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from arq.constants import in_progress_key_prefix
+from arq.worker import Worker, func
 
 from prao import clock
 from prao.config import Settings
@@ -36,10 +37,10 @@ from tests.db import column
 from tests.factories import World
 from tests.workers.burst import run_worker_burst
 from tests.workers.conftest import Sink, free_port
-from workers.arq_jobs import delivery_job_id, enqueue_deliveries
-from workers.delivery import sweep_outbox_job
+from workers.arq_jobs import DELIVER_MESSAGES, delivery_job_id, enqueue_deliveries
+from workers.delivery import deliver_messages_job, sweep_outbox_job
 from workers.events import sweep_events_job
-from workers.settings import CRON_JOBS
+from workers.settings import CRON_JOBS, FUNCTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -506,3 +507,117 @@ async def test_a_server_that_is_down_defers_the_whole_batch_after_one_try(db: No
         assert message.status == OutboxStatus.PENDING and message.attempts == 1
         assert message.claimed_at is None and message.next_attempt_at is not None
         assert message.last_error.startswith("ConnectionRefusedError")
+
+
+async def test_a_claim_leaves_a_deferred_message_until_its_retry_time(
+    db: None, smtp: tuple[str, Sink]
+) -> None:
+    url, sink = smtp
+    rows = [await one_message(f"elev{i}@example.se") for i in range(3)]
+    ids = [m.id for m in rows]
+    later = clock.now() + timedelta(minutes=5)
+    await OutboxMessage.filter(id=rows[1].id).update(
+        next_attempt_at=later, attempts=1, last_error="451 4.3.0 Try again later"
+    )
+    result = await delivery.deliver_batch(ids, url)
+    assert (result.sent, result.skipped) == (2, 1)
+    assert sink.by_message_id() == {f"<outbox-{rows[i].id}@prao>": 1 for i in (0, 2)}
+    waiting = await OutboxMessage.get(id=rows[1].id)
+    assert (waiting.status, waiting.attempts, waiting.next_attempt_at) == (
+        OutboxStatus.PENDING,
+        1,
+        later,
+    )
+    # Its time come, the same batch sends it, and only it.
+    await OutboxMessage.filter(id=rows[1].id).update(next_attempt_at=clock.now())
+    result = await delivery.deliver_batch(ids, url)
+    assert (result.sent, result.skipped) == (1, 2)
+    assert sink.by_message_id() == {f"<outbox-{m.id}@prao>": 1 for m in rows}
+
+
+async def test_a_retried_batch_does_not_send_a_message_before_its_backoff_ends(
+    db: None, configured: Settings, redis_url: str, smtp: tuple[str, Sink]
+) -> None:
+    """The batch is retried within milliseconds for its first message's 4xx; its second was
+    deferred for longer (an earlier 4xx) and must wait its own time, for the sweep."""
+    _, sink = smtp
+    sink.data_replies = ["451 4.3.0 Try again later"]
+    first, second = await one_message("elev0@example.se"), await one_message("elev1@example.se")
+    later = clock.now() + timedelta(minutes=5)
+    await OutboxMessage.filter(id=second.id).update(next_attempt_at=later, attempts=3)
+    await jobs.deliver([first.id, second.id])
+    worker = await run_worker_burst(redis_url, configured)
+    assert worker.jobs_retried == 1 and worker.jobs_complete == 1
+    assert sink.by_message_id() == {f"<outbox-{first.id}@prao>": 1}
+    await second.refresh_from_db()
+    assert second.status == OutboxStatus.PENDING and second.attempts == 3
+    assert second.next_attempt_at == later
+    # The sweep enqueues it a minute after its time.
+    assert await sweep_outbox(later + timedelta(minutes=2)) == [second.id]
+
+
+@dataclass
+class HoldingOneSink(Sink):
+    """Takes `hold` seconds over the content of the message to `slow` before accepting it."""
+
+    slow: str = ""
+    hold: float = 0.0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.slow in envelope.rcpt_tos:
+            await asyncio.sleep(self.hold)
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def test_a_batch_cut_short_by_its_jobs_timeout_records_what_went_out_and_frees_the_rest(
+    db: None, settings: Settings, redis_url: str, pool: ArqRedis
+) -> None:
+    sink = HoldingOneSink(slow="elev1@example.se", hold=2.0)
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    configured = dataclasses.replace(
+        settings, redis_url=redis_url, smtp_url=f"smtp://127.0.0.1:{port}"
+    )
+    messages = [await one_message(f"elev{i}@example.se") for i in range(6)]
+    try:
+        await enqueue_deliveries(pool, [m.id for m in messages])
+        # The delivery job as the workers run it, but with a second for its timeout.
+        hasty = [
+            func(deliver_messages_job, name=DELIVER_MESSAGES, keep_result=0, timeout=1),
+            *[f for f in FUNCTIONS if f.name != DELIVER_MESSAGES],
+        ]
+        worker = Worker(
+            functions=hasty,
+            redis_settings=RedisSettings.from_dsn(redis_url),
+            burst=True,
+            ctx={"settings": configured, "retry_base_seconds": 0.05},
+            poll_delay=0.05,
+            handle_signals=False,
+        )
+        await worker.main()
+        await worker.close()
+        assert worker.jobs_failed == 1 and worker.jobs_complete == 0  # timed out
+        after = [await OutboxMessage.get(id=m.id) for m in messages]
+        seen = sink.by_message_id()
+        # The first went out before the cut, the second was on the wire then: both are marked.
+        # Whatever the batch had not sent is pending again, unclaimed, its attempt given back.
+        assert [m.status for m in after[:2]] == [OutboxStatus.SENT] * 2
+        assert after[-1].status == OutboxStatus.PENDING
+        for row in after:
+            key = f"<outbox-{row.id}@prao>"
+            if row.status == OutboxStatus.SENT:
+                assert seen.get(key) == 1 and row.attempts == 1
+            else:
+                assert row.status == OutboxStatus.PENDING and key not in seen
+                assert row.claimed_at is None and row.attempts == 0
+        # The sweep sends the rest later, each once; the sent are not sent again.
+        ids = await sweep_outbox(clock.now() + timedelta(minutes=2))
+        assert ids == [m.id for m in after if m.status == OutboxStatus.PENDING]
+        await enqueue_deliveries(pool, [m.id for m in messages], tag="@sweep")
+        await run_worker_burst(redis_url, configured)
+    finally:
+        controller.stop()
+    assert sink.by_message_id() == {f"<outbox-{m.id}@prao>": 1 for m in messages}
+    final = [await OutboxMessage.get(id=m.id) for m in messages]
+    assert [(m.status, m.attempts) for m in final] == [(OutboxStatus.SENT, 1)] * 6
