@@ -10,6 +10,7 @@ exceptions either way, so that deciding what is permanent does not care which pa
 from __future__ import annotations
 
 import contextlib
+import re
 import smtplib
 import threading
 import time
@@ -126,14 +127,31 @@ def _send_one(smtp: smtplib.SMTP, message: Outgoing, tried: Tried) -> None:
         tried.append((message, None))
 
 
+# A plain addr-spec (dot-atoms of RFC 5322's atext on either side of the @) is what smtplib's
+# quoteaddr makes of it, in angle brackets; parsing it to find that out cost 150 µs a message.
+_PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+)
+
+
+def quoteaddr(address: str) -> str:
+    """smtplib.quoteaddr(address), quickly where the address is plain."""
+    if _PLAIN_ADDRESS.fullmatch(address):
+        return f"<{address}>"
+    return str(smtplib.quoteaddr(address))
+
+
+_FROM = quoteaddr(FROM_ADDRESS_BARE)
+
+
 def _envelope(smtp: smtplib.SMTP, message: Outgoing) -> tuple[bytes, bytes]:
     """The commands that open the message's transaction, and its content, as smtplib sends
     them (the SIZE it declares, its quoting of addresses and of lines that start with a dot)."""
     email = wire_form(message)
     options = f" size={len(email)}" if smtp.has_extn("size") else ""
     commands = (
-        f"mail FROM:{smtplib.quoteaddr(FROM_ADDRESS_BARE)}{options}\r\n"
-        f"rcpt TO:{smtplib.quoteaddr(message.to_address)}\r\ndata\r\n"
+        f"mail FROM:{_FROM}{options}\r\nrcpt TO:{quoteaddr(message.to_address)}\r\ndata\r\n"
     ).encode(smtp.command_encoding)
     content = smtplib._quote_periods(email)  # type: ignore[attr-defined]
     if content[-2:] != CRLF:

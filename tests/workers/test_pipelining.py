@@ -12,6 +12,7 @@ from aiosmtpd.controller import Controller
 
 from prao.models import OutboxMessage, OutboxStatus
 from prao.services import delivery
+from prao.services.smtp_send import quoteaddr
 from tests.workers.conftest import Sink, free_port
 
 
@@ -138,3 +139,23 @@ async def test_without_pipelining_the_commands_go_one_at_a_time(
         (OutboxStatus.FAILED, 1),
         (OutboxStatus.SENT, 1),
     ]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "elev1@example.se",
+        "a.b-c+d@x.y.se",
+        "Åsa <åsa@exempel.se>",
+        "<a@b.se>",
+        "a..b@c.se",
+        ".a@b.se",
+        "a b@c.se",
+        '"x y"@c.se',
+        "a@[1.2.3.4]",
+        "åsa@exempel.se",
+        "",
+    ],
+)
+def test_addresses_are_quoted_as_smtplib_quotes_them(address: str) -> None:
+    assert quoteaddr(address) == smtplib.quoteaddr(address)
