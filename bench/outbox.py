@@ -3,7 +3,7 @@ tree's `python -m server worker`) on PostgreSQL and Redis to a local SMTP sink. 
 per second beside the goal, the load average, and checks that every message arrived exactly once
 (by Message-ID at the sink, and its status in the DB).
 
-    python bench/outbox.py [--messages 10000] [--workers 2]
+    python bench/outbox.py [--messages 10000] [--workers 2] [--sink lean|aiosmtpd]
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from pathlib import Path
 from typing import cast
+from urllib.parse import urlparse
 
 import psutil
 
@@ -50,8 +51,8 @@ BODY = (
 class Sink:
     """bench/smtp_sink.py in a process of its own: its CPU is its own, not the bench's."""
 
-    def __init__(self, port: int) -> None:
-        command = [sys.executable, str(ROOT / "bench" / "smtp_sink.py"), str(port)]
+    def __init__(self, port: int, kind: str) -> None:
+        command = [sys.executable, str(ROOT / "bench" / "smtp_sink.py"), str(port), kind]
         self.proc = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
         )
@@ -73,6 +74,21 @@ class Sink:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+
+
+async def ready(workers: list[subprocess.Popen[bytes]], redis_url: str) -> None:
+    """Until each worker polls Redis (its start-up done: imports, database, its connection),
+    on a busy machine that can take far longer than a fixed pause."""
+    port = urlparse(redis_url).port or 6379
+    for _ in range(600):
+        polling = [
+            any(c.raddr and c.raddr.port == port for c in psutil.Process(w.pid).net_connections())
+            for w in workers
+        ]
+        if all(polling):
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1)
 
 
 def cpu(procs: list[subprocess.Popen[bytes]]) -> float:
@@ -104,14 +120,14 @@ def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
 
 
-async def run(count: int, worker_count: int, redis_url: str) -> int:
+async def run(count: int, worker_count: int, redis_url: str, sink_kind: str) -> int:
     from arq import create_pool
     from arq.connections import RedisSettings
 
     server = server_url()
     database_url = await create_database(server)
     port = free_port()
-    sink = Sink(port)
+    sink = Sink(port, sink_kind)
     workers: list[subprocess.Popen[bytes]] = []
     settings = dataclasses.replace(load_settings(), database_url=database_url)
     pool = await create_pool(RedisSettings.from_dsn(redis_url))
@@ -129,7 +145,7 @@ async def run(count: int, worker_count: int, redis_url: str) -> int:
         }
         env.pop("DEMO", None)
         workers = [start_worker(env) for _ in range(worker_count)]
-        await asyncio.sleep(3)  # let them connect, so startup is not in the figure
+        await ready(workers, redis_url)  # so that their start-up is not in the figures
         # CPU from here on: the workers' start-up (imports, connections) is not in the figure.
         workers_before, sink_before = cpu(workers), sink.report()[0]
         own_before = time.process_time()
@@ -155,7 +171,10 @@ async def run(count: int, worker_count: int, redis_url: str) -> int:
         missing = len(expected - set(seen))
         doubled = sum(1 for key, n in seen.items() if n > 1)
         unknown = len(set(seen) - expected)
-        print(f"outbox delivery, {count} messages, {worker_count} arq workers, PostgreSQL")
+        print(
+            f"outbox delivery, {count} messages, {worker_count} arq workers, PostgreSQL,"
+            f" SMTP sink {sink_kind}"
+        )
         jobs = -(-count // BATCH_SIZE)
         print(f"  enqueue: {count} messages as {jobs} jobs of {BATCH_SIZE} in {enqueued:.2f} s")
         rate = sent / elapsed
@@ -205,8 +224,15 @@ def main() -> None:
     parser.add_argument(
         "--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
     )
+    parser.add_argument(
+        "--sink",
+        choices=["lean", "aiosmtpd"],
+        default="lean",
+        help="the SMTP server (bench/smtp_sink.py): lean costs next to nothing a message,"
+        " aiosmtpd more than the workers",
+    )
     args = parser.parse_args()
-    sys.exit(asyncio.run(run(args.messages, args.workers, args.redis)))
+    sys.exit(asyncio.run(run(args.messages, args.workers, args.redis, args.sink)))
 
 
 if __name__ == "__main__":
