@@ -148,6 +148,9 @@ _FROM = quoteaddr(FROM_ADDRESS_BARE)
 def _envelope(smtp: smtplib.SMTP, message: Outgoing) -> tuple[bytes, bytes]:
     """The commands that open the message's transaction, and its content, as smtplib sends
     them (the SIZE it declares, its quoting of addresses and of lines that start with a dot)."""
+    if "\r" in message.to_address or "\n" in message.to_address:
+        # What smtplib refuses too: a line break would smuggle commands of its own.
+        raise ValueError("command and arguments contain prohibited newline characters")
     email = wire_form(message)
     options = f" size={len(email)}" if smtp.has_extn("size") else ""
     commands = (

@@ -159,3 +159,17 @@ async def test_without_pipelining_the_commands_go_one_at_a_time(
 )
 def test_addresses_are_quoted_as_smtplib_quotes_them(address: str) -> None:
     assert quoteaddr(address) == smtplib.quoteaddr(address)
+
+
+async def test_an_address_with_a_line_break_smuggles_no_command(
+    db: None, smtp: tuple[str, Sink], writes: list[bytes]
+) -> None:
+    url, sink = smtp
+    evil = "elev1\r\nRCPT TO:<spy@example.com>"  # quoteaddr alone makes <spy@…> of it
+    rows = await messages("elev0@example.se", evil, "elev2@example.se")
+    result = await delivery.deliver_batch([m.id for m in rows], url)
+    assert (result.sent, result.deferred) == (2, 1)
+    assert not any(b"spy@example.com" in w for w in writes)
+    assert all(m["To"] != evil for m in sink.messages) and len(sink.messages) == 2
+    odd = await OutboxMessage.get(id=rows[1].id)
+    assert odd.status == OutboxStatus.PENDING and "newline" in odd.last_error
