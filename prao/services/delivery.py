@@ -1,13 +1,15 @@
 """Delivering outbox messages over SMTP, exactly once per message as far as we can know.
 
-A worker claims a batch of messages in one conditional UPDATE (pending → sending), so two
-workers never send the same one, and sends them in turn over one SMTP connection that it keeps
-between batches. The sent ones are marked in one UPDATE after the batch; a temporary failure puts
-a message back to pending with a later attempt time; a permanent refusal marks it failed for the
+A worker claims a batch of messages in one conditional UPDATE (pending → sending, those due),
+so two workers never send the same one, and sends them in turn over one SMTP connection that it
+keeps between batches, pipelined where the server allows (prao.services.smtp_send). The sent
+ones are marked in one UPDATE for every MARK_EVERY messages; a temporary failure puts a message
+back to pending with a later attempt time; a permanent refusal marks it failed for the
 coordinator to see. Neither spoils the rest of the batch. While a batch is sending, its claim is
 renewed every few seconds; the sweep frees a claim that was not renewed for STALE_CLAIM (its
 worker died) and re-enqueues whatever is still waiting. The Message-ID lets a receiving server
-drop the rare duplicate (a worker killed after the server accepted but before the mark)."""
+drop the rare duplicate (a worker killed after the server accepted but before the mark: at
+most MARK_EVERY messages of each batch it had in flight)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import contextlib
 import logging
 import smtplib
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -34,6 +37,9 @@ RETRY_BASE_SECONDS = 30.0  # first retry after this, doubling up to RETRY_MAX_SE
 RETRY_MAX_SECONDS = 3600.0
 SWEEP_AFTER = timedelta(minutes=1)  # pending longer than this: enqueue again
 BATCH_SIZE = 100  # messages a job claims and sends over one connection
+# Messages sent between two marks: a worker that dies can leave at most these (of each batch in
+# flight) sent but unmarked, for the sweep to send again.
+MARK_EVERY = 10
 # A claim lives STALE_CLAIM unless renewed; a batch renews it every RENEW_SECONDS while it sends.
 # With the sweep every SWEEP_EVERY_SECONDS, a dead worker's messages are pending again within
 # STALE_CLAIM + SWEEP_EVERY_SECONDS (45 s), under the minute promised.
@@ -91,6 +97,12 @@ WHERE id IN ({placeholders}) AND status = ? AND to_address IS NOT NULL
   AND (next_attempt_at IS NULL OR julianday(next_attempt_at) <= julianday(?))
 RETURNING id, to_address, subject, body, attachment, attachment_name, attachment_type, attempts
 """
+MARK_SENT_POSTGRES = """
+UPDATE outbox_message SET status = $1, sent_at = $2, claimed_at = NULL WHERE id = ANY($3::int[])
+"""
+MARK_SENT_SQLITE = """
+UPDATE outbox_message SET status = ?, sent_at = ?, claimed_at = NULL WHERE id IN ({placeholders})
+"""
 
 
 @dataclass
@@ -131,6 +143,16 @@ async def claim_batch(message_ids: Sequence[int], now: datetime) -> list[Outgoin
     return sorted((Outgoing(**row) for row in rows), key=lambda message: message.id)
 
 
+async def _mark_sent(ids: list[int], now: datetime) -> None:
+    """One statement, written by hand: it runs for every MARK_EVERY messages."""
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "postgres":
+        await conn.execute_query(MARK_SENT_POSTGRES, [OutboxStatus.SENT.value, now, ids])
+    else:
+        sql = MARK_SENT_SQLITE.format(placeholders=", ".join("?" * len(ids)))
+        await conn.execute_query(sql, [OutboxStatus.SENT.value, now, *ids])
+
+
 async def deliver_batch(
     message_ids: Sequence[int], smtp_url: str | None, retry_base: float = RETRY_BASE_SECONDS
 ) -> BatchResult:
@@ -146,35 +168,54 @@ async def deliver_batch(
     claim.ids = [message.id for message in batch]
     heartbeat = asyncio.create_task(_renew(claim))
     stop = threading.Event()
-    sending = asyncio.ensure_future(
-        asyncio.to_thread(send_batch, smtp_url, batch, stop, BATCH_SECONDS)
-    )
+    work = asyncio.ensure_future(_send_in_turn(smtp_url, batch, stop, retry_base, result))
     try:
         try:
-            tried = await asyncio.shield(sending)
+            await asyncio.shield(work)
         except asyncio.CancelledError:
             # Shutdown or the job's timeout: finish the message on the wire, record what went
-            # out (else the sweep would send it again), leave the rest pending. In a task of
-            # its own, seen through to the end however often this one is cancelled meanwhile.
+            # out (else the sweep would send it again), leave the rest pending. The work goes
+            # on in a task of its own, seen through to the end however often this one is
+            # cancelled meanwhile.
             stop.set()
-            await _see_through(
-                asyncio.ensure_future(_record_after(sending, batch, retry_base, result))
-            )
+            await _see_through(work)
             raise
     finally:
         claim.done.set()
         await heartbeat
-    await _record(batch, tried, retry_base, result)
     return result
 
 
-async def _record_after(
-    sending: asyncio.Future[Tried],
+async def _send_in_turn(
+    smtp_url: str,
     batch: Sequence[Outgoing],
+    stop: threading.Event,
     retry_base: float,
     result: BatchResult,
 ) -> None:
-    await _record(batch, await sending, retry_base, result)
+    """Sends the batch MARK_EVERY messages at a time, each group recorded before the next is
+    sent, so that a worker that dies leaves at most a group sent but unmarked; once `stop` is
+    set or BATCH_SECONDS are up, the rest is given back."""
+    deadline = time.monotonic() + BATCH_SECONDS
+    for start in range(0, len(batch), MARK_EVERY):
+        rest = batch[start:]
+        seconds = deadline - time.monotonic()
+        if stop.is_set() or seconds <= 0:
+            await _record(rest, [], retry_base, result)
+            return
+        group = rest[:MARK_EVERY]
+        tried = await asyncio.to_thread(send_batch, smtp_url, group, stop, seconds)
+        error = tried[0][1] if tried else None
+        if len(group) > 1 and error is not None and all(e is error for _, e in tried):
+            # One error shared by the whole group: the server cannot be reached. The rest of
+            # the batch shares it too, rather than try to connect again.
+            tried += [(message, error) for message in rest[len(tried) :]]
+        if len(tried) < len(group) or len(tried) == len(rest):
+            # Stopped, out of time or unreachable (the rest is given back or deferred), or
+            # the last group.
+            await _record(rest, tried, retry_base, result)
+            return
+        await _record(group, tried, retry_base, result)
 
 
 async def _see_through(task: asyncio.Future[None]) -> None:
@@ -209,9 +250,7 @@ async def _record(
     sent = [message.id for message, error in tried if error is None]
     if sent:
         # Unfenced: a message whose claim was swept meanwhile was sent all the same.
-        await OutboxMessage.filter(id__in=sent).update(
-            status=OutboxStatus.SENT, sent_at=now, claimed_at=None
-        )
+        await _mark_sent(sent, now)
     result.sent += len(sent)
     # The rest a few statements at a time: alike outcomes (the same error, the same attempt,
     # e.g. a server that is down) share one UPDATE, fenced by the attempt count.
@@ -247,7 +286,7 @@ async def _record(
         result.deferred += len(ids)
         retry.append(0.0)
     if retry:
-        result.retry_in = min(retry)
+        result.retry_in = min([*retry, *([] if result.retry_in is None else [result.retry_in])])
 
 
 async def sweep_outbox(now: datetime) -> list[int]:

@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlparse
 from prao.services.mail_wire import FROM_ADDRESS_BARE, Outgoing, wire_form
 
 SMTP_TIMEOUT_SECONDS = 30
+CHECK_IDLE_SECONDS = 2.0  # a connection idle longer is checked with NOOP before it is used
 CRLF = b"\r\n"
 
 Tried = list[tuple[Outgoing, Exception | None]]
@@ -29,15 +30,19 @@ More = Callable[[], bool]
 
 class _Connections(threading.local):
     """One open SMTP connection per sending thread, kept between messages and batches: opening
-    one costs more than sending a message. Checked with NOOP when a batch starts on it; dropped
-    after any error that may have spoiled the session."""
+    one costs more than sending a message. Checked with NOOP when a batch starts on it after it
+    lay idle (a server drops idle sessions); dropped after any error that may have spoiled the
+    session."""
 
     url: str | None = None
     smtp: smtplib.SMTP | None = None
+    used = 0.0  # time.monotonic() when it last finished a batch
+    fresh = False  # the one `get` answered was opened just now
 
     def get(self, smtp_url: str, check: bool) -> smtplib.SMTP:
+        self.fresh = False
         if self.smtp is not None and self.url == smtp_url:
-            if not check:
+            if not check or time.monotonic() - self.used < CHECK_IDLE_SECONDS:
                 return self.smtp
             try:
                 if self.smtp.noop()[0] == 250:
@@ -45,7 +50,7 @@ class _Connections(threading.local):
             except (OSError, smtplib.SMTPException):
                 pass
             self.drop()
-        self.smtp, self.url = _connect(smtp_url), smtp_url
+        self.smtp, self.url, self.fresh = _connect(smtp_url), smtp_url, True
         return self.smtp
 
     def drop(self) -> None:
@@ -105,9 +110,10 @@ def send_batch(
             break
         checked = True
         if smtp.has_extn("pipelining"):
-            _send_pipelined(smtp, batch, tried, more)
+            _Pipeline(smtp, batch, tried, more, connections.fresh).run()
         else:
             _send_one(smtp, batch[len(tried)], tried)
+    connections.used = time.monotonic()
     return tried
 
 
@@ -166,23 +172,19 @@ Reply = tuple[int, bytes]
 Opening = tuple[Outgoing, bytes, bytes]  # a message, its commands, its content
 
 
-def _send_pipelined(
-    smtp: smtplib.SMTP, batch: Sequence[Outgoing], tried: Tried, more: More
-) -> None:
-    _Pipeline(smtp, batch, tried, more).run()
-
-
 class _Pipeline:
     """From the first message not yet tried on, one write a message: the content of the one
     the server waits for (it said 354), then the next one's commands; the replies are read in
     order. Ends when the batch is done, `more()` says stop, or the connection is lost; a
     message whose content went out then counts as tried, one whose commands were merely
-    written goes again over a new connection (unless nothing else was tried meanwhile)."""
+    written goes again over a new connection, unless nothing else was tried over a `fresh`
+    one (a kept one may have been closed by the server meanwhile: that is no one's fault)."""
 
     def __init__(
-        self, smtp: smtplib.SMTP, batch: Sequence[Outgoing], tried: Tried, more: More
+        self, smtp: smtplib.SMTP, batch: Sequence[Outgoing], tried: Tried, more: More, fresh: bool
     ) -> None:
         self.smtp, self.batch, self.tried, self.more = smtp, batch, tried, more
+        self.fresh = fresh
         self.waiting: tuple[Outgoing, bytes] | None = None  # its content is owed to the server
         self.reset = False  # the last transaction failed before its content: RSET first
         self.recorded = len(tried)
@@ -202,7 +204,7 @@ class _Pipeline:
                 connections.drop()
                 if self.waiting is not None:  # its content went out: the server may have it
                     self.tried.append((self.waiting[0], exc))
-                elif opening is not None and len(self.tried) == self.recorded:
+                elif opening is not None and len(self.tried) == self.recorded and self.fresh:
                     self.tried.append((opening[0], exc))  # else this could go on for ever
                 return
             if unbuildable is not None:  # after the one that was in flight, in order

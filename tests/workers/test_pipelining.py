@@ -3,15 +3,20 @@ time where it does not; either way each message learns its own outcome."""
 
 from __future__ import annotations
 
+import asyncio
 import smtplib
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 
 from prao.models import OutboxMessage, OutboxStatus
-from prao.services import delivery
+from prao.services import delivery, smtp_send
+from prao.services.mail_wire import Outgoing
 from prao.services.smtp_send import quoteaddr
 from tests.workers.conftest import Sink, free_port
 
@@ -173,3 +178,93 @@ async def test_an_address_with_a_line_break_smuggles_no_command(
     assert all(m["To"] != evil for m in sink.messages) and len(sink.messages) == 2
     odd = await OutboxMessage.get(id=rows[1].id)
     assert odd.status == OutboxStatus.PENDING and "newline" in odd.last_error
+
+
+async def test_a_server_that_is_down_is_tried_once_for_the_whole_batch(
+    db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tries: list[str] = []
+    connect = smtp_send._connect
+
+    def counted(url: str) -> smtplib.SMTP:
+        tries.append(url)
+        return connect(url)
+
+    monkeypatch.setattr(smtp_send, "_connect", counted)
+    rows = await messages(*addresses(delivery.MARK_EVERY * 2 + 5))
+    result = await delivery.deliver_batch([m.id for m in rows], f"smtp://127.0.0.1:{free_port()}")
+    assert (result.sent, result.deferred) == (0, len(rows)) and len(tries) == 1
+    assert await statuses(rows) == [(OutboxStatus.PENDING, 1)] * len(rows)
+
+
+class HeldSink(Sink):
+    """Holds the content of the message to `held` until `release` is set."""
+
+    def __init__(self, held: str) -> None:
+        super().__init__()
+        self.held = held
+        self.holding = threading.Event()
+        self.release = threading.Event()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.held in envelope.rcpt_tos:
+            self.holding.set()
+            await asyncio.to_thread(self.release.wait, 30)
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def test_a_batch_marks_what_went_out_as_it_goes(db: None) -> None:
+    """What a worker that died now would leave sent but unmarked is one group, not a batch."""
+    every = delivery.MARK_EVERY
+    sink = HeldSink(held=f"elev{every + 4}@example.se")
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        rows = await messages(*addresses(every * 2 + 5))
+        url = f"smtp://127.0.0.1:{port}"
+        sending = asyncio.create_task(delivery.deliver_batch([m.id for m in rows], url))
+        assert await asyncio.to_thread(sink.holding.wait, 30)
+        await asyncio.sleep(0.3)  # the first group's mark is written by now
+        during = [status for status, _ in await statuses(rows)]
+        sink.release.set()
+        result = await sending
+    finally:
+        sink.release.set()
+        controller.stop()
+    assert during == [OutboxStatus.SENT] * every + [OutboxStatus.SENDING] * (every + 5)
+    assert result.sent == len(rows)
+    assert await statuses(rows) == [(OutboxStatus.SENT, 1)] * len(rows)
+    assert sink.by_message_id() == {f"<outbox-{m.id}@prao>": 1 for m in rows}
+
+
+class ClosingSink(Sink):
+    """Ends each session soon after it accepts a message (as a server ends idle sessions)."""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        asyncio.get_running_loop().call_later(0.05, server.transport.close)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def outgoing(index: int) -> Outgoing:
+    return Outgoing(index, f"elev{index}@example.se", "Prov", "Hej!", None, None, None, 1)
+
+
+def test_a_kept_connection_the_server_closed_is_replaced_without_blaming_a_message() -> None:
+    sink = ClosingSink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    url = f"smtp://127.0.0.1:{port}"
+    try:
+        with ThreadPoolExecutor(1) as thread:  # one thread: the connection it keeps is reused
+            first = thread.submit(smtp_send.send_batch, url, [outgoing(1)], threading.Event(), 9)
+            assert [error for _, error in first.result()] == [None]
+            time.sleep(0.3)  # the server has closed the session by now
+            batch = [outgoing(2), outgoing(3)]
+            second = thread.submit(smtp_send.send_batch, url, batch, threading.Event(), 9)
+            assert [error for _, error in second.result()] == [None, None]
+            thread.submit(smtp_send.connections.drop).result()
+    finally:
+        controller.stop()
+    assert sink.by_message_id() == {f"<outbox-{i}@prao>": 1 for i in (1, 2, 3)}
