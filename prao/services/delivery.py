@@ -3,13 +3,14 @@
 A worker claims a batch of messages in one conditional UPDATE (pending → sending, those due),
 so two workers never send the same one, and sends them in turn over one SMTP connection that it
 keeps between batches, pipelined where the server allows (prao.services.smtp_send). The sent
-ones are marked in one UPDATE for every MARK_EVERY messages; a temporary failure puts a message
-back to pending with a later attempt time; a permanent refusal marks it failed for the
-coordinator to see. Neither spoils the rest of the batch. While a batch is sending, its claim is
-renewed every few seconds; the sweep frees a claim that was not renewed for STALE_CLAIM (its
-worker died) and re-enqueues whatever is still waiting. The Message-ID lets a receiving server
-drop the rare duplicate (a worker killed after the server accepted but before the mark: at
-most MARK_EVERY messages of each batch it had in flight)."""
+ones are marked while the batch goes on, in one UPDATE for those that came in meanwhile; a
+temporary failure puts a message back to pending with a later attempt time; a permanent refusal
+marks it failed for the coordinator to see. Neither spoils the rest of the batch. While a batch
+is sending, its claim is renewed every few seconds; the sweep frees a claim that was not
+renewed for STALE_CLAIM (its worker died) and re-enqueues whatever is still waiting. The
+Message-ID lets a receiving server drop the rare duplicate (a worker killed after the server
+accepted but before the mark: the message on the wire and the few accepted while the last
+mark was being written)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ import contextlib
 import logging
 import smtplib
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -29,7 +29,7 @@ from tortoise.expressions import F, Q
 from prao import clock
 from prao.models import OutboxMessage, OutboxStatus
 from prao.services.mail_wire import Outgoing
-from prao.services.smtp_send import Tried, send_batch
+from prao.services.smtp_send import Reported, Tried, send_batch
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +37,6 @@ RETRY_BASE_SECONDS = 30.0  # first retry after this, doubling up to RETRY_MAX_SE
 RETRY_MAX_SECONDS = 3600.0
 SWEEP_AFTER = timedelta(minutes=1)  # pending longer than this: enqueue again
 BATCH_SIZE = 100  # messages a job claims and sends over one connection
-# Messages sent between two marks: a worker that dies can leave at most these (of each batch in
-# flight) sent but unmarked, for the sweep to send again.
-MARK_EVERY = 10
 # A claim lives STALE_CLAIM unless renewed; a batch renews it every RENEW_SECONDS while it sends.
 # With the sweep every SWEEP_EVERY_SECONDS, a dead worker's messages are pending again within
 # STALE_CLAIM + SWEEP_EVERY_SECONDS (45 s), under the minute promised.
@@ -144,7 +141,7 @@ async def claim_batch(message_ids: Sequence[int], now: datetime) -> list[Outgoin
 
 
 async def _mark_sent(ids: list[int], now: datetime) -> None:
-    """One statement, written by hand: it runs for every MARK_EVERY messages."""
+    """One statement, written by hand: it runs several times a batch."""
     conn = connections.get("default")
     if conn.capabilities.dialect == "postgres":
         await conn.execute_query(MARK_SENT_POSTGRES, [OutboxStatus.SENT.value, now, ids])
@@ -193,29 +190,28 @@ async def _send_in_turn(
     retry_base: float,
     result: BatchResult,
 ) -> None:
-    """Sends the batch MARK_EVERY messages at a time, each group recorded before the next is
-    sent, so that a worker that dies leaves at most a group sent but unmarked; once `stop` is
-    set or BATCH_SECONDS are up, the rest is given back."""
-    deadline = time.monotonic() + BATCH_SECONDS
-    for start in range(0, len(batch), MARK_EVERY):
-        rest = batch[start:]
-        seconds = deadline - time.monotonic()
-        if stop.is_set() or seconds <= 0:
-            await _record(rest, [], retry_base, result)
-            return
-        group = rest[:MARK_EVERY]
-        tried = await asyncio.to_thread(send_batch, smtp_url, group, stop, seconds)
-        error = tried[0][1] if tried else None
-        if len(group) > 1 and error is not None and all(e is error for _, e in tried):
-            # One error shared by the whole group: the server cannot be reached. The rest of
-            # the batch shares it too, rather than try to connect again.
-            tried += [(message, error) for message in rest[len(tried) :]]
-        if len(tried) < len(group) or len(tried) == len(rest):
-            # Stopped, out of time or unreachable (the rest is given back or deferred), or
-            # the last group.
-            await _record(rest, tried, retry_base, result)
-            return
-        await _record(group, tried, retry_base, result)
+    """Sends the batch in one go and records the outcomes while it goes on: each mark takes
+    whatever came in while the one before was written, so a worker that dies leaves only
+    those few sent but unmarked, and the marks cost fewer statements the faster mail goes.
+    What was not tried when the sending ends (`stop`, BATCH_SECONDS) is given back."""
+    loop = asyncio.get_running_loop()
+    arrived = asyncio.Event()
+    tried = Reported(lambda: loop.call_soon_threadsafe(arrived.set))
+    sending = asyncio.ensure_future(
+        asyncio.to_thread(send_batch, smtp_url, batch, stop, BATCH_SECONDS, tried)
+    )
+    recorded = 0
+    while not sending.done():
+        waiting = asyncio.ensure_future(arrived.wait())
+        await asyncio.wait([sending, waiting], return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        arrived.clear()
+        known = len(tried)
+        if known > recorded:
+            await _record(batch[recorded:known], tried[recorded:known], retry_base, result)
+            recorded = known
+    await sending  # its error, if it had one
+    await _record(batch[recorded:], tried[recorded:], retry_base, result)
 
 
 async def _see_through(task: asyncio.Future[None]) -> None:

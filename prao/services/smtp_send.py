@@ -14,7 +14,7 @@ import re
 import smtplib
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from smtplib import SMTPDataError
 from urllib.parse import unquote, urlparse
 
@@ -88,14 +88,36 @@ def _session_survives(exc: Exception, smtp: smtplib.SMTP) -> bool:
     return isinstance(exc, refused) and smtp.sock is not None
 
 
+class Reported(list[tuple[Outgoing, Exception | None]]):
+    """The outcomes so far, each one told to `told()` as it is known (from the sending thread),
+    so that they can be recorded while the batch goes on."""
+
+    def __init__(self, told: Callable[[], object]) -> None:
+        super().__init__()
+        self.told = told
+
+    def append(self, outcome: tuple[Outgoing, Exception | None]) -> None:
+        super().append(outcome)
+        self.told()
+
+    def extend(self, outcomes: Iterable[tuple[Outgoing, Exception | None]]) -> None:
+        super().extend(outcomes)
+        self.told()
+
+
 def send_batch(
-    smtp_url: str, batch: Sequence[Outgoing], stop: threading.Event, seconds: float
+    smtp_url: str,
+    batch: Sequence[Outgoing],
+    stop: threading.Event,
+    seconds: float,
+    tried: Tried | None = None,
 ) -> Tried:
     """Sends in turn over this thread's connection (off the event loop) and answers what
-    became of each message it tried, in order; it takes no more once `stop` is set or `seconds`
-    are up. When the server cannot be reached, the rest share that error: a hundred attempts
-    to connect to a dead server in a row would tell nothing more."""
-    tried: Tried = []
+    became of each message it tried, in order, in `tried` (a `Reported` tells each as it comes);
+    it takes no more once `stop` is set or `seconds` are up. When the server cannot be reached,
+    the rest share that error: a hundred attempts to connect to a dead server in a row would
+    tell nothing more."""
+    tried = [] if tried is None else tried
     deadline = time.monotonic() + seconds
 
     def more() -> bool:

@@ -191,7 +191,7 @@ async def test_a_server_that_is_down_is_tried_once_for_the_whole_batch(
         return connect(url)
 
     monkeypatch.setattr(smtp_send, "_connect", counted)
-    rows = await messages(*addresses(delivery.MARK_EVERY * 2 + 5))
+    rows = await messages(*addresses(25))
     result = await delivery.deliver_batch([m.id for m in rows], f"smtp://127.0.0.1:{free_port()}")
     assert (result.sent, result.deferred) == (0, len(rows)) and len(tries) == 1
     assert await statuses(rows) == [(OutboxStatus.PENDING, 1)] * len(rows)
@@ -214,25 +214,26 @@ class HeldSink(Sink):
 
 
 async def test_a_batch_marks_what_went_out_as_it_goes(db: None) -> None:
-    """What a worker that died now would leave sent but unmarked is one group, not a batch."""
-    every = delivery.MARK_EVERY
-    sink = HeldSink(held=f"elev{every + 4}@example.se")
+    """What a worker that died now would leave sent but unmarked is the message on the wire,
+    not the batch: the ones before it are marked already."""
+    held = 14
+    sink = HeldSink(held=f"elev{held}@example.se")
     port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        rows = await messages(*addresses(every * 2 + 5))
+        rows = await messages(*addresses(25))
         url = f"smtp://127.0.0.1:{port}"
         sending = asyncio.create_task(delivery.deliver_batch([m.id for m in rows], url))
         assert await asyncio.to_thread(sink.holding.wait, 30)
-        await asyncio.sleep(0.3)  # the first group's mark is written by now
+        await asyncio.sleep(0.3)  # the marks of the ones before are written by now
         during = [status for status, _ in await statuses(rows)]
         sink.release.set()
         result = await sending
     finally:
         sink.release.set()
         controller.stop()
-    assert during == [OutboxStatus.SENT] * every + [OutboxStatus.SENDING] * (every + 5)
+    assert during == [OutboxStatus.SENT] * held + [OutboxStatus.SENDING] * (25 - held)
     assert result.sent == len(rows)
     assert await statuses(rows) == [(OutboxStatus.SENT, 1)] * len(rows)
     assert sink.by_message_id() == {f"<outbox-{m.id}@prao>": 1 for m in rows}
