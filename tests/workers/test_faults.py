@@ -621,3 +621,70 @@ async def test_a_batch_cut_short_by_its_jobs_timeout_records_what_went_out_and_f
     assert sink.by_message_id() == {f"<outbox-{m.id}@prao>": 1 for m in messages}
     final = [await OutboxMessage.get(id=m.id) for m in messages]
     assert [(m.status, m.attempts) for m in final] == [(OutboxStatus.SENT, 1)] * 6
+
+
+class HoldingOneOfManySink(Sink):
+    """Holds the content of the message to `held` until released, then refuses it (by then
+    its sender is dead); accepts the others."""
+
+    def __init__(self, held: str) -> None:
+        super().__init__()
+        self.held = held
+        self.holding = threading.Event()
+        self.release = threading.Event()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.held in envelope.rcpt_tos and not self.holding.is_set():
+            self.holding.set()
+            await asyncio.to_thread(self.release.wait, 60)
+            return "421 4.4.2 Connection dropped"
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def test_a_worker_killed_mid_batch_sends_none_of_the_accepted_ones_again(
+    db: None, settings: Settings, redis_url: str, pool: ArqRedis, tmp_path: Path
+) -> None:
+    """The marks go in while the batch goes on: a worker killed with its fourth message on the
+    wire had its first three marked, and only the rest of its batch goes out again."""
+    sink = HoldingOneOfManySink(held="elev3@example.se")
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    smtp_url = f"smtp://127.0.0.1:{port}"
+    messages = [await one_message(f"elev{i}@example.se") for i in range(6)]
+    ids = [m.id for m in messages]
+    try:
+        await enqueue_deliveries(pool, ids)
+        first = start_worker(settings, redis_url, smtp_url, tmp_path)
+        try:
+            assert await asyncio.to_thread(sink.holding.wait, 60), "worker never sent"
+            await asyncio.sleep(0.5)  # time for the marks of the three before it
+            during = [(await OutboxMessage.get(id=i)).status for i in ids]
+        finally:
+            first.send_signal(signal.SIGKILL)
+            first.wait(10)
+        sink.release.set()
+        assert during == [OutboxStatus.SENT] * 3 + [OutboxStatus.SENDING] * 3
+        # Aged instead of waited for, as above: arq's mark of the dead job and the claims.
+        await pool.delete(f"{in_progress_key_prefix}{delivery_job_id(ids)}")
+        await OutboxMessage.filter(status=OutboxStatus.SENDING).update(
+            claimed_at=clock.now() - timedelta(minutes=6)
+        )
+        second = start_worker(settings, redis_url, smtp_url, tmp_path)
+        try:
+
+            async def all_sent() -> bool:
+                return await OutboxMessage.filter(status=OutboxStatus.SENT).count() == 6
+
+            delivered = await wait_for(all_sent)
+            await asyncio.sleep(0.5)  # a duplicate, were there one, would arrive now
+        finally:
+            second.send_signal(signal.SIGTERM)
+            _, errors = second.communicate(timeout=20)
+    finally:
+        sink.release.set()
+        controller.stop()
+    assert delivered, errors.decode()[-3000:]
+    assert sink.by_message_id() == {f"<outbox-{i}@prao>": 1 for i in ids}
+    attempts = [(await OutboxMessage.get(id=i)).attempts for i in ids]
+    assert attempts == [1, 1, 1, 2, 2, 2]
