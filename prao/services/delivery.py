@@ -201,15 +201,22 @@ async def _send_in_turn(
         asyncio.to_thread(send_batch, smtp_url, batch, stop, BATCH_SECONDS, tried)
     )
     recorded = 0
-    while not sending.done():
-        waiting = asyncio.ensure_future(arrived.wait())
-        await asyncio.wait([sending, waiting], return_when=asyncio.FIRST_COMPLETED)
-        waiting.cancel()
-        arrived.clear()
-        known = len(tried)
-        if known > recorded:
-            await _record(batch[recorded:known], tried[recorded:known], retry_base, result)
-            recorded = known
+    try:
+        while not sending.done():
+            waiting = asyncio.ensure_future(arrived.wait())
+            await asyncio.wait([sending, waiting], return_when=asyncio.FIRST_COMPLETED)
+            waiting.cancel()
+            arrived.clear()
+            known = len(tried)
+            if known > recorded:
+                await _record(batch[recorded:known], tried[recorded:known], retry_base, result)
+                recorded = known
+    except BaseException:
+        # A mark failed (the database is away): send no more that could not be marked either.
+        stop.set()
+        with contextlib.suppress(Exception):
+            await sending
+        raise
     await sending  # its error, if it had one
     await _record(batch[recorded:], tried[recorded:], retry_base, result)
 

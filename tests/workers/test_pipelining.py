@@ -269,3 +269,33 @@ def test_a_kept_connection_the_server_closed_is_replaced_without_blaming_a_messa
     finally:
         controller.stop()
     assert sink.by_message_id() == {f"<outbox-{i}@prao>": 1 for i in (1, 2, 3)}
+
+
+async def test_a_mark_that_fails_stops_the_batch_sending(
+    db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What went out but cannot be marked will be sent again: no more of it than need be."""
+
+    async def away(ids: list[int], now: Any) -> None:
+        raise ConnectionError("the database is away")
+
+    monkeypatch.setattr(delivery, "_mark_sent", away)
+    sink = HeldSink(held="elev1@example.se")  # the first mark fails while this one is held
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        rows = await messages(*addresses(25))
+        sending = asyncio.create_task(
+            delivery.deliver_batch([m.id for m in rows], f"smtp://127.0.0.1:{port}")
+        )
+        assert await asyncio.to_thread(sink.holding.wait, 30)
+        await asyncio.sleep(0.3)  # the first mark has failed by now
+        sink.release.set()
+        with pytest.raises(ConnectionError):
+            await sending
+    finally:
+        sink.release.set()
+        controller.stop()
+    # The first, the one on the wire when its mark failed, perhaps the next; no more.
+    assert 2 <= len(sink.messages) <= 3
