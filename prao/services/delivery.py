@@ -9,8 +9,8 @@ marks it failed for the coordinator to see. Neither spoils the rest of the batch
 is sending, its claim is renewed every few seconds; the sweep frees a claim that was not
 renewed for STALE_CLAIM (its worker died) and re-enqueues whatever is still waiting. The
 Message-ID lets a receiving server drop the rare duplicate (a worker killed after the server
-accepted but before the mark: the message on the wire and the few accepted while the last
-mark was being written)."""
+accepted but before the mark: the message on the wire and the few accepted in the last
+MARK_SECONDS)."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ RETRY_BASE_SECONDS = 30.0  # first retry after this, doubling up to RETRY_MAX_SE
 RETRY_MAX_SECONDS = 3600.0
 SWEEP_AFTER = timedelta(minutes=1)  # pending longer than this: enqueue again
 BATCH_SIZE = 100  # messages a job claims and sends over one connection
+MARK_SECONDS = 0.02  # what a batch sent is marked this often (what a crash can send twice)
 # A claim lives STALE_CLAIM unless renewed; a batch renews it every RENEW_SECONDS while it sends.
 # With the sweep every SWEEP_EVERY_SECONDS, a dead worker's messages are pending again within
 # STALE_CLAIM + SWEEP_EVERY_SECONDS (45 s), under the minute promised.
@@ -191,8 +192,9 @@ async def _send_in_turn(
     result: BatchResult,
 ) -> None:
     """Sends the batch in one go and records the outcomes while it goes on: each mark takes
-    whatever came in while the one before was written, so a worker that dies leaves only
-    those few sent but unmarked, and the marks cost fewer statements the faster mail goes.
+    whatever came in since the one before (at least MARK_SECONDS before), so a worker that dies
+    leaves only those few sent but unmarked, and the marks cost fewer statements a message the
+    faster mail goes.
     What was not tried when the sending ends (`stop`, BATCH_SECONDS) is given back."""
     loop = asyncio.get_running_loop()
     arrived = asyncio.Event()
@@ -211,6 +213,9 @@ async def _send_in_turn(
             if known > recorded:
                 await _record(batch[recorded:known], tried[recorded:known], retry_base, result)
                 recorded = known
+                # Marks at most every MARK_SECONDS: a statement a message would cost more
+                # than the message when the server answers slowly.
+                await asyncio.wait([sending], timeout=MARK_SECONDS)
     except BaseException:
         # A mark failed (the database is away): send no more that could not be marked either.
         stop.set()
