@@ -15,7 +15,7 @@ from strawberry.dataloader import DataLoader
 from tortoise.models import Model
 
 from api.types import Employer, Period, Pupil, School, Slot
-from prao import models, policy
+from prao import models, policy, rows
 from prao.actor import Actor
 from prao.rows import fetch as rows_of
 
@@ -27,8 +27,8 @@ async def _by_id(
     model: type[M], ids: Sequence[int], build: Callable[[M], T]
 ) -> list[T | BaseException]:
     # Foreign keys guarantee the rows; a missing one is a bug, reported as the load's error.
-    rows = {row.pk: row for row in await rows_of(model.filter(id__in=list(ids)))}
-    return [build(rows[i]) if i in rows else LookupError(f"{model.__name__} {i}") for i in ids]
+    found = {row.pk: row for row in await rows.by_ids(model, ids)}
+    return [build(found[i]) if i in found else LookupError(f"{model.__name__} {i}") for i in ids]
 
 
 class Loaders:
@@ -56,18 +56,13 @@ class Loaders:
     async def _booking_periods(self, ids: list[int]) -> list[Period | None | BaseException]:
         """A booking's period within the actor's period scope (none for an employer)."""
         scope = policy.periods(self.actor).filter(id__in=ids)
-        rows = {row.pk: row for row in await rows_of(scope)}
-        return [Period.from_row(rows[i]) if i in rows else None for i in ids]
+        found = {row.pk: row for row in await rows_of(scope)}
+        return [Period.from_row(found[i]) if i in found else None for i in ids]
 
     async def _pupils(self, ids: list[int]) -> list[Pupil | BaseException]:
         # The school comes along in the same query: the view needs its organiser and name.
-        rows = {
-            row.pk: row
-            for row in await models.Pupil.filter(id__in=list(ids)).select_related("school")
-        }
+        found = await rows.by_ids(models.Pupil, ids, related="school")
         # One audit event per batch: a page of 100 bookings with pupils is one read of 100.
-        views = await policy.pupil_views(
-            self.actor, list(rows.values()), purpose="graphql", source="nested"
-        )
+        views = await policy.pupil_views(self.actor, found, purpose="graphql", source="nested")
         by_id = {view.id: Pupil.from_view(view) for view in views}
         return [by_id[i] if i in by_id else LookupError(f"Pupil {i}") for i in ids]

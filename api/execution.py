@@ -42,6 +42,7 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import AwaitableOrValue, Path
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import CustomGraphQLEnumType
 
 from api import ids
 from api.context import FastPathCount
@@ -58,6 +59,7 @@ from api.execution_plans import (
     ResolveInfo,
     Source,
     batch,
+    enum_names,
     node_id_attribute,
     plain_attribute,
 )
@@ -137,6 +139,10 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
             leaf: GraphQLLeafType = inner
             builtin = leaf in (GraphQLString, GraphQLBoolean, GraphQLID, GraphQLInt)
             same = PASSTHROUGH[leaf.name] if builtin else None
+            if isinstance(leaf, CustomGraphQLEnumType):
+                # Members of the enum's own class are looked up, not searched for by value.
+                names = enum_names(leaf)
+                return Completion(non_null, leaf.serialize, leaf.wrapped_cls, names=names)
             return Completion(non_null, serialize=leaf.serialize, passthrough=same)
         if is_object_type(inner):
             plan = self._object_plan(inner, field_details_list, info)
@@ -240,7 +246,10 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
         done: list[Any]
         if completion.serialize is not None:
             same, serialize = completion.passthrough, completion.serialize
-            if same is int:
+            if completion.names is not None:
+                names = completion.names
+                done = [names[v] if type(v) is same else self._leaf(serialize, v) for v in present]
+            elif same is int:
                 done = [
                     v if type(v) is int and INT_MIN <= v <= INT_MAX else self._leaf(serialize, v)
                     for v in present

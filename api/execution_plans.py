@@ -17,6 +17,7 @@ from graphql import (
 )
 from graphql.execution.collect_fields import FieldDetails
 from strawberry import relay
+from strawberry.schema.schema_converter import CustomGraphQLEnumType
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
@@ -54,8 +55,28 @@ class Completion:
     non_null: bool
     serialize: Callable[[Any], Any] | None = None  # leaf
     passthrough: type | None = None  # leaf values of exactly this type serialize to themselves
+    names: dict[Any, str] | None = None  # an enum's members of exactly `passthrough`, by name
     plan: ObjectPlan | None = None  # object
     item: Completion | None = None  # list
+
+
+_ENUM_NAMES: dict[int, tuple[CustomGraphQLEnumType, dict[Any, str]]] = {}
+
+
+def enum_names(enum_type: CustomGraphQLEnumType) -> dict[Any, str]:
+    """Each member of a Strawberry enum's Python class by the name it serializes to, as
+    CustomGraphQLEnumType.serialize finds it (the first name with an equal value)."""
+    found = _ENUM_NAMES.get(id(enum_type))
+    if found is None or found[0] is not enum_type:
+        names: dict[Any, str] = {}
+        members: list[Any] = list(enum_type.wrapped_cls)
+        for member in members:
+            for name, value in enum_type.values.items():
+                if member.value == value.value:
+                    names[member] = name
+                    break
+        found = _ENUM_NAMES[id(enum_type)] = (enum_type, names)
+    return found[1]
 
 
 @dataclass

@@ -6,9 +6,11 @@ row that changes moves to the end and is delivered again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
 from tortoise.expressions import Q
@@ -36,7 +38,14 @@ class Order(Enum):
         return self.value  # type: ignore[no-any-return]
 
     def key(self, row: Model) -> Key:
-        return tuple(getattr(row, name) for name in self.fields)
+        return _KEYS[self](row)
+
+
+# Read once per row of every page: an attrgetter each, not the enum's value per call.
+_KEYS: dict[Order, Callable[[Model], Key]] = {
+    Order.ID: lambda row: (row.pk,),
+    Order.UPDATED: attrgetter("updated_at", "id"),
+}
 
 
 @dataclass(frozen=True)

@@ -56,3 +56,26 @@ async def test_what_fetch_does_not_cover_is_awaited_the_orm_way(world: World) ->
     distinct: QuerySet[models.Slot] = models.Slot.all().order_by("id").distinct()
     fetched = await rows.fetch(distinct)
     _same(fetched, list(await models.Slot.all().order_by("id")))
+
+
+async def test_by_ids_answers_what_the_orm_answers(world: World) -> None:
+    staff = await world.actor(world.coordinator_a)
+    assert (await book_slot(staff, world.slot.id, world.pupil_a.id)).ok
+    for model in (models.Slot, models.Employer, models.School, models.Booking, models.Pupil):
+        every: list[Model] = list(await model.all().order_by("id"))
+        assert every, model
+        wanted = [row.pk for row in every]
+        # Order and duplicates of the ids do not matter; an unknown id finds nothing.
+        fetched = await rows.by_ids(model, [*reversed(wanted), wanted[0], 2**31 - 1])
+        _same(sorted(fetched, key=lambda r: r.pk), every)
+        assert await rows.by_ids(model, []) == []
+
+
+async def test_by_ids_brings_a_related_object_as_select_related_does(world: World) -> None:
+    orm = list(await models.Pupil.all().select_related("school").order_by("id"))
+    fetched = await rows.by_ids(models.Pupil, [p.pk for p in orm], related="school")
+    fetched.sort(key=lambda p: p.pk)
+    _same(fetched, orm)
+    _same([p.school for p in fetched], [p.school for p in orm])
+    # The pupil view reads the school fetched along, as it reads select_related's.
+    assert [p.__dict__["_school"].name for p in fetched] == [p.school.name for p in orm]
