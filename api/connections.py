@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
@@ -139,13 +139,19 @@ async def connection(
     args: PageArgs,
     build: Callable[[M], Any],
     updated_since: datetime | None = None,
+    shape: Hashable | None = None,
 ) -> C:
+    """`shape`: what determines `queryset` completely (see prao.pagination.keyset_page)."""
     order = Order.ID if updated_since is None else Order.UPDATED
     chosen = window(args, order)
     synced_until = None
+    bounds = None
     if updated_since is not None:
-        queryset, synced_until = await sync.changed_since(queryset, updated_since)
-    page = await keyset_page(queryset, order, chosen)
+        synced_until = await sync.horizon()
+        bounds = (updated_since, synced_until)
+    page = await keyset_page(queryset, order, chosen, updated=bounds, shape=shape)
+    if bounds is not None:
+        queryset = sync.between(queryset, *bounds)  # what totalCount counts
     edges = [relay.Edge(cursor=_cursor(order, row), node=build(row)) for row in page.items]
     return cls(
         page_info=relay.PageInfo(

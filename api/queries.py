@@ -149,6 +149,7 @@ class Query:
             PageArgs(first, after, last, before),
             Slot.from_row,
             _since(updated_since),
+            shape=("slots", info.context.actor, flt),
         )
 
     @strawberry.field(description="Bookings the caller may see; cancelled ones included.")
@@ -170,6 +171,7 @@ class Query:
             PageArgs(first, after, last, before),
             Booking.from_row,
             _since(updated_since),
+            shape=("bookings", info.context.actor, flt),
         )
 
     @strawberry.field(description="Pupil records: school staff and API tokens only.")
@@ -192,6 +194,7 @@ class Query:
             PageArgs(first, after, last, before),
             lambda row: Pupil.from_view(policy.see(actor, row)),
             _since(updated_since),
+            shape=("pupils", actor, flt),
         )
         await policy.audit_read(actor, len(result.edges), purpose="graphql", source="pupils")
         return result

@@ -16,6 +16,7 @@ from datetime import datetime, tzinfo
 from typing import Any, TypeVar
 
 from tortoise import fields
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.fields.relational import ForeignKeyFieldInstance
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
@@ -80,7 +81,8 @@ def _builder(model: type[M], prefix: str) -> Callable[[Any, tzinfo | None], M]:
     return build
 
 
-def _covered(queryset: QuerySet[Any]) -> bool:
+def covered(queryset: QuerySet[Any]) -> bool:
+    """Whether the queryset selects whole rows of its model only, which builder() can build."""
     return not (
         queryset._select_related
         or queryset._prefetch_map
@@ -95,7 +97,7 @@ def _covered(queryset: QuerySet[Any]) -> bool:
 
 async def fetch(queryset: QuerySet[M]) -> list[M]:
     """`await queryset`, for lists that are only read."""
-    if not _covered(queryset):
+    if not covered(queryset):
         return list(await queryset)
     build = builder(queryset.model)
     queryset._choose_db_if_not_chosen()
@@ -104,6 +106,13 @@ async def fetch(queryset: QuerySet[M]) -> list[M]:
     _, rows = await queryset._db.execute_query(sql, values)
     at = zone()
     return [build(row, at) for row in rows]
+
+
+async def fetch_sql(model: type[M], db: BaseDBAsyncClient, sql: str, values: list[Any]) -> list[M]:
+    """The models of hand-written SQL that selects every column of `model` by its name."""
+    _, found = await db.execute_query(sql, values)
+    build, at = builder(model), zone()
+    return [build(row, at) for row in found]
 
 
 def zone() -> tzinfo | None:

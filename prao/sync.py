@@ -47,5 +47,9 @@ async def horizon() -> datetime:
 async def changed_since(queryset: QuerySet[M], since: datetime) -> tuple[QuerySet[M], datetime]:
     """Rows changed at or after `since` and before the horizon, which is returned too."""
     until = await horizon()
-    changed = queryset.filter(updated_at__gte=clock.local(since), updated_at__lt=until)
-    return changed, until
+    return between(queryset, since, until), until
+
+
+def between(queryset: QuerySet[M], since: datetime, until: datetime) -> QuerySet[M]:
+    """Rows changed at or after `since` and before `until` (a horizon)."""
+    return queryset.filter(updated_at__gte=clock.local(since), updated_at__lt=clock.local(until))
