@@ -4,11 +4,11 @@ a server on PostgreSQL; PostGraphile 4 answers the same two pages over the same 
 bookings page without a sync filter), in slices alternating with ours so that other load on the
 machine falls on both alike.
 
-Prints requests per second, latency, errors, peak memory and CPU per phase; SQL statements per
-request, counted on the wire by a proxy in front of PostgreSQL during a separate, sequential run;
-and our throughput on each page as a ratio of PostGraphile's, beside the goal. Exits non-zero if
-any request failed. The database is created for the run and dropped afterwards, also on errors
-and Ctrl-C.
+Prints requests per second, latency, errors, peak memory and CPU per phase (also per request);
+SQL statements per request, counted on the wire by a proxy in front of PostgreSQL during a
+separate, sequential run; and our throughput on each page as a ratio of PostGraphile's, beside
+the goal. Exits non-zero if any request failed. The database is created for the run and dropped
+afterwards, also on errors and Ctrl-C.
 
     python bench/graphql_read.py [--slots 20000] [--bookings 50000] [--clients 16]
                                  [--seconds 15] [--workers 2] [--no-postgraphile]
@@ -355,6 +355,12 @@ class Phase:
         """CPU seconds per second measured: 1.0 is one core kept busy."""
         return self.cpu[group] / self.load.elapsed if self.load.elapsed else 0.0
 
+    def cpu_per_request(self, group: str) -> float:
+        """CPU seconds per answered request: the figure that other load on the machine
+        disturbs least."""
+        answered = len(self.load.latencies) + self.load.error_count
+        return self.cpu[group] / answered if answered else 0.0
+
     @property
     def peak_rss(self) -> int:
         return self.srv.peak_rss
@@ -525,6 +531,7 @@ def print_report(report: Report, counts: dict[str, int], args: argparse.Namespac
     print(
         f"  {'phase':<40} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}"
         f" {'peak RSS MiB':>12} {'CPU: server':>11} {'db':>7} {'client':>7}"
+        f" {'server ms/req':>13} {'db ms/req':>9}"
     )
     for phase in report.phases:
         lat = phase.load.latencies
@@ -534,6 +541,8 @@ def print_report(report: Report, counts: dict[str, int], args: argparse.Namespac
             f" {phase.load.error_count:6d} {phase.peak_rss / 2**20:12.1f}"
             f" {phase.cpu_share('server'):11.0%} {phase.cpu_share('database'):7.0%}"
             f" {phase.cpu_share('client'):7.0%}"
+            f" {phase.cpu_per_request('server') * 1000:13.2f}"
+            f" {phase.cpu_per_request('database') * 1000:9.2f}"
         )
         for problem, n in phase.load.errors.most_common(3):
             print(f"      {n} x {problem}")
