@@ -13,8 +13,22 @@ MAX_PK = 2**31 - 1
 _PK_RE = re.compile(r"[1-9][0-9]{0,9}")
 
 
+# Every list page encodes an id and a cursor per row, mostly the same rows again and again: the
+# encodings are kept (a pure function of the pair), up to a bound.
+_ENCODED: dict[tuple[str, int], str] = {}
+MAX_ENCODED = 200_000
+
+
 def encode(type_name: str, pk: int) -> str:
-    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+    key = (type_name, pk)
+    found = _ENCODED.get(key) if type(pk) is int else None
+    if found is None:
+        found = binascii.b2a_base64(f"{type_name}:{pk}".encode(), newline=False).decode()
+        if type(pk) is int:
+            if len(_ENCODED) >= MAX_ENCODED:
+                _ENCODED.clear()
+            _ENCODED[key] = found
+    return found
 
 
 def decode(value: str) -> tuple[str, int] | None:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from tortoise import fields
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.fields.data import CharEnumFieldInstance, IntEnumFieldInstance
 from tortoise.fields.relational import ForeignKeyFieldInstance
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
@@ -37,6 +38,9 @@ def builder(model: type[M], prefix: str = "") -> Callable[[Any, tzinfo | None], 
     return found
 
 
+_ENUM_FIELDS = (CharEnumFieldInstance, IntEnumFieldInstance)
+
+
 def _builder(model: type[M], prefix: str) -> Callable[[Any, tzinfo | None], M]:
     meta = model._meta
     native = [(prefix + key, name) for key, name, _ in meta.db_native_fields]
@@ -44,7 +48,14 @@ def _builder(model: type[M], prefix: str) -> Callable[[Any, tzinfo | None], M]:
     converted = [
         (prefix + key, name, field.to_python_value)
         for key, name, field in meta.db_complex_fields
-        if not isinstance(field, fields.DatetimeField)
+        if not isinstance(field, (fields.DatetimeField, *_ENUM_FIELDS))
+    ]
+    # An enum's stored value is looked up among its members, as Enum(value) first does; a value
+    # that is not one goes through the field (which raises as the ORM would).
+    enums = [
+        (prefix + key, name, field.enum_type._value2member_map_, field.to_python_value)
+        for key, name, field in meta.db_complex_fields
+        if isinstance(field, _ENUM_FIELDS)
     ]
     # An aware datetime (PostgreSQL's) becomes local time, as DatetimeField.to_python_value
     # makes it, without its per-value reading of the settings; anything else goes through it.
@@ -70,6 +81,10 @@ def _builder(model: type[M], prefix: str) -> Callable[[Any, tzinfo | None], M]:
             values[name] = None if value is None else kind(value)
         for key, name, convert in converted:
             values[name] = convert(row[key])
+        for key, name, members, convert in enums:
+            value = row[key]
+            member = members.get(value)
+            values[name] = convert(value) if member is None else member
         for key, name, convert in moments:
             value = row[key]
             if zone is not None and type(value) is datetime and value.tzinfo is not None:
