@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 import strawberry
-from graphql import GraphQLError
+from graphql import (
+    GraphQLError,
+    get_nullable_type,
+    is_list_type,
+    is_non_null_type,
+    is_object_type,
+)
+from graphql.execution.collect_fields import FieldDetails, FragmentDetails, collect_subfields
+from graphql.execution.values import VariableValues
 from strawberry import relay
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from api import ids
+from api.context import Info
 from api.limits import BAD_USER_INPUT, MAX_PAGE_SIZE
 from api.types import Booking, Pupil, Slot
 from prao import sync
@@ -133,6 +142,47 @@ class PupilConnection(relay.Connection[Pupil], _CountedConnection):
 C = TypeVar("C", SlotConnection, BookingConnection, PupilConnection)
 
 
+def item_fields(info: Info) -> set[str]:
+    """The names of the fields asked for on a connection's items (through `nodes` or
+    `edges { node }`), collected as graphql-core will collect them (fragments, @skip and
+    @include); none where anything is deferred."""
+    raw = info._raw_info
+    fragments = {name: FragmentDetails(node) for name, node in raw.fragments.items()}
+    # Strawberry hands resolvers the coerced values alone, which is what @skip/@include read.
+    given: Any = raw.variable_values
+    variables = given if isinstance(given, VariableValues) else VariableValues({}, dict(given))
+
+    def collect(parent: Any, details: list[FieldDetails]) -> dict[str, list[FieldDetails]]:
+        parent = get_nullable_type(parent)
+        while is_list_type(parent) or is_non_null_type(parent):
+            parent = get_nullable_type(parent.of_type)
+        if not is_object_type(parent):
+            raise LookupError(parent)
+        found = collect_subfields(raw.schema, fragments, variables, raw.operation, parent, details)
+        grouped = found.grouped_field_set
+        if found.new_defer_usages or any(d.defer_usage for g in grouped.values() for d in g):
+            raise LookupError("deferred")
+        return grouped
+
+    def named(groups: dict[str, list[FieldDetails]], name: str) -> list[list[FieldDetails]]:
+        return [group for group in groups.values() if group[0].node.name.value == name]
+
+    try:
+        connection: Any = get_nullable_type(raw.return_type)
+        top = collect(connection, [FieldDetails(node, None) for node in raw.field_nodes])
+        item_type = connection.fields["nodes"].type
+        edge_type = connection.fields["edges"].type
+        items = named(top, "nodes")
+        for edges in named(top, "edges"):
+            items += named(collect(edge_type, edges), "node")
+        names: set[str] = set()
+        for group in items:
+            names.update(g[0].node.name.value for g in collect(item_type, group).values())
+        return names
+    except (LookupError, KeyError, GraphQLError):
+        return set()
+
+
 async def connection(
     cls: type[C],
     queryset: QuerySet[M],
@@ -140,8 +190,11 @@ async def connection(
     build: Callable[[M], Any],
     updated_since: datetime | None = None,
     shape: Hashable | None = None,
+    related: Sequence[str] = (),
+    loaded: Callable[[list[M]], Awaitable[None]] | None = None,
 ) -> C:
-    """`shape`: what determines `queryset` completely (see prao.pagination.keyset_page)."""
+    """`shape`: what determines `queryset` completely, `related`: the foreign keys whose objects
+    come along (see prao.pagination.keyset_page); `loaded` is given the page's rows."""
     order = Order.ID if updated_since is None else Order.UPDATED
     chosen = window(args, order)
     synced_until = None
@@ -149,7 +202,9 @@ async def connection(
     if updated_since is not None:
         synced_until = await sync.horizon()
         bounds = (updated_since, synced_until)
-    page = await keyset_page(queryset, order, chosen, updated=bounds, shape=shape)
+    page = await keyset_page(queryset, order, chosen, updated=bounds, shape=shape, related=related)
+    if loaded is not None and page.items:
+        await loaded(page.items)
     if bounds is not None:
         queryset = sync.between(queryset, *bounds)  # what totalCount counts
     edges = [relay.Edge(cursor=_cursor(order, row), node=build(row)) for row in page.items]

@@ -8,8 +8,8 @@ view for the actor, and a booking's period only where policy lets the actor see 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 from tortoise.models import Model
@@ -31,9 +31,18 @@ async def _by_id(
     return [build(found[i]) if i in found else LookupError(f"{model.__name__} {i}") for i in ids]
 
 
+def _brought(row: Model, related: str) -> bool:
+    """Whether the page's statement brought the row's related object (not None: a foreign key
+    guarantees it, and a missing one is left to the loader, which reports it)."""
+    return row.__dict__.get(f"_{related}") is not None
+
+
 class Loaders:
     def __init__(self, actor: Actor) -> None:
         self.actor = actor
+        # Objects a list page brought along in its own statement, by loader: a batch takes
+        # them from here instead of reading (or auditing) them again.
+        self.known: dict[str, dict[int, Any]] = {}
         self.employer = DataLoader[int, Employer](self._employers)
         self.slot = DataLoader[int, Slot](self._slots)
         self.pupil = DataLoader[int, Pupil](self._pupils)
@@ -42,10 +51,47 @@ class Loaders:
         self.booking_period = DataLoader[int, Period | None](self._booking_periods)
 
     async def _employers(self, ids: list[int]) -> list[Employer | BaseException]:
+        return await self._after_known("employer", ids, self._read_employers)
+
+    async def _read_employers(self, ids: list[int]) -> list[Employer | BaseException]:
         return await _by_id(models.Employer, ids, Employer.from_row)
 
     async def _slots(self, ids: list[int]) -> list[Slot | BaseException]:
+        return await self._after_known("slot", ids, self._read_slots)
+
+    async def _read_slots(self, ids: list[int]) -> list[Slot | BaseException]:
         return await _by_id(models.Slot, ids, Slot.from_row)
+
+    async def _after_known(
+        self, loader: str, ids: list[int], read: Callable[[list[int]], Awaitable[list[Any]]]
+    ) -> list[Any]:
+        known = self.known.get(loader)
+        if not known:
+            return await read(ids)
+        missing = [i for i in ids if i not in known]
+        found = dict(zip(missing, await read(missing), strict=True)) if missing else {}
+        return [known[i] if i in known else found[i] for i in ids]
+
+    async def slots_brought(self, slots: Sequence[models.Slot]) -> None:
+        """The employers a page of slots brought along: known from now on."""
+        employers = {
+            s.employer_id: s.__dict__["_employer"] for s in slots if _brought(s, "employer")
+        }
+        if employers:
+            known = self.known.setdefault("employer", {})
+            known.update({pk: Employer.from_row(row) for pk, row in employers.items()})
+
+    async def bookings_brought(self, bookings: Sequence[models.Booking]) -> None:
+        """The slots and pupils a page of bookings brought along (prao.pagination's `related`):
+        known from now on; the pupils are seen and audited here, as a batch would."""
+        slots = {b.slot_id: b.__dict__["_slot"] for b in bookings if _brought(b, "slot")}
+        if slots:
+            known = self.known.setdefault("slot", {})
+            known.update({pk: Slot.from_row(row) for pk, row in slots.items()})
+        pupils = {b.pupil_id: b.__dict__["_pupil"] for b in bookings if _brought(b, "pupil")}
+        if pupils:
+            views = await self._views(list(pupils.values()))
+            self.known.setdefault("pupil", {}).update(views)
 
     async def _schools(self, ids: list[int]) -> list[School | BaseException]:
         return await _by_id(models.School, ids, School.from_row)
@@ -60,9 +106,14 @@ class Loaders:
         return [Period.from_row(found[i]) if i in found else None for i in ids]
 
     async def _pupils(self, ids: list[int]) -> list[Pupil | BaseException]:
+        return await self._after_known("pupil", ids, self._read_pupils)
+
+    async def _read_pupils(self, ids: list[int]) -> list[Pupil | BaseException]:
         # The school comes along in the same query: the view needs its organiser and name.
-        found = await rows.by_ids(models.Pupil, ids, related="school")
-        # One audit event per batch: a page of 100 bookings with pupils is one read of 100.
-        views = await policy.pupil_views(self.actor, found, purpose="graphql", source="nested")
-        by_id = {view.id: Pupil.from_view(view) for view in views}
+        by_id = await self._views(await rows.by_ids(models.Pupil, ids, related="school"))
         return [by_id[i] if i in by_id else LookupError(f"Pupil {i}") for i in ids]
+
+    async def _views(self, pupils: list[models.Pupil]) -> dict[int, Pupil]:
+        # One audit event per batch: a page of 100 bookings with pupils is one read of 100.
+        views = await policy.pupil_views(self.actor, pupils, purpose="graphql", source="nested")
+        return {view.id: Pupil.from_view(view) for view in views}

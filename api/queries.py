@@ -24,6 +24,7 @@ from api.connections import (
     UpdatedSince,
     bad_input,
     connection,
+    item_fields,
 )
 from api.context import Info
 from api.inputs import BookingFilter, PupilFilter, SlotFilter, moment
@@ -46,6 +47,10 @@ NODE_TYPES: dict[str, tuple[Scope, Build]] = {
     "Employer": (policy.employers, lambda row, _: Employer.from_row(row)),
     "AllocationRun": (access.visible_runs, lambda row, _: AllocationRun.from_row(row)),
 }
+
+
+# Fields of Booking whose objects a page can bring along, with the foreign keys that do it.
+BOOKING_RELATED = {"slot": ("slot",), "pupil": ("pupil", "pupil__school")}
 
 
 def _since(value: datetime | None) -> datetime | None:
@@ -143,6 +148,8 @@ class Query:
     ) -> SlotConnection:
         flt = filter.to_domain() if filter else catalogue.SlotFilter()
         queryset = catalogue.filtered_slots(info.context.actor, flt)
+        # A slot's employer, when asked for, comes along in the page's own statement.
+        related = ["employer"] if "employer" in item_fields(info) else []
         return await connection(
             SlotConnection,
             queryset,
@@ -150,6 +157,8 @@ class Query:
             Slot.from_row,
             _since(updated_since),
             shape=("slots", info.context.actor, flt),
+            related=related,
+            loaded=info.context.loaders.slots_brought,
         )
 
     @strawberry.field(description="Bookings the caller may see; cancelled ones included.")
@@ -165,6 +174,11 @@ class Query:
     ) -> BookingConnection:
         flt = filter.to_domain() if filter else lookup.BookingFilter()
         queryset = lookup.listed_bookings(info.context.actor, flt)
+        # A booking's slot and pupil, when asked for, come along in the page's own statement.
+        asked = item_fields(info)
+        related = [
+            path for name, paths in BOOKING_RELATED.items() if name in asked for path in paths
+        ]
         return await connection(
             BookingConnection,
             queryset,
@@ -172,6 +186,8 @@ class Query:
             Booking.from_row,
             _since(updated_since),
             shape=("bookings", info.context.actor, flt),
+            related=related,
+            loaded=info.context.loaders.bookings_brought,
         )
 
     @strawberry.field(description="Pupil records: school staff and API tokens only.")

@@ -6,7 +6,7 @@ row that changes moves to the end and is delivered again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -122,15 +122,18 @@ async def keyset_page(
     *,
     updated: Bounds | None = None,
     shape: Hashable | None = None,
+    related: Sequence[str] = (),
 ) -> Page[M]:
     """One page in `order`; `has_previous`/`has_next` towards the cursor side are cheap guesses.
     `updated`: only rows with since <= updated_at < until. `shape`: a key that determines the
     queryset completely (who asks and with which filter); its SQL is then built once per
-    process and the page's own conditions are added to it by hand."""
+    process and the page's own conditions are added to it by hand. `related`: foreign keys
+    whose objects come along in the same statement (see prao.rows.related_sql), where a shape
+    is given; without one, none do."""
     size = window.size
     found: list[M]
     if shape is not None and rows.covered(queryset):
-        found = await _shaped_page(queryset, order, window, updated, shape)
+        found = await _shaped_page(queryset, order, window, updated, shape, related)
     else:
         qs = queryset
         if updated is not None:
@@ -182,7 +185,12 @@ def _beyond_sql(fields: list[str], key: Key, op: str, mark: Callable[[Any], str]
 
 
 async def _shaped_page(
-    queryset: QuerySet[M], order: Order, window: Window, updated: Bounds | None, shape: Hashable
+    queryset: QuerySet[M],
+    order: Order,
+    window: Window,
+    updated: Bounds | None,
+    shape: Hashable,
+    related: Sequence[str],
 ) -> list[M]:
     db = queryset._db or queryset.model._meta.db
     dialect = db.capabilities.dialect
@@ -208,7 +216,11 @@ async def _shaped_page(
     direction = " DESC" if window.backward else ""
     by = ", ".join(f"q.{column}{direction}" for column in columns)
     sql = f"SELECT * FROM ({base_sql}) AS q{where} ORDER BY {by} LIMIT {int(window.size) + 1}"
-    return await rows.fetch_sql(queryset.model, db, sql, values)
+    if not related:
+        return await rows.fetch_sql(queryset.model, db, sql, values)
+    outer = ", ".join(f"p.{column}{direction}" for column in columns)
+    joined = rows.related_sql(queryset.model, sql, related, outer)
+    return await rows.fetch_related(queryset.model, db, joined, values, related)
 
 
 async def paginate(

@@ -130,6 +130,57 @@ async def fetch_sql(model: type[M], db: BaseDBAsyncClient, sql: str, values: lis
     return [build(row, at) for row in found]
 
 
+def related_sql(model: type[Model], inner: str, paths: Sequence[str], order_by: str) -> str:
+    """The rows of `inner` (whole rows of `model`, as `p`), each with the objects its foreign
+    keys in `paths` point to ("pupil", then "pupil__school" through it), joined after `inner`
+    has chosen its rows; ordered by `order_by` (columns of `p`)."""
+    selected, joins = ["p.*"], []
+    aliases = {"": "p"}
+    for i, path in enumerate(paths):
+        parent, _, name = path.rpartition("__")
+        owner = _model_at(model, parent)
+        field = owner._meta.fields_map[name]
+        target = _related_model(owner, name)
+        alias = aliases[path] = f"j{i}"
+        selected.append(select_list(alias, target, f"{alias}__"))
+        source = getattr(field, "source_field", None) or f"{name}_id"
+        on = f'{alias}."{target._meta.db_pk_column}" = {aliases[parent]}."{source}"'
+        joins.append(f'LEFT JOIN "{target._meta.db_table}" {alias} ON {on}')
+    return f"SELECT {', '.join(selected)} FROM ({inner}) AS p {' '.join(joins)} ORDER BY {order_by}"
+
+
+def _model_at(model: type[Model], path: str) -> type[Model]:
+    for name in path.split("__") if path else ():
+        model = _related_model(model, name)
+    return model
+
+
+async def fetch_related(
+    model: type[M], db: BaseDBAsyncClient, sql: str, values: list[Any], paths: Sequence[str]
+) -> list[M]:
+    """The models of related_sql(model, ..., paths), each related object set where
+    select_related would put it (`booking.pupil`, `booking.pupil.school`)."""
+    _, found = await db.execute_query(sql, values)
+    build, at = builder(model), zone()
+    steps = []
+    for i, path in enumerate(paths):
+        parent, _, name = path.rpartition("__")
+        target = _related_model(_model_at(model, parent), name)
+        key = f"j{i}__{target._meta.db_pk_column}"
+        steps.append((parent, path, f"_{name}", key, builder(target, f"j{i}__")))
+    instances = []
+    for row in found:
+        instance = build(row, at)
+        objects: dict[str, Any] = {"": instance}
+        for parent, path, attribute, key, build_related in steps:
+            related = None if row[key] is None else build_related(row, at)
+            objects[path] = related
+            if objects[parent] is not None:
+                objects[parent].__dict__[attribute] = related
+        instances.append(instance)
+    return instances
+
+
 def zone() -> tzinfo | None:
     """The zone builders put aware datetimes in (None: as the field converts them)."""
     return get_default_timezone() if get_use_tz() else None
