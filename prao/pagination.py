@@ -137,7 +137,8 @@ async def keyset_page(
     else:
         qs = queryset
         if updated is not None:
-            qs = qs.filter(updated_at__gte=clock.local(updated[0]), updated_at__lt=updated[1])
+            since, until = (clock.local(moment) for moment in updated)
+            qs = qs.filter(updated_at__gte=since, updated_at__lt=until)
         if window.after is not None:
             qs = qs.filter(beyond(order.fields, window.after, "gt"))
         if window.before is not None:
