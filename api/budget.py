@@ -9,7 +9,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from api.context import Context
-from api.cost import QueryTooCostly, operation_cost
+from api.cost import CostCache, QueryTooCostly
 from api.limits import MAX_COST, RATE_LIMITED
 from api.rate_limit import Budget
 
@@ -37,14 +37,18 @@ class RateLimited(GraphQLError):
         )
 
 
+COSTS = CostCache()
+
+
 class CostAndRateLimit(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         ec = self.execution_context
         context = ec.context
         assert ec.graphql_document is not None
         if isinstance(context, Context):
-            cost = operation_cost(
+            cost = COSTS.cost(
                 ec.schema._schema,
+                ec.query,
                 ec.graphql_document,
                 ec.operation_name,
                 ec.variables,

@@ -8,6 +8,7 @@ one input, schools of one organiser) and count as one object.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
@@ -55,6 +56,8 @@ class _Coster:
         self.schema = schema
         self.variables = dict(variables)
         self.memo = FragmentMemo(document)
+        # Whether a size was read from a variable: then the cost differs from call to call.
+        self.read_variables = False
 
     def selections(self, parent: GraphQLNamedType, selection_set: SelectionSetNode | None) -> int:
         if selection_set is None:
@@ -106,6 +109,7 @@ class _Coster:
                 continue
             raw: Any = value
             if isinstance(value, VariableNode):
+                self.read_variables = True
                 raw = self.variables.get(value.name.value)
             if isinstance(raw, IntValueNode):
                 raw = int(raw.value)
@@ -180,9 +184,19 @@ def operation_cost(
     operation_name: str | None = None,
     variables: Mapping[str, Any] | None = None,
 ) -> int:
+    return _costed(schema, document, operation_name, variables)[0]
+
+
+def _costed(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+) -> tuple[int, bool]:
+    """The cost, and whether it depends on the variables' values."""
     operation = get_operation_ast(document, operation_name)
     if not isinstance(operation, OperationDefinitionNode):
-        return 1
+        return 1, False
     # A declared default counts exactly like a sent value: `query($n: Int = 100)` is a page of 100.
     given = dict(variables or {})
     for definition in operation.variable_definitions or ():
@@ -192,9 +206,41 @@ def operation_cost(
     coster = _Coster(schema, document, given)
     root = schema.get_root_type(operation.operation)
     if root is None:
-        return 1
+        return 1, False
     cost = coster.selections(root, operation.selection_set)
     if operation.operation is OperationType.MUTATION:
         roots = coster.over_fields("roots", operation.selection_set, lambda _: 1)
         cost += MUTATION_COST * roots
-    return max(cost, 1)
+    return max(cost, 1), coster.read_variables
+
+
+class CostCache:
+    """Costs of query texts whose cost no variable changes (most clients send a few texts
+    again and again), so that they are worked out once. Keyed on the schema, the query text
+    and the operation's name: the cost is a function of these alone, never of who asks."""
+
+    def __init__(self, maxsize: int = 256) -> None:
+        self.maxsize = maxsize
+        self._costs: OrderedDict[tuple[GraphQLSchema, str, str | None], int] = OrderedDict()
+
+    def cost(
+        self,
+        schema: GraphQLSchema,
+        query: str | None,
+        document: DocumentNode,
+        operation_name: str | None = None,
+        variables: Mapping[str, Any] | None = None,
+    ) -> int:
+        if query is None:
+            return operation_cost(schema, document, operation_name, variables)
+        key = (schema, query, operation_name)
+        found = self._costs.get(key)
+        if found is not None:
+            self._costs.move_to_end(key)
+            return found
+        cost, varies = _costed(schema, document, operation_name, variables)
+        if not varies:
+            self._costs[key] = cost
+            if len(self._costs) > self.maxsize:
+                self._costs.popitem(last=False)
+        return cost

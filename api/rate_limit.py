@@ -73,9 +73,22 @@ class MemoryStore:
             self._used[key] -= points
 
 
+# The charge in one round trip: add the points, start the window's expiry, and take them back
+# at once when they go over the limit (a refused query uses up nothing). Atomic in Redis.
+_CHARGE = """
+local used = redis.call('INCRBY', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+if used > tonumber(ARGV[3]) then
+  redis.call('DECRBY', KEYS[1], ARGV[1])
+end
+return used
+"""
+
+
 class RedisStore:
     def __init__(self, url: str) -> None:
         self._redis: Redis = Redis.from_url(url)
+        self._charge = self._redis.register_script(_CHARGE)
 
     async def add(self, key: str, points: int) -> int:
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -86,6 +99,10 @@ class RedisStore:
 
     async def subtract(self, key: str, points: int) -> None:
         await self._redis.decrby(key, points)
+
+    async def charge(self, key: str, points: int, limit: int) -> int:
+        """The window's total with these points, which are kept only within `limit`."""
+        return int(await self._charge(keys=[key], args=[points, WINDOW_SECONDS * 2, limit]))
 
     async def close(self) -> None:
         await self._redis.aclose()
@@ -110,9 +127,12 @@ class RateLimiter:
         reset_at = datetime.fromtimestamp((window + 1) * WINDOW_SECONDS, tz=now.tzinfo)
         key = f"prao:rate:{caller}:{window}"
         try:
-            used = await self._store.add(key, cost)
-            if used > self.limit:
-                await self._store.subtract(key, cost)
+            if isinstance(self._store, RedisStore):
+                used = await self._store.charge(key, cost, self.limit)
+            else:
+                used = await self._store.add(key, cost)
+                if used > self.limit:
+                    await self._store.subtract(key, cost)
         except RedisError:
             # Redis down: keep serving, counting in memory (per process) until it is back.
             log.warning("rate limit: Redis unavailable, counting in memory", exc_info=True)

@@ -4,6 +4,7 @@ the driver, and model instances read from one joined row. Values always travel a
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from tortoise.models import Model
@@ -13,16 +14,25 @@ from tortoise.models import Model
 _MARKER = re.compile(r"(?<!:):([a-z_]+)\b")
 
 
+@lru_cache(maxsize=256)
+def _placeholders(sql: str, dialect: str) -> tuple[str, tuple[str, ...]]:
+    """The statement with the driver's placeholders and the names they stand for, in order:
+    the same few statements run on every booking, so each is numbered once. The key is the
+    statement's text, with no values in it."""
+    names: list[str] = []
+
+    def placeholder(match: re.Match[str]) -> str:
+        names.append(match.group(1))
+        return f"${len(names)}" if dialect == "postgres" else "?"
+
+    return _MARKER.sub(placeholder, sql), tuple(names)
+
+
 def numbered(sql: str, values: dict[str, Any], dialect: str) -> tuple[str, list[Any]]:
     """:name markers as the driver's placeholders ($1 on PostgreSQL, ? on SQLite), in order,
     with the values to pass (a name used twice is passed twice)."""
-    ordered: list[Any] = []
-
-    def placeholder(match: re.Match[str]) -> str:
-        ordered.append(values[match.group(1)])
-        return f"${len(ordered)}" if dialect == "postgres" else "?"
-
-    return _MARKER.sub(placeholder, sql), ordered
+    text, names = _placeholders(sql, dialect)
+    return text, [values[name] for name in names]
 
 
 def columns(alias: str, model: type[Model]) -> str:
@@ -30,11 +40,15 @@ def columns(alias: str, model: type[Model]) -> str:
     return ", ".join(f"{alias}.{c} AS {alias}__{c}" for c in model._meta.db_fields)
 
 
+@lru_cache(maxsize=64)
+def _keys(alias: str, model: type[Model]) -> tuple[tuple[str, str], ...]:
+    """(row key, column) of each column that columns(alias, model) selects."""
+    return tuple((f"{alias}__{c}", c) for c in model._meta.db_fields)
+
+
 def model_of(row: dict[str, Any], alias: str, model: type[Model]) -> Any:
     """The `model` instance whose columns(alias, model) are in `row`; None where the join found
     no row."""
-    prefix = f"{alias}__"
-    values = {k[len(prefix) :]: v for k, v in row.items() if k.startswith(prefix)}
-    if values.get(model._meta.db_pk_column) is None:
+    if row.get(f"{alias}__{model._meta.db_pk_column}") is None:
         return None
-    return model._init_from_db(**values)
+    return model._init_from_db(**{column: row[key] for key, column in _keys(alias, model)})

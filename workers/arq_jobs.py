@@ -5,10 +5,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from typing import Any
+from uuid import uuid4
 
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from arq.constants import job_key_prefix, result_key_prefix
+from arq.jobs import serialize_job
+from arq.utils import timestamp_ms
 
 from prao.services.delivery import BATCH_SIZE
 
@@ -53,8 +56,19 @@ class ArqJobs:
 
     async def expand(self, event_ids: list[int]) -> None:
         # Not keyed: expanding twice is harmless (an event is claimed once), losing one is not.
-        if event_ids:
-            await self.pool.enqueue_job(EXPAND_EVENTS, list(event_ids))
+        # A fresh id cannot be queued already, so the job is written as arq's enqueue_job
+        # writes it, without its watch-and-check round trips: one round trip a booking.
+        if not event_ids:
+            return
+        job_id = uuid4().hex
+        now = timestamp_ms()
+        job = serialize_job(
+            EXPAND_EVENTS, (list(event_ids),), {}, None, now, serializer=self.pool.job_serializer
+        )
+        async with self.pool.pipeline(transaction=True) as pipe:
+            pipe.psetex(job_key_prefix + job_id, self.pool.expires_extra_ms, job)
+            pipe.zadd(self.pool.default_queue_name, {job_id: now})
+            await pipe.execute()
 
     async def deliver(self, message_ids: list[int]) -> None:
         await enqueue_deliveries(self.pool, message_ids)

@@ -6,6 +6,7 @@ The rules stay in prao.services.booking; this only fetches."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
@@ -65,6 +66,13 @@ ORDER BY pe.start_date, pe.id
 """
 
 
+@lru_cache(maxsize=len(_SCOPE_SQL))
+def _statement(kind: PupilScope) -> str:
+    """Built once per kind of scope (every booking runs one), on first use: the models' columns
+    are known once the ORM is initialised."""
+    return _sql(_SCOPE_SQL[kind])
+
+
 async def booking_facts(
     conn: BaseDBAsyncClient, actor: Actor, pupil_id: int, slot_id: int
 ) -> BookingFacts:
@@ -73,7 +81,7 @@ async def booking_facts(
         return BookingFacts(None, None, False, [], frozenset())
     kind, key = scope
     sql, values = numbered(
-        _sql(_SCOPE_SQL[kind]),
+        _statement(kind),
         {
             "pending": ACTIVE_BOOKING_STATUSES[0].value,
             "confirmed": ACTIVE_BOOKING_STATUSES[1].value,
