@@ -51,7 +51,9 @@ def create_app(settings: Settings | None = None, manage_db: bool = True) -> Star
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
         Mount(
             "",
-            routes=[*web_routes(settings), *api_routes(settings)],
+            # The API's two paths first: every API request is matched at once instead of
+            # after every page's pattern (no page shares a path with them).
+            routes=[*api_routes(settings), *web_routes(settings)],
             middleware=[
                 Middleware(CsrfMiddleware),
                 Middleware(AuthenticationMiddleware, backend=ActorBackend()),
