@@ -3,6 +3,8 @@ and the limits still hold for every text."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from strawberry.extensions.parser_cache import _get_parse_cache
 
 from api.limits import MAX_TOKENS
@@ -10,7 +12,7 @@ from api.schema import CACHE_SIZE, build_schema, schema
 
 
 async def test_a_text_is_parsed_once_and_another_afresh() -> None:
-    parse = _get_parse_cache(CACHE_SIZE)
+    parse: Any = _get_parse_cache(CACHE_SIZE)  # an lru_cache
     text = "{ __typename a: __typename }"
     assert (await schema.execute(text)).errors is None
     before = parse.cache_info()
