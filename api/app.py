@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import json
+from functools import lru_cache
 from typing import Any
 from uuid import uuid4
 
@@ -96,9 +97,11 @@ def _asks_for_ide(request: Request) -> bool:
     return request.method == "GET" and "query" not in request.query_params
 
 
+@lru_cache(maxsize=64)
 def negotiate(accept: str) -> str | None:
     """The response media type the client accepts, by q-value; plain and wildcard `Accept`s get
-    application/json, as the GraphQL-over-HTTP specification asks for legacy clients."""
+    application/json, as the GraphQL-over-HTTP specification asks for legacy clients. Clients
+    send the same few headers over and over: each is parsed once."""
     if not accept.strip():
         return JSON
     candidates: list[tuple[float, bool, int, str]] = []
@@ -113,6 +116,12 @@ def negotiate(accept: str) -> str | None:
             # Higher q wins; on a tie the graphql-response type, then the earlier entry.
             candidates.append((q, chosen == GRAPHQL_RESPONSE, -position, chosen))
     return max(candidates)[3] if candidates else None
+
+
+@lru_cache(maxsize=64)
+def _media_type(content_type: str) -> str:
+    """The media type of a Content-Type header, parsed once per header text."""
+    return parse_content_type(content_type)[0]
 
 
 def _refuse_constant(name: str) -> Any:
@@ -177,6 +186,10 @@ class PraoGraphQL(GraphQL[Context, None]):
             response = _error_response(refused.status_code, refused.reason, media)
         except Refusal as refusal:
             response = refusal.response
+        finally:
+            # The context refers to the request, whose state refers to the context: unlinked,
+            # the request's objects are freed as soon as it is answered, not by the collector.
+            scope["state"].pop("context", None)
         await response(scope, receive, send_with_id)
 
     async def get_context(
@@ -214,7 +227,7 @@ class PraoGraphQL(GraphQL[Context, None]):
                 if raw := params.get(name):
                     data[name] = _json(raw, f"`{name}`")
         else:
-            content_type, _ = parse_content_type(request.content_type or "")
+            content_type = _media_type(request.content_type or "")
             if content_type != JSON:
                 raise _error(415, NOT_JSON)
             try:

@@ -9,6 +9,7 @@ view for the actor, and a booking's period only where policy lets the actor see 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from functools import cached_property
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -43,12 +44,33 @@ class Loaders:
         # Objects a list page brought along in its own statement, by loader: a batch takes
         # them from here instead of reading (or auditing) them again.
         self.known: dict[str, dict[int, Any]] = {}
-        self.employer = DataLoader[int, Employer](self._employers)
-        self.slot = DataLoader[int, Slot](self._slots)
-        self.pupil = DataLoader[int, Pupil](self._pupils)
-        self.school = DataLoader[int, School](self._schools)
-        self.period = DataLoader[int, Period](self._periods)
-        self.booking_period = DataLoader[int, Period | None](self._booking_periods)
+
+    # Each made when a field first asks for it: most requests (a mutation, a page without
+    # related objects) need none, and a loader holds its owner in a reference cycle, which
+    # only the garbage collector frees.
+    @cached_property
+    def employer(self) -> DataLoader[int, Employer]:
+        return DataLoader(self._employers)
+
+    @cached_property
+    def slot(self) -> DataLoader[int, Slot]:
+        return DataLoader(self._slots)
+
+    @cached_property
+    def pupil(self) -> DataLoader[int, Pupil]:
+        return DataLoader(self._pupils)
+
+    @cached_property
+    def school(self) -> DataLoader[int, School]:
+        return DataLoader(self._schools)
+
+    @cached_property
+    def period(self) -> DataLoader[int, Period]:
+        return DataLoader(self._periods)
+
+    @cached_property
+    def booking_period(self) -> DataLoader[int, Period | None]:
+        return DataLoader(self._booking_periods)
 
     async def _employers(self, ids: list[int]) -> list[Employer | BaseException]:
         return await self._after_known("employer", ids, self._read_employers)

@@ -6,10 +6,13 @@ single request can ask for.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import weakref
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from typing import Any
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
+from graphql.type.definition import GraphQLResolveInfoHelpers
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.parser_cache import _get_parse_cache
@@ -23,7 +26,7 @@ from api.budget import CostAndRateLimit
 from api.coordinator_mutations import CoordinatorMutation, CoordinatorQuery
 from api.employer_mutations import EmployerMutation
 from api.errors import MaskUnexpected, log_unexpected
-from api.execution import FastPathSchema
+from api.execution import FastPathSchema, PraoExecutionContext
 from api.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 from api.pupil_mutations import PupilMutation
 from api.queries import Query
@@ -90,6 +93,36 @@ Mutation = merge_types(
 RootQuery = merge_types("Query", (Query, AllocationQuery, CoordinatorQuery, RateLimitQuery))
 
 
+def _weak_helpers(execution: PraoExecutionContext) -> GraphQLResolveInfoHelpers:
+    """The resolvers' helpers (`info.async_helpers`), holding the execution weakly: resolvers
+    only call them while it runs."""
+    ref = weakref.ref(execution)
+
+    def running() -> PraoExecutionContext:
+        found = ref()
+        assert found is not None, "async_helpers called after the execution ended"
+        return found
+
+    def gather(values: Sequence[Awaitable[Any]]) -> Awaitable[list[Any]]:
+        return running().gather_async_work(values)
+
+    def track(values: Sequence[Any]) -> None:
+        running().track_async_work(values)
+
+    return GraphQLResolveInfoHelpers(gather=gather, track=track)
+
+
+class AcyclicExecutionContext(PraoExecutionContext):
+    """graphql-core's execution keeps the resolvers' helpers as its own bound methods: a
+    reference cycle through which each request's objects (its context, the request, the rows
+    read) outlive the request until a garbage collection, which then spends time proportional
+    to all of them. Held weakly, they are freed as soon as the request is answered."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.async_helpers = _weak_helpers(self)
+
+
 class PraoSchema(FastPathSchema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -103,6 +136,7 @@ def build_schema(introspection: bool = True) -> strawberry.Schema:
         query=RootQuery,
         mutation=Mutation,
         extensions=extensions(introspection),
+        execution_context_class=AcyclicExecutionContext,
     )
 
 

@@ -290,6 +290,9 @@ async def book_slot(actor: Actor, slot_id: int, pupil_id: int | None = None) -> 
     now = clock.now()
     pupil._booking_facts = facts  # read by check_booking, as a prefetched relation
     period = await check_booking(pupil, slot, now)
+    # The facts refer to the pupil: unlinked, both are freed when the request ends, not by
+    # the garbage collector.
+    vars(pupil).pop("_booking_facts", None)
     if isinstance(period, DomainError):
         return Outcome(errors=[period])
     status = BookingStatus.PENDING if slot.requires_approval else BookingStatus.CONFIRMED
