@@ -35,20 +35,35 @@ def numbered(sql: str, values: dict[str, Any], dialect: str) -> tuple[str, list[
     return text, [values[name] for name in names]
 
 
-def columns(alias: str, model: type[Model]) -> str:
-    """Every column of `model` under `alias`, named `alias__column` for model_of."""
-    return ", ".join(f"{alias}.{c} AS {alias}__{c}" for c in model._meta.db_fields)
+def _selected(model: type[Model], only: tuple[str, ...] | None) -> tuple[str, ...]:
+    if only is None:
+        return tuple(model._meta.db_fields)
+    unknown = set(only) - set(model._meta.db_fields)
+    if unknown or model._meta.db_pk_column not in only:
+        raise ValueError(f"{model.__name__}: {sorted(unknown)} or no primary key in {only}")
+    return only
+
+
+def columns(alias: str, model: type[Model], only: tuple[str, ...] | None = None) -> str:
+    """Every column of `model` (or those `only` names, its primary key among them) under
+    `alias`, named `alias__column` for model_of."""
+    return ", ".join(f"{alias}.{c} AS {alias}__{c}" for c in _selected(model, only))
 
 
 @lru_cache(maxsize=64)
-def _keys(alias: str, model: type[Model]) -> tuple[tuple[str, str], ...]:
-    """(row key, column) of each column that columns(alias, model) selects."""
-    return tuple((f"{alias}__{c}", c) for c in model._meta.db_fields)
+def _keys(
+    alias: str, model: type[Model], only: tuple[str, ...] | None
+) -> tuple[tuple[str, str], ...]:
+    """(row key, column) of each column that columns(alias, model, only) selects."""
+    return tuple((f"{alias}__{c}", c) for c in _selected(model, only))
 
 
-def model_of(row: dict[str, Any], alias: str, model: type[Model]) -> Any:
-    """The `model` instance whose columns(alias, model) are in `row`; None where the join found
-    no row."""
+def model_of(
+    row: dict[str, Any], alias: str, model: type[Model], only: tuple[str, ...] | None = None
+) -> Any:
+    """The `model` instance whose columns(alias, model, only) are in `row`; None where the join
+    found no row. With `only`, a partial instance: the other fields are not set, and Tortoise
+    refuses to save it."""
     if row.get(f"{alias}__{model._meta.db_pk_column}") is None:
         return None
-    return model._init_from_db(**{column: row[key] for key, column in _keys(alias, model)})
+    return model._init_from_db(**{column: row[key] for key, column in _keys(alias, model, only)})

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
@@ -30,17 +31,21 @@ _SCOPE_SQL = {
     PupilScope.ORGANISER: "sc.organiser_id = :scope",
     PupilScope.PUPIL: "p.id = :scope",
 }
-_PREFIXES: dict[str, type[Model]] = {
-    "p": Pupil,
-    "sc": School,
-    "s": Slot,
-    "e": Employer,
-    "pe": Period,
+# What the rules, the write and its event read of each, no more: every column read is decoded
+# and converted on every booking. The slot whole: the event's snapshot and the answer take it.
+_PREFIXES: dict[str, tuple[type[Model], tuple[str, ...] | None]] = {
+    "p": (Pupil, ("id", "school_id", "year_group", "birth_date")),
+    "sc": (School, ("id", "organiser_id")),
+    "s": (Slot, None),
+    "e": (Employer, ("id", "organiser_id", "status")),
+    "pe": (Period, ("id", "start_date", "end_date", "booking_opens_at", "booking_closes_at")),
 }
 
 
 @dataclass(frozen=True)
 class BookingFacts:
+    """The pupil, her school, the employer and the periods are partial (_PREFIXES' columns)."""
+
     pupil: Pupil | None  # with .school fetched
     slot: Slot | None  # with .employer fetched
     listed: bool  # listed for the pupil's school by slot_visibility
@@ -50,7 +55,7 @@ class BookingFacts:
 
 def _sql(scope_sql: str) -> str:
     return f"""
-SELECT {", ".join(columns(a, m) for a, m in _PREFIXES.items())},
+SELECT {", ".join(columns(a, m, only) for a, (m, only) in _PREFIXES.items())},
   EXISTS (SELECT 1 FROM slot_visibility v WHERE v.slot_id = s.id AND v.school_id = p.school_id)
     AS listed,
   EXISTS (SELECT 1 FROM booking b WHERE b.pupil_id = p.id AND b.period_id = pe.id
@@ -64,6 +69,11 @@ LEFT JOIN period pe ON pe.school_id = p.school_id AND pe.year_group = p.year_gro
 WHERE p.id = :pupil AND {scope_sql}
 ORDER BY pe.start_date, pe.id
 """
+
+
+def _model(row: dict[str, Any], alias: str) -> Any:
+    model, only = _PREFIXES[alias]
+    return model_of(row, alias, model, only)
 
 
 @lru_cache(maxsize=len(_SCOPE_SQL))
@@ -96,16 +106,16 @@ async def booking_facts(
     if not rows:
         return BookingFacts(None, None, False, [], frozenset())
     first = dict(rows[0])
-    pupil: Pupil = model_of(first, "p", Pupil)
-    pupil._school = model_of(first, "sc", School)
-    slot: Slot | None = model_of(first, "s", Slot)
+    pupil: Pupil = _model(first, "p")
+    pupil._school = _model(first, "sc")
+    slot: Slot | None = _model(first, "s")
     if slot is not None:
-        slot._employer = model_of(first, "e", Employer)
+        slot._employer = _model(first, "e")
     periods: list[Period] = []
     active: set[int] = set()
     for raw in rows:
         row = dict(raw)
-        period = model_of(row, "pe", Period)
+        period = _model(row, "pe")
         if period is None:
             continue
         periods.append(period)
