@@ -270,6 +270,8 @@ _BEARER = {
 
 def _moment(name: str, value: Any) -> datetime | None:
     # SQLite answers stored text, PostgreSQL an aware datetime: the field converts either.
+    if value is None:  # as most tokens' revoked_at and expires_at: nothing to convert
+        return None
     converted: datetime | None = ApiToken._meta.fields_map[name].to_python_value(value)
     return converted
 
