@@ -19,11 +19,15 @@ if TYPE_CHECKING:
 @dataclass
 class FastPathCount:
     """What api.execution's fast path did in one request: the lists it completed column by
-    column, and those it handed back to graphql-core after trying (lists it could not plan at
-    all are neither)."""
+    column, and those (lists or pages) it handed back to graphql-core after trying (lists it
+    could not plan at all are neither)."""
 
     lists: int = 0
     fallbacks: int = 0
+    # Connections answered straight from their rows (api.row_pages), which only an executor
+    # that takes completed values (api.execution's) lets a resolver do.
+    pages: int = 0
+    completes: bool = field(default=False, compare=False)
 
 
 @dataclass

@@ -52,6 +52,7 @@ from api.execution_plans import (
     INT_MIN,
     PASSTHROUGH,
     TYPENAME,
+    Completed,
     Completion,
     FieldDetailsList,
     FieldPlan,
@@ -81,6 +82,22 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # Counted where the request's context asks for it (api.context.Context does).
         found = getattr(self.context_value, "fast_path", None)
         self.count = found if isinstance(found, FastPathCount) else FastPathCount()
+        self.count.completes = True
+
+    def complete_value(
+        self,
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: ResolveInfo,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> AwaitableOrValue[Any]:
+        if type(result) is Completed:
+            return result.value
+        return super().complete_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
 
     def complete_iterable_value(
         self,

@@ -40,6 +40,14 @@ PASSTHROUGH: dict[str, type] = {
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 
+@dataclass(frozen=True)
+class Completed:
+    """A field's value already completed for its selection (api.row_pages makes them): the
+    executor puts it in the response as it is."""
+
+    value: Any
+
+
 class Source(Enum):
     TYPENAME = "typename"
     ATTRIBUTE = "attribute"

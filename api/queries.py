@@ -10,7 +10,7 @@ import strawberry
 from strawberry import relay
 from tortoise.queryset import QuerySet
 
-from api import ids
+from api import ids, row_pages
 from api.allocation_types import AllocationRun
 from api.connections import (
     After,
@@ -27,6 +27,7 @@ from api.connections import (
     item_fields,
 )
 from api.context import Info
+from api.execution_plans import Completed
 from api.inputs import BookingFilter, PupilFilter, SlotFilter, moment
 from api.limits import MAX_NODES
 from api.types import Booking, Employer, Period, Pupil, Role, School, Slot, ViewerKind
@@ -135,7 +136,9 @@ class Query:
             actor=actor,
         )
 
-    @strawberry.field(description="Slots the caller may see, in a stable order.")
+    @strawberry.field(
+        description="Slots the caller may see, in a stable order.", graphql_type=SlotConnection
+    )
     async def slots(
         self,
         info: Info,
@@ -145,23 +148,30 @@ class Query:
         before: Before = None,
         updated_since: UpdatedSince = None,
         filter: SlotFilter | None = None,
-    ) -> SlotConnection:
+    ) -> SlotConnection | Completed:
         flt = filter.to_domain() if filter else catalogue.SlotFilter()
         queryset = catalogue.filtered_slots(info.context.actor, flt)
+        args = PageArgs(first, after, last, before)
+        shape = ("slots", info.context.actor, flt)
+        if done := await row_pages.answer(info, queryset, args, _since(updated_since), shape):
+            return done
         # A slot's employer, when asked for, comes along in the page's own statement.
         related = ["employer"] if "employer" in item_fields(info) else []
         return await connection(
             SlotConnection,
             queryset,
-            PageArgs(first, after, last, before),
+            args,
             Slot.from_row,
             _since(updated_since),
-            shape=("slots", info.context.actor, flt),
+            shape=shape,
             related=related,
             loaded=info.context.loaders.slots_brought,
         )
 
-    @strawberry.field(description="Bookings the caller may see; cancelled ones included.")
+    @strawberry.field(
+        description="Bookings the caller may see; cancelled ones included.",
+        graphql_type=BookingConnection,
+    )
     async def bookings(
         self,
         info: Info,
@@ -171,9 +181,13 @@ class Query:
         before: Before = None,
         updated_since: UpdatedSince = None,
         filter: BookingFilter | None = None,
-    ) -> BookingConnection:
+    ) -> BookingConnection | Completed:
         flt = filter.to_domain() if filter else lookup.BookingFilter()
         queryset = lookup.listed_bookings(info.context.actor, flt)
+        args = PageArgs(first, after, last, before)
+        shape = ("bookings", info.context.actor, flt)
+        if done := await row_pages.answer(info, queryset, args, _since(updated_since), shape):
+            return done
         # A booking's slot and pupil, when asked for, come along in the page's own statement.
         asked = item_fields(info)
         related = [
@@ -182,10 +196,10 @@ class Query:
         return await connection(
             BookingConnection,
             queryset,
-            PageArgs(first, after, last, before),
+            args,
             Booking.from_row,
             _since(updated_since),
-            shape=("bookings", info.context.actor, flt),
+            shape=shape,
             related=related,
             loaded=info.context.loaders.bookings_brought,
         )

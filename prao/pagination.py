@@ -185,14 +185,15 @@ def _beyond_sql(fields: list[str], key: Key, op: str, mark: Callable[[Any], str]
     return condition
 
 
-async def _shaped_page(
-    queryset: QuerySet[M],
+def _shaped_sql(
+    queryset: QuerySet[Any],
     order: Order,
     window: Window,
     updated: Bounds | None,
     shape: Hashable,
-    related: Sequence[str],
-) -> list[M]:
+) -> tuple[str, list[Any], list[str], str]:
+    """The page's own statement over the shape's SQL (whole rows as `q`, in order, one row
+    beyond the window), its values, the order's columns, and the direction they run."""
     db = queryset._db or queryset.model._meta.db
     dialect = db.capabilities.dialect
     base_sql, base_values = _base(queryset, (dialect, queryset.model, shape))
@@ -217,11 +218,60 @@ async def _shaped_page(
     direction = " DESC" if window.backward else ""
     by = ", ".join(f"q.{column}{direction}" for column in columns)
     sql = f"SELECT * FROM ({base_sql}) AS q{where} ORDER BY {by} LIMIT {int(window.size) + 1}"
+    return sql, values, columns, direction
+
+
+async def _shaped_page(
+    queryset: QuerySet[M],
+    order: Order,
+    window: Window,
+    updated: Bounds | None,
+    shape: Hashable,
+    related: Sequence[str],
+) -> list[M]:
+    db = queryset._db or queryset.model._meta.db
+    sql, values, columns, direction = _shaped_sql(queryset, order, window, updated, shape)
     if not related:
         return await rows.fetch_sql(queryset.model, db, sql, values)
     outer = ", ".join(f"p.{column}{direction}" for column in columns)
     joined = rows.related_sql(queryset.model, sql, related, outer)
     return await rows.fetch_related(queryset.model, db, joined, values, related)
+
+
+@dataclass
+class RowsPage:
+    """A page as the driver's rows of chosen columns (see keyset_rows), in the list's order."""
+
+    rows: list[Any]
+    has_next: bool
+    has_previous: bool
+
+
+async def keyset_rows(
+    queryset: QuerySet[Any],
+    order: Order,
+    window: Window,
+    *,
+    updated: Bounds | None,
+    shape: Hashable,
+    columns: Sequence[tuple[str, str]],
+) -> RowsPage | None:
+    """keyset_page's page, in one statement, as driver rows holding only `columns`, (related
+    path, database column) pairs as prao.rows.columns_sql takes them, each row indexable by
+    position in that order. For lists read on every request, where building whole models
+    costs more than the statement; None where the queryset is not one keyset_page can build
+    by shape."""
+    if not rows.covered(queryset):
+        return None
+    db = queryset._db or queryset.model._meta.db
+    sql, values, keys, direction = _shaped_sql(queryset, order, window, updated, shape)
+    outer = ", ".join(f"p.{key}{direction}" for key in keys)
+    chosen = rows.columns_sql(queryset.model, sql, columns, outer)
+    _, found = await db.execute_query(chosen, values)
+    size = window.size
+    if window.backward:
+        return RowsPage(list(found[:size])[::-1], window.before is not None, len(found) > size)
+    return RowsPage(list(found[:size]), len(found) > size, window.after is not None)
 
 
 async def paginate(

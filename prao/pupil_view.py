@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -58,15 +58,51 @@ class PupilView:
         return self.school_id is not None
 
 
-def _school_of(pupil: Pupil, school: School | None) -> School | None:
+class PupilFacts(Protocol):
+    """What the rule reads of a pupil: a Pupil, or a list page's row of the same columns."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def first_name(self) -> str: ...
+    @property
+    def last_name(self) -> str: ...
+    @property
+    def year_group(self) -> int: ...
+    @property
+    def class_name(self) -> str: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def external_id(self) -> str | None: ...
+    @property
+    def updated_at(self) -> datetime: ...
+    @property
+    def security_marking(self) -> bool: ...
+    @property
+    def school_id(self) -> int: ...
+
+
+class SchoolFacts(Protocol):
+    """What the rule reads of the pupil's school."""
+
+    @property
+    def organiser_id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def contact_email(self) -> str | None: ...
+
+
+def _school_of(pupil: PupilFacts, school: SchoolFacts | None) -> SchoolFacts | None:
     """The pupil's school if the caller passed it or select_related fetched it (never a query)."""
     if school is not None:
         return school
-    fetched = pupil.__dict__.get("_school")
+    fetched = getattr(pupil, "__dict__", {}).get("_school")
     return fetched if isinstance(fetched, School) else None
 
 
-def reader_of(actor: Actor, pupil: Pupil, school: School | None = None) -> Reader:
+def reader_of(actor: Actor, pupil: PupilFacts, school: SchoolFacts | None = None) -> Reader:
     """The kind of reader this actor is for this pupil."""
     if actor.is_pupil:
         return Reader.SELF if actor.pupil_id == pupil.id else Reader.OTHER
@@ -83,7 +119,7 @@ def reader_of(actor: Actor, pupil: Pupil, school: School | None = None) -> Reade
     return Reader.OTHER
 
 
-def view_as(reader: Reader, pupil: Pupil, school: School | None = None) -> PupilView:
+def view_as(reader: Reader, pupil: PupilFacts, school: SchoolFacts | None = None) -> PupilView:
     """The rule itself, for a kind of reader; no audit (e-mails are recorded in the outbox)."""
     known = _school_of(pupil, school)
     if reader in (Reader.SELF, Reader.STAFF, Reader.GUARDIAN):
@@ -118,7 +154,7 @@ def workplace_view(pupil: Pupil, school: School | None = None) -> PupilView:
     return view_as(Reader.EMPLOYER, pupil, school)
 
 
-def see(actor: Actor, pupil: Pupil, school: School | None = None) -> PupilView:
+def see(actor: Actor, pupil: PupilFacts, school: SchoolFacts | None = None) -> PupilView:
     """The view without the audit, for callers that audit the whole read once themselves
     through `audit_read` (a page built row by row)."""
     return view_as(reader_of(actor, pupil, school), pupil, school)
@@ -138,7 +174,7 @@ async def audit_read(
 
 async def pupil_views(
     actor: Actor,
-    pupils: Sequence[Pupil],
+    pupils: Sequence[PupilFacts],
     *,
     purpose: str,
     connection: BaseDBAsyncClient | None = None,

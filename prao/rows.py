@@ -149,6 +149,70 @@ def related_sql(model: type[Model], inner: str, paths: Sequence[str], order_by: 
     return f"SELECT {', '.join(selected)} FROM ({inner}) AS p {' '.join(joins)} ORDER BY {order_by}"
 
 
+def columns_sql(
+    model: type[Model], inner: str, columns: Sequence[tuple[str, str]], order_by: str
+) -> str:
+    """Like related_sql, but only `columns`, as (related path, column) pairs in the order each
+    row holds them: "" is `model` itself (as `p`), "pupil__school" a booking's pupil's school."""
+    paths = sorted(dict.fromkeys(path for path, _ in columns), key=lambda p: p.count("__"))
+    aliases, joins = {"": "p"}, []
+    for i, path in enumerate(p for p in paths if p):
+        parent, _, name = path.rpartition("__")
+        owner = _model_at(model, parent)
+        field = owner._meta.fields_map[name]
+        target = _related_model(owner, name)
+        alias = aliases[path] = f"j{i}"
+        source = getattr(field, "source_field", None) or f"{name}_id"
+        on = f'{alias}."{target._meta.db_pk_column}" = {aliases[parent]}."{source}"'
+        joins.append(f'LEFT JOIN "{target._meta.db_table}" {alias} ON {on}')
+    selected = ", ".join(f'{aliases[path]}."{column}"' for path, column in columns)
+    return f"SELECT {selected} FROM ({inner}) AS p {' '.join(joins)} ORDER BY {order_by}"
+
+
+def model_at(model: type[Model], path: str) -> type[Model]:
+    """The model a related path leads to from `model` ("" is `model` itself)."""
+    return _model_at(model, path)
+
+
+def converter(model: type[Model], column: str) -> Callable[[Any], Any] | None:
+    """From a driver's value of one column to the model attribute's value, as builder() turns
+    it (None: the value is used as it is); datetimes into the zone() of the moment of call."""
+    meta = model._meta
+    for key, _, _ in meta.db_native_fields:
+        if key == column:
+            return None
+    for key, _, field in meta.db_default_fields:
+        if key == column:
+            kind = field.field_type
+            return lambda value: None if value is None else kind(value)
+    for key, _, field in meta.db_complex_fields:
+        if key == column:
+            return _complex(field)
+    raise KeyError(f"{model.__name__} has no column {column}")
+
+
+def _complex(field: fields.Field[Any]) -> Callable[[Any], Any]:
+    convert = field.to_python_value
+    if isinstance(field, _ENUM_FIELDS):
+        members = field.enum_type._value2member_map_
+
+        def enum(value: Any) -> Any:
+            member = members.get(value)
+            return convert(value) if member is None else member
+
+        return enum
+    if isinstance(field, fields.DatetimeField):
+
+        def moment(value: Any) -> Any:
+            at = zone()
+            if at is not None and type(value) is datetime and value.tzinfo is not None:
+                return value.astimezone(at)
+            return convert(value)
+
+        return moment
+    return convert
+
+
 def _model_at(model: type[Model], path: str) -> type[Model]:
     for name in path.split("__") if path else ():
         model = _related_model(model, name)

@@ -71,6 +71,11 @@ class Period(Model):
         indexes = (("school_id",),)
 
 
+def free_places(capacity: int, taken: int) -> int:
+    """A slot's free places (never negative, even if capacity was lowered below taken)."""
+    return max(capacity - taken, 0)
+
+
 class Slot(Model):
     id = fields.IntField(primary_key=True)
     employer: fields.ForeignKeyRelation[Employer] = fields.ForeignKeyField(
@@ -121,7 +126,7 @@ class Slot(Model):
 
     @property
     def places_left(self) -> int:
-        return max(self.capacity - self.taken, 0)
+        return free_places(self.capacity, self.taken)
 
 
 class SlotVisibility(Model):

@@ -1,0 +1,604 @@
+"""List pages answered straight from the page's rows.
+
+On a page of `slots` or `bookings`, turning driver rows into models, the models into GraphQL
+objects and those into the response, field by field, cost most of the request's CPU. Where
+every field asked for on the page is one read from columns (ROW_TYPES below), the page's one
+statement selects just those columns and each row becomes its part of the response at once;
+the executor (api.execution) takes that value as completed. Pupils are still shown only as
+prao.policy's view for the caller, and their read audited once per page, as the loaders do.
+
+Anything else on the page (totalCount, a field with arguments or a resolver of its own, a
+deferred fragment, a type this does not know) is answered the ordinary way, and so is a page
+on which a value does not fit (the ordinary way then reports it where it belongs).
+tests/api/test_row_pages.py holds the two answers together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from graphql import (
+    GraphQLBoolean,
+    GraphQLError,
+    GraphQLID,
+    GraphQLInt,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLString,
+    Undefined,
+    get_nullable_type,
+    is_leaf_type,
+    is_non_null_type,
+    is_object_type,
+)
+from graphql.execution.collect_fields import FieldDetails, FragmentDetails, collect_subfields
+from graphql.execution.values import VariableValues
+from strawberry.schema.schema_converter import CustomGraphQLEnumType
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+from api import ids
+from api.connections import PageArgs, window
+from api.context import Info
+from api.execution_plans import (
+    BACKREF,
+    INT_MAX,
+    INT_MIN,
+    TYPENAME,
+    Completed,
+    batch,
+    enum_names,
+    node_id_attribute,
+    plain_attribute,
+)
+from api.types import _clock
+from prao import models, policy, rows, sync
+from prao.actor import Actor
+from prao.models.placements import free_places
+from prao.pagination import Order, RowsPage, keyset_rows
+from prao.pupil_view import PupilView
+
+Row = Any  # a driver's row (asyncpg Record, sqlite3.Row): indexed by position
+
+
+@dataclass(frozen=True)
+class Column:
+    """A field read from model fields of the row: the one value, or `combine` of them."""
+
+    names: tuple[str, ...]
+    combine: Callable[..., Any] | None = None
+
+
+def _same(*names: str) -> dict[str, Column]:
+    return {name: Column((name,)) for name in names}
+
+
+@dataclass(frozen=True)
+class RowType:
+    """A GraphQL type as columns of `model`: its fields by Python name, and its related objects
+    (fields declared with api.batched.loaded) by the foreign key that joins them."""
+
+    model: type[Model]
+    fields: Mapping[str, Column]
+    related: Mapping[str, str] = field(default_factory=dict)
+
+
+# What api.types' from_row makes of a row, field by field.
+ROW_TYPES: dict[str, RowType] = {
+    "Slot": RowType(
+        models.Slot,
+        {
+            **_same(
+                "title",
+                "description",
+                "tasks",
+                "address",
+                "city",
+                "trade",
+                "start_date",
+                "end_date",
+                "capacity",
+                "min_age",
+                "status",
+                "requires_approval",
+                "updated_at",
+            ),
+            "day_starts_at": Column(("starts_minute",), _clock),
+            "day_ends_at": Column(("ends_minute",), _clock),
+            "places_left": Column(("capacity", "taken"), free_places),
+        },
+        {"employer": "employer"},
+    ),
+    "Employer": RowType(models.Employer, _same("name", "city", "address", "status")),
+    "Booking": RowType(
+        models.Booking,
+        _same("status", "origin", "reason", "created_at", "updated_at"),
+        {"slot": "slot", "pupil": "pupil"},
+    ),
+    "School": RowType(models.School, _same("name")),
+}
+# A pupil is read as prao.policy's view of these columns and her school's.
+PUPIL_TYPE = "Pupil"
+PUPIL_FACTS = (
+    "id",
+    "first_name",
+    "last_name",
+    "year_group",
+    "class_name",
+    "email",
+    "external_id",
+    "updated_at",
+    "security_marking",
+    "school_id",
+)
+SCHOOL_FACTS = ("organiser_id", "name", "contact_email")
+PUPIL_FIELDS = frozenset(PUPIL_FACTS) - {"security_marking", "school_id"}
+
+
+class NotCovered(Exception):
+    """A selection this module does not answer."""
+
+
+class _Misfit(Exception):
+    """A value the ordinary path must complete (and report, where it is an error)."""
+
+
+@dataclass
+class _Request:
+    """What building one page needs beside its rows, and the pupils it showed."""
+
+    actor: Actor
+    views: dict[int, PupilView] = field(default_factory=dict)
+
+
+Getter = Callable[[Row, _Request], Any]
+# A field of the connection, from the page's rows, the page, its sync horizon and the request.
+Part = Callable[[list[Row], RowsPage, datetime | None, _Request], Any]
+
+
+class _PupilFacts:
+    """A pupil's columns as prao.pupil_view reads a Pupil."""
+
+    def __init__(self, values: Sequence[Any]) -> None:
+        (
+            self.id,
+            self.first_name,
+            self.last_name,
+            self.year_group,
+            self.class_name,
+            self.email,
+            self.external_id,
+            self.updated_at,
+            self.security_marking,
+            self.school_id,
+        ) = values
+
+
+class _SchoolFacts:
+    def __init__(self, values: Sequence[Any]) -> None:
+        self.organiser_id, self.name, self.contact_email = values
+
+
+# Leaves
+
+_PASSTHROUGH: dict[str, type] = {
+    GraphQLString.name: str,
+    GraphQLBoolean.name: bool,
+    GraphQLID.name: str,
+    GraphQLInt.name: int,
+}
+
+
+def _serializer(leaf: Any) -> Callable[[Any], Any]:
+    """graphql-core's completion of a non-null leaf value, with the shortcuts api.execution
+    takes; a value it would refuse is a misfit."""
+    serialize = leaf.serialize
+
+    def checked(value: Any) -> Any:
+        done = serialize(value)
+        if done is None or done is Undefined:
+            raise _Misfit
+        return done
+
+    if isinstance(leaf, CustomGraphQLEnumType):
+        names, cls = enum_names(leaf), leaf.wrapped_cls
+        return lambda value: names[value] if type(value) is cls else checked(value)
+    same = _PASSTHROUGH.get(leaf.name) if leaf.name in _PASSTHROUGH else None
+    if same is int:
+        return lambda v: v if type(v) is int and INT_MIN <= v <= INT_MAX else checked(v)
+    if same is not None:
+        return lambda value: value if type(value) is same else checked(value)
+    return checked
+
+
+def _complete(field_type: GraphQLOutputType, read: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`read`'s value completed as a leaf of `field_type`."""
+    non_null = is_non_null_type(field_type)
+    inner = get_nullable_type(field_type)
+    if not is_leaf_type(inner):
+        raise NotCovered(str(inner))
+    serialize = _serializer(inner)
+
+    def complete(source: Any) -> Any:
+        value = read(source)
+        if value is None:
+            if non_null:
+                raise _Misfit
+            return None
+        return serialize(value)
+
+    return complete
+
+
+# Plans
+
+
+@dataclass
+class PagePlan:
+    """How one connection field's selection is answered from one statement's rows."""
+
+    order: Order
+    columns: list[tuple[str, str]]
+    build: Callable[[RowsPage, datetime | None, _Request], dict[str, Any]]
+
+
+class _Compiler:
+    def __init__(self, info: Info, order: Order, model: type[Model]) -> None:
+        raw = info._raw_info
+        self.raw = raw
+        self.fragments = {name: FragmentDetails(node) for name, node in raw.fragments.items()}
+        given: Any = raw.variable_values
+        self.variables = (
+            given if isinstance(given, VariableValues) else VariableValues({}, dict(given))
+        )
+        self.order = order
+        self.model = model
+        self.columns: list[tuple[str, str]] = []
+        self.index: dict[tuple[str, str], int] = {}
+
+    def column(self, path: str, name: str) -> int:
+        """The position of a model field's column of the object at `path` in every row."""
+        model = rows.model_at(self.model, path)
+        key = (path, model._meta.fields_db_projection[name])
+        if key not in self.index:
+            self.index[key] = len(self.columns)
+            self.columns.append(key)
+        return self.index[key]
+
+    def converted(self, path: str, name: str) -> Callable[[Row], Any]:
+        """A model field's value at `path` as the model holds it."""
+        model = rows.model_at(self.model, path)
+        i = self.column(path, name)
+        convert = rows.converter(model, model._meta.fields_db_projection[name])
+        if convert is None:
+            return lambda row: row[i]
+        return lambda row: convert(row[i])
+
+    def collect(self, parent: Any, details: list[FieldDetails]) -> dict[str, list[FieldDetails]]:
+        found = collect_subfields(
+            self.raw.schema, self.fragments, self.variables, self.raw.operation, parent, details
+        )
+        grouped = found.grouped_field_set
+        if found.new_defer_usages or any(d.defer_usage for g in grouped.values() for d in g):
+            raise NotCovered("deferred")
+        return dict(grouped)
+
+    # The connection
+
+    def page(self, connection: GraphQLObjectType) -> PagePlan:
+        top = self.collect(connection, [FieldDetails(n, None) for n in self.raw.field_nodes])
+        node_type = get_nullable_type(connection.fields["nodes"].type).of_type.of_type
+        pk = self.column("", "id")
+        cursor: Callable[[Row], str]
+        if self.order is Order.UPDATED:
+            stamp = self.converted("", "updated_at")
+
+            def cursor(row: Row) -> str:
+                return ids.sync_cursor(stamp(row), row[pk])
+        else:
+
+            def cursor(row: Row) -> str:
+                return ids.cursor(row[pk])
+
+        parts: list[tuple[str, Part]] = []
+        for key, group in top.items():
+            name = group[0].node.name.value
+            if name == TYPENAME:
+                parts.append((key, _constant(connection.name)))
+            elif name == "nodes":
+                parts.append((key, _nodes(self.object(node_type, group, ""))))
+            elif name == "edges":
+                parts.append((key, self.edges(connection, group, node_type, cursor)))
+            elif name == "pageInfo":
+                parts.append((key, self.page_info(connection, group, cursor)))
+            elif name == "syncedUntil":
+                parts.append((key, _synced_until(connection.fields[name].type)))
+            else:
+                raise NotCovered(name)
+
+        def build_page(page: RowsPage, until: datetime | None, req: _Request) -> dict[str, Any]:
+            found = page.rows
+            return {key: part(found, page, until, req) for key, part in parts}
+
+        return PagePlan(self.order, self.columns, build_page)
+
+    def edges(
+        self,
+        connection: GraphQLObjectType,
+        group: list[FieldDetails],
+        node_type: GraphQLObjectType,
+        cursor: Callable[[Row], str],
+    ) -> Part:
+        edge_type = get_nullable_type(connection.fields["edges"].type).of_type.of_type
+        getters: list[tuple[str, Getter]] = []
+        for key, inner in self.collect(edge_type, group).items():
+            name = inner[0].node.name.value
+            if name == TYPENAME:
+                getters.append((key, _constant_getter(edge_type.name)))
+            elif name == "cursor":
+                getters.append((key, lambda row, req: cursor(row)))
+            elif name == "node":
+                getters.append((key, self.object(node_type, inner, "")))
+            else:
+                raise NotCovered(name)
+
+        def edges(found: list[Row], page: RowsPage, until: datetime | None, req: _Request) -> Any:
+            return [{key: get(row, req) for key, get in getters} for row in found]
+
+        return edges
+
+    def page_info(
+        self, connection: GraphQLObjectType, group: list[FieldDetails], cursor: Callable[[Row], str]
+    ) -> Part:
+        info_type = get_nullable_type(connection.fields["pageInfo"].type)
+        wanted: list[tuple[str, str]] = []
+        for key, inner in self.collect(info_type, group).items():
+            name = inner[0].node.name.value
+            if name not in (TYPENAME, "hasNextPage", "hasPreviousPage", "startCursor", "endCursor"):
+                raise NotCovered(name)
+            wanted.append((key, name))
+        type_name = info_type.name
+
+        def page_info(found: list[Row], page: RowsPage, until: datetime | None, r: _Request) -> Any:
+            values = {
+                TYPENAME: type_name,
+                "hasNextPage": page.has_next,
+                "hasPreviousPage": page.has_previous,
+                "startCursor": cursor(found[0]) if found else None,
+                "endCursor": cursor(found[-1]) if found else None,
+            }
+            return {key: values[name] for key, name in wanted}
+
+        return page_info
+
+    # Objects
+
+    def object(self, object_type: Any, group: list[FieldDetails], path: str) -> Getter:
+        if not is_object_type(object_type):
+            raise NotCovered(str(object_type))
+        if object_type.name == PUPIL_TYPE:
+            return self.pupil(object_type, group, path)
+        row_type = ROW_TYPES.get(object_type.name)
+        if row_type is None or row_type.model is not rows.model_at(self.model, path):
+            raise NotCovered(object_type.name)
+        getters: list[tuple[str, Getter]] = []
+        pk = self.column(path, "id")
+        for key, inner in self.collect(object_type, group).items():
+            getters.append((key, self.field(object_type, row_type, inner, path)))
+
+        def build(row: Row, req: _Request) -> dict[str, Any] | None:
+            if row[pk] is None:
+                return None  # no related row: a misfit where the field is non-null
+            return {key: get(row, req) for key, get in getters}
+
+        return build
+
+    def field(
+        self,
+        object_type: GraphQLObjectType,
+        row_type: RowType,
+        group: list[FieldDetails],
+        path: str,
+    ) -> Getter:
+        name = group[0].node.name.value
+        if name == TYPENAME:
+            return _constant_getter(object_type.name)
+        field_def = object_type.fields.get(name)
+        if field_def is None or field_def.args:
+            raise NotCovered(name)
+        definition = field_def.extensions.get(BACKREF)
+        if node_id_attribute(object_type, definition) == "id":
+            pk, type_name = self.column(path, "id"), object_type.name
+            return lambda row, req: ids.encode(type_name, row[pk])
+        attribute = plain_attribute(definition)
+        if attribute is not None and attribute in row_type.fields:
+            return self.leaf(field_def.type, row_type.fields[attribute], path)
+        loaded = batch(definition)
+        related = row_type.related.get(getattr(definition, "python_name", ""))
+        if loaded is not None and related is not None:
+            nested = self.object(
+                get_nullable_type(field_def.type), group, f"{path}__{related}" if path else related
+            )
+            return _required(nested) if is_non_null_type(field_def.type) else nested
+        raise NotCovered(name)
+
+    def leaf(self, field_type: GraphQLOutputType, column: Column, path: str) -> Getter:
+        reads = [self.converted(path, name) for name in column.names]
+        combine = column.combine
+        read: Callable[[Row], Any]
+        if combine is None:
+            read = reads[0]
+        elif len(reads) == 1:
+            one = reads[0]
+
+            def read(row: Row) -> Any:
+                value = one(row)
+                return None if value is None else combine(value)
+        else:
+
+            def read(row: Row) -> Any:
+                values = [r(row) for r in reads]
+                return None if None in values else combine(*values)
+
+        complete = _complete(field_type, read)
+        return lambda row, req: complete(row)
+
+    def pupil(self, pupil_type: GraphQLObjectType, group: list[FieldDetails], path: str) -> Getter:
+        """A pupil as the caller may see her: the view is made from her columns and her
+        school's, and every field is read from the view (prao.pupil_view decides)."""
+        facts = [self.converted(path, name) for name in PUPIL_FACTS]
+        pupil_pk = self.column(path, "id")
+        school_path = f"{path}__school"
+        school_pk = self.column(school_path, "id")
+        school_facts = [self.converted(school_path, name) for name in SCHOOL_FACTS]
+        getters: list[tuple[str, Callable[[PupilView, Row, _Request], Any]]] = []
+        for key, inner in self.collect(pupil_type, group).items():
+            getters.append((key, self.pupil_field(pupil_type, inner, school_path)))
+
+        def build(row: Row, req: _Request) -> dict[str, Any] | None:
+            pk = row[pupil_pk]
+            if pk is None:
+                return None
+            view = req.views.get(pk)
+            if view is None:
+                school = None
+                if row[school_pk] is not None:
+                    school = _SchoolFacts([read(row) for read in school_facts])
+                values = [read(row) for read in facts]
+                view = req.views[pk] = policy.see(req.actor, _PupilFacts(values), school)
+            return {key: get(view, row, req) for key, get in getters}
+
+        return build
+
+    def pupil_field(
+        self, pupil_type: GraphQLObjectType, group: list[FieldDetails], school_path: str
+    ) -> Callable[[PupilView, Row, _Request], Any]:
+        name = group[0].node.name.value
+        if name == TYPENAME:
+            return lambda view, row, req: PUPIL_TYPE
+        field_def = pupil_type.fields.get(name)
+        if field_def is None or field_def.args:
+            raise NotCovered(name)
+        definition = field_def.extensions.get(BACKREF)
+        if node_id_attribute(pupil_type, definition) == "id":
+            return lambda view, row, req: ids.encode(PUPIL_TYPE, view.id)
+        attribute = plain_attribute(definition)
+        if attribute is not None and attribute in PUPIL_FIELDS:
+            complete = _complete(field_def.type, lambda view: getattr(view, attribute))
+            return lambda view, row, req: complete(view)
+        if batch(definition) == ("school", "school_id"):
+            school = self.object(get_nullable_type(field_def.type), group, school_path)
+            if is_non_null_type(field_def.type):
+                raise NotCovered(name)
+            # The school only where the view shows it (it is the one joined).
+            return lambda view, row, req: None if view.school_id is None else school(row, req)
+        raise NotCovered(name)
+
+
+def _required(build: Getter) -> Getter:
+    def required(row: Row, req: _Request) -> Any:
+        found = build(row, req)
+        if found is None:
+            raise _Misfit
+        return found
+
+    return required
+
+
+def _constant(value: str) -> Callable[..., str]:
+    return lambda *_: value
+
+
+def _constant_getter(value: str) -> Getter:
+    return lambda row, req: value
+
+
+def _nodes(build: Getter) -> Part:
+    def nodes(found: list[Row], page: RowsPage, until: datetime | None, req: _Request) -> Any:
+        return [build(row, req) for row in found]
+
+    return nodes
+
+
+def _synced_until(field_type: GraphQLOutputType) -> Part:
+    complete = _complete(field_type, lambda until: until)
+
+    def synced_until(found: list[Row], page: RowsPage, until: datetime | None, r: _Request) -> Any:
+        return complete(until)
+
+    return synced_until
+
+
+# Plans are made once per field of a query text (and per value of its Boolean variables, the
+# only ones @skip and @include can read), like graphql-core's own plans of a list field.
+_PLANS: dict[Hashable, tuple[list[Any], PagePlan | None]] = {}
+MAX_PLANS = 512
+
+
+def plan(info: Info, order: Order, model: type[Model]) -> PagePlan | None:
+    """How to answer this connection field from its rows; None: the ordinary way."""
+    raw = info._raw_info
+    variables: Any = raw.variable_values
+    coerced = variables.coerced if isinstance(variables, VariableValues) else variables
+    switches = tuple(sorted((k, v) for k, v in coerced.items() if type(v) is bool))
+    key = (id(raw.schema), tuple(id(n) for n in raw.field_nodes), order, switches)
+    kept = [raw.schema, *raw.field_nodes]
+    found = _PLANS.get(key)
+    if found is not None and all(a is b for a, b in zip(found[0], kept, strict=True)):
+        return found[1]
+    made: PagePlan | None
+    try:
+        connection = get_nullable_type(raw.return_type)
+        if not is_object_type(connection):
+            raise NotCovered(str(connection))
+        made = _Compiler(info, order, model).page(connection)
+    except (NotCovered, GraphQLError, KeyError, AttributeError):
+        made = None
+    if len(_PLANS) >= MAX_PLANS:
+        _PLANS.clear()
+    _PLANS[key] = (kept, made)
+    return made
+
+
+async def answer(
+    info: Info,
+    queryset: QuerySet[Any],
+    args: PageArgs,
+    updated_since: datetime | None,
+    shape: Hashable,
+) -> Completed | None:
+    """The connection's completed value straight from its rows, where the executor takes one
+    and the selection is covered; None: answer it the ordinary way (api.connections)."""
+    context = info.context
+    if not context.fast_path.completes or not rows.covered(queryset):
+        return None
+    order = Order.ID if updated_since is None else Order.UPDATED
+    found = plan(info, order, queryset.model)
+    if found is None:
+        return None
+    chosen = window(args, order)  # a bad size or cursor: the same error as the ordinary way
+    synced_until = None
+    bounds = None
+    if updated_since is not None:
+        synced_until = await sync.horizon()
+        bounds = (updated_since, synced_until)
+    page = await keyset_rows(
+        queryset, order, chosen, updated=bounds, shape=shape, columns=found.columns
+    )
+    if page is None:
+        return None
+    req = _Request(context.actor)
+    try:
+        value = found.build(page, synced_until, req)
+    except Exception:  # noqa: BLE001 - the ordinary way completes (and reports) it
+        context.fast_path.fallbacks += 1
+        return None
+    if req.views:
+        # One audit event for the page's pupils, as the pupil loader writes it.
+        await policy.audit_read(context.actor, len(req.views), purpose="graphql", source="nested")
+        context.loaders.pupils_seen(req.views)
+    context.fast_path.pages += 1
+    return Completed(value)
