@@ -16,8 +16,10 @@ tests/api/test_row_pages.py holds the two answers together.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from graphql import (
@@ -37,6 +39,8 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetails, FragmentDetails, collect_subfields
 from graphql.execution.values import VariableValues
 from strawberry.schema.schema_converter import CustomGraphQLEnumType
+from tortoise import fields
+from tortoise.fields.data import CharEnumFieldInstance, IntEnumFieldInstance
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
@@ -138,6 +142,9 @@ SCHOOL_FACTS = ("organiser_id", "name", "contact_email")
 PUPIL_FIELDS = frozenset(PUPIL_FACTS) - {"security_marking", "school_id"}
 
 
+_ENUMS = (CharEnumFieldInstance, IntEnumFieldInstance)
+
+
 class NotCovered(Exception):
     """A selection this module does not answer."""
 
@@ -154,7 +161,10 @@ class _Request:
     views: dict[int, PupilView] = field(default_factory=dict)
 
 
-Getter = Callable[[Row, _Request], Any]
+Getter = Callable[[Row], Any]
+# The request a page is being built for: getters are made once per query text and take only
+# the row (building a page never awaits, so nothing else runs meanwhile).
+_REQUEST: ContextVar[_Request] = ContextVar("row_page_request")
 # A field of the connection, from the page's rows, the page, its sync horizon and the request.
 Part = Callable[[list[Row], RowsPage, datetime | None, _Request], Any]
 
@@ -256,6 +266,7 @@ class _Compiler:
         )
         self.order = order
         self.model = model
+        self.at = rows.zone()
         self.columns: list[tuple[str, str]] = []
         self.index: dict[tuple[str, str], int] = {}
 
@@ -272,7 +283,7 @@ class _Compiler:
         """A model field's value at `path` as the model holds it."""
         model = rows.model_at(self.model, path)
         i = self.column(path, name)
-        convert = rows.converter(model, model._meta.fields_db_projection[name])
+        convert = rows.converter(model, model._meta.fields_db_projection[name], self.at)
         if convert is None:
             return lambda row: row[i]
         return lambda row: convert(row[i])
@@ -339,14 +350,14 @@ class _Compiler:
             if name == TYPENAME:
                 getters.append((key, _constant_getter(edge_type.name)))
             elif name == "cursor":
-                getters.append((key, lambda row, req: cursor(row)))
+                getters.append((key, cursor))
             elif name == "node":
                 getters.append((key, self.object(node_type, inner, "")))
             else:
                 raise NotCovered(name)
 
         def edges(found: list[Row], page: RowsPage, until: datetime | None, req: _Request) -> Any:
-            return [{key: get(row, req) for key, get in getters} for row in found]
+            return [{key: get(row) for key, get in getters} for row in found]
 
         return edges
 
@@ -389,10 +400,10 @@ class _Compiler:
         for key, inner in self.collect(object_type, group).items():
             getters.append((key, self.field(object_type, row_type, inner, path)))
 
-        def build(row: Row, req: _Request) -> dict[str, Any] | None:
+        def build(row: Row) -> dict[str, Any] | None:
             if row[pk] is None:
                 return None  # no related row: a misfit where the field is non-null
-            return {key: get(row, req) for key, get in getters}
+            return {key: get(row) for key, get in getters}
 
         return build
 
@@ -412,7 +423,7 @@ class _Compiler:
         definition = field_def.extensions.get(BACKREF)
         if node_id_attribute(object_type, definition) == "id":
             pk, type_name = self.column(path, "id"), object_type.name
-            return lambda row, req: ids.encode(type_name, row[pk])
+            return lambda row: ids.encode(type_name, row[pk])
         attribute = plain_attribute(definition)
         if attribute is not None and attribute in row_type.fields:
             return self.leaf(field_def.type, row_type.fields[attribute], path)
@@ -426,6 +437,8 @@ class _Compiler:
         raise NotCovered(name)
 
     def leaf(self, field_type: GraphQLOutputType, column: Column, path: str) -> Getter:
+        if column.combine is None and (direct := self.direct(field_type, path, column.names[0])):
+            return direct
         reads = [self.converted(path, name) for name in column.names]
         combine = column.combine
         read: Callable[[Row], Any]
@@ -443,64 +456,112 @@ class _Compiler:
                 values = [r(row) for r in reads]
                 return None if None in values else combine(*values)
 
-        complete = _complete(field_type, read)
-        return lambda row, req: complete(row)
+        return _complete(field_type, read)
+
+    def direct(self, field_type: GraphQLOutputType, path: str, name: str) -> Getter | None:
+        """The column's value as it comes, where graphql-core would return it unchanged: a
+        string, 32-bit integer or boolean the driver gives as such, never null unless the
+        field may be; an enum by its stored value."""
+        model = rows.model_at(self.model, path)
+        model_field = model._meta.fields_map[name]
+        column = model._meta.fields_db_projection[name]
+        leaf = get_nullable_type(field_type)
+        i = self.column(path, name)
+        if model_field.null and is_non_null_type(field_type):
+            return None
+        if isinstance(leaf, CustomGraphQLEnumType) and isinstance(model_field, _ENUMS):
+            names, cls = enum_names(leaf), leaf.wrapped_cls
+            if model_field.enum_type is not cls:
+                return None
+            # A stored value that is no member raises here: the ordinary way then reports it.
+            by_value: dict[Any, str | None] = {member.value: names[member] for member in cls}
+            if model_field.null:
+                by_value[None] = None
+            return lambda row: by_value[row[i]]
+        if rows.converter(model, column, self.at) is not None or not is_leaf_type(leaf):
+            return None
+        same = _PASSTHROUGH.get(leaf.name)
+        if same is None or model_field.field_type is not same:
+            return None
+        if same is int and not isinstance(model_field, (fields.IntField, fields.SmallIntField)):
+            return None
+        if isinstance(model_field, fields.BigIntField):
+            return None
+        return itemgetter(i)
 
     def pupil(self, pupil_type: GraphQLObjectType, group: list[FieldDetails], path: str) -> Getter:
         """A pupil as the caller may see her: the view is made from her columns and her
         school's, and every field is read from the view (prao.pupil_view decides)."""
-        facts = [self.converted(path, name) for name in PUPIL_FACTS]
+        facts = self.reader(path, PUPIL_FACTS)
         pupil_pk = self.column(path, "id")
         school_path = f"{path}__school"
         school_pk = self.column(school_path, "id")
-        school_facts = [self.converted(school_path, name) for name in SCHOOL_FACTS]
-        getters: list[tuple[str, Callable[[PupilView, Row, _Request], Any]]] = []
+        school_facts = self.reader(school_path, SCHOOL_FACTS)
+        getters: list[tuple[str, Callable[[PupilView, Row], Any]]] = []
         for key, inner in self.collect(pupil_type, group).items():
             getters.append((key, self.pupil_field(pupil_type, inner, school_path)))
 
-        def build(row: Row, req: _Request) -> dict[str, Any] | None:
+        def build(row: Row) -> dict[str, Any] | None:
             pk = row[pupil_pk]
             if pk is None:
                 return None
+            req = _REQUEST.get()
             view = req.views.get(pk)
             if view is None:
-                school = None
-                if row[school_pk] is not None:
-                    school = _SchoolFacts([read(row) for read in school_facts])
-                values = [read(row) for read in facts]
-                view = req.views[pk] = policy.see(req.actor, _PupilFacts(values), school)
-            return {key: get(view, row, req) for key, get in getters}
+                school = None if row[school_pk] is None else _SchoolFacts(school_facts(row))
+                view = req.views[pk] = policy.see(req.actor, _PupilFacts(facts(row)), school)
+            return {key: get(view, row) for key, get in getters}
 
         return build
 
+    def reader(self, path: str, names: Sequence[str]) -> Callable[[Row], list[Any]]:
+        """Model fields' values at `path`, as the model holds them, in the order named."""
+        model = rows.model_at(self.model, path)
+        projection = model._meta.fields_db_projection
+        indexes = [self.column(path, name) for name in names]
+        native = itemgetter(*indexes) if len(indexes) > 1 else lambda row: (row[indexes[0]],)
+        fixes = [
+            (at, convert)
+            for at, name in enumerate(names)
+            if (convert := rows.converter(model, projection[name], self.at)) is not None
+        ]
+
+        def read(row: Row) -> list[Any]:
+            values = list(native(row))
+            for at, convert in fixes:
+                values[at] = convert(values[at])
+            return values
+
+        return read
+
     def pupil_field(
         self, pupil_type: GraphQLObjectType, group: list[FieldDetails], school_path: str
-    ) -> Callable[[PupilView, Row, _Request], Any]:
+    ) -> Callable[[PupilView, Row], Any]:
         name = group[0].node.name.value
         if name == TYPENAME:
-            return lambda view, row, req: PUPIL_TYPE
+            return lambda view, row: PUPIL_TYPE
         field_def = pupil_type.fields.get(name)
         if field_def is None or field_def.args:
             raise NotCovered(name)
         definition = field_def.extensions.get(BACKREF)
         if node_id_attribute(pupil_type, definition) == "id":
-            return lambda view, row, req: ids.encode(PUPIL_TYPE, view.id)
+            return lambda view, row: ids.encode(PUPIL_TYPE, view.id)
         attribute = plain_attribute(definition)
         if attribute is not None and attribute in PUPIL_FIELDS:
             complete = _complete(field_def.type, lambda view: getattr(view, attribute))
-            return lambda view, row, req: complete(view)
+            return lambda view, row: complete(view)
         if batch(definition) == ("school", "school_id"):
             school = self.object(get_nullable_type(field_def.type), group, school_path)
             if is_non_null_type(field_def.type):
                 raise NotCovered(name)
             # The school only where the view shows it (it is the one joined).
-            return lambda view, row, req: None if view.school_id is None else school(row, req)
+            return lambda view, row: None if view.school_id is None else school(row)
         raise NotCovered(name)
 
 
 def _required(build: Getter) -> Getter:
-    def required(row: Row, req: _Request) -> Any:
-        found = build(row, req)
+    def required(row: Row) -> Any:
+        found = build(row)
         if found is None:
             raise _Misfit
         return found
@@ -513,12 +574,12 @@ def _constant(value: str) -> Callable[..., str]:
 
 
 def _constant_getter(value: str) -> Getter:
-    return lambda row, req: value
+    return lambda row: value
 
 
 def _nodes(build: Getter) -> Part:
     def nodes(found: list[Row], page: RowsPage, until: datetime | None, req: _Request) -> Any:
-        return [build(row, req) for row in found]
+        return [build(row) for row in found]
 
     return nodes
 
@@ -544,7 +605,8 @@ def plan(info: Info, order: Order, model: type[Model]) -> PagePlan | None:
     variables: Any = raw.variable_values
     coerced = variables.coerced if isinstance(variables, VariableValues) else variables
     switches = tuple(sorted((k, v) for k, v in coerced.items() if type(v) is bool))
-    key = (id(raw.schema), tuple(id(n) for n in raw.field_nodes), order, switches)
+    # The zone the ORM reads datetimes in is fixed when it starts, but is read here all the same.
+    key = (id(raw.schema), tuple(id(n) for n in raw.field_nodes), order, switches, rows.zone())
     kept = [raw.schema, *raw.field_nodes]
     found = _PLANS.get(key)
     if found is not None and all(a is b for a, b in zip(found[0], kept, strict=True)):
@@ -591,11 +653,14 @@ async def answer(
     if page is None:
         return None
     req = _Request(context.actor)
+    token = _REQUEST.set(req)
     try:
         value = found.build(page, synced_until, req)
     except Exception:  # noqa: BLE001 - the ordinary way completes (and reports) it
         context.fast_path.fallbacks += 1
         return None
+    finally:
+        _REQUEST.reset(token)
     if req.views:
         # One audit event for the page's pupils, as the pupil loader writes it.
         await policy.audit_read(context.actor, len(req.views), purpose="graphql", source="nested")

@@ -174,9 +174,9 @@ def model_at(model: type[Model], path: str) -> type[Model]:
     return _model_at(model, path)
 
 
-def converter(model: type[Model], column: str) -> Callable[[Any], Any] | None:
+def converter(model: type[Model], column: str, at: tzinfo | None) -> Callable[[Any], Any] | None:
     """From a driver's value of one column to the model attribute's value, as builder() turns
-    it (None: the value is used as it is); datetimes into the zone() of the moment of call."""
+    it with zone() `at` (None: the value is used as it is)."""
     meta = model._meta
     for key, _, _ in meta.db_native_fields:
         if key == column:
@@ -187,11 +187,11 @@ def converter(model: type[Model], column: str) -> Callable[[Any], Any] | None:
             return lambda value: None if value is None else kind(value)
     for key, _, field in meta.db_complex_fields:
         if key == column:
-            return _complex(field)
+            return _complex(field, at)
     raise KeyError(f"{model.__name__} has no column {column}")
 
 
-def _complex(field: fields.Field[Any]) -> Callable[[Any], Any]:
+def _complex(field: fields.Field[Any], at: tzinfo | None) -> Callable[[Any], Any]:
     convert = field.to_python_value
     if isinstance(field, _ENUM_FIELDS):
         members = field.enum_type._value2member_map_
@@ -204,7 +204,6 @@ def _complex(field: fields.Field[Any]) -> Callable[[Any], Any]:
     if isinstance(field, fields.DatetimeField):
 
         def moment(value: Any) -> Any:
-            at = zone()
             if at is not None and type(value) is datetime and value.tzinfo is not None:
                 return value.astimezone(at)
             return convert(value)

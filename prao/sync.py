@@ -37,7 +37,7 @@ async def horizon() -> datetime:
     # SQLite has one writer at a time and Tortoise holds a lock around each transaction, so
     # nothing is written behind a reader's back there.
     if conn.capabilities.dialect == "postgres":
-        rows = await conn.execute_query_dict(OLDEST_OPEN_TRANSACTION)
+        _, rows = await conn.execute_query(OLDEST_OPEN_TRANSACTION)
         oldest = rows[0]["oldest"] if rows else None
         if oldest is not None:
             now = min(now, oldest)

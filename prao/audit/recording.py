@@ -8,6 +8,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from prao import clock
 from prao.actor import Actor
 from prao.models import AuditEvent
 from prao.validation import safe_detail
@@ -27,6 +28,13 @@ async def record(
     connection: BaseDBAsyncClient | None = None,
     **detail: Any,
 ) -> None:
+    conn = connection or AuditEvent._meta.db
+    if conn.capabilities.dialect == "postgres":
+        # Every page of pupils read writes one: the ORM's insert cost more than the page's own
+        # statement. SQLite keeps the ORM, which stores datetimes in its own text form.
+        values = [*fields(actor, action, object_type, count, **detail), clock.now()]
+        await conn.execute_query(_INSERT, values)
+        return
     await AuditEvent.create(
         actor=actor.label,
         organiser_id=actor.organiser_id,
@@ -42,6 +50,9 @@ async def record(
 # An event's columns as hand-written SQL writes them (a hot path's data-modifying CTE), in the
 # order of fields(); created_at is the change's own time.
 COLUMNS = "actor, organiser_id, action, object_type, object_count, detail, client, created_at"
+
+
+_INSERT = f"INSERT INTO audit_event ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)"
 
 
 def fields(
