@@ -44,7 +44,7 @@ class Loaders:
         # Objects a list page brought along in its own statement, by loader: a batch takes
         # them from here instead of reading (or auditing) them again.
         self.known: dict[str, dict[int, Any]] = {}
-        self.views: dict[int, policy.PupilView] = {}
+        self.views: dict[int, Callable[[], policy.PupilView]] = {}
 
     # Each made when a field first asks for it: most requests (a mutation, a page without
     # related objects) need none, and a loader holds its owner in a reference cycle, which
@@ -116,9 +116,10 @@ class Loaders:
             views = await self._views(list(pupils.values()))
             self.known.setdefault("pupil", {}).update(views)
 
-    def pupils_seen(self, views: dict[int, policy.PupilView]) -> None:
-        """Pupils a page showed (and audited) without this loader: later loads of them in
-        the request take these views instead of reading (or auditing) them again."""
+    def pupils_seen(self, views: dict[int, Callable[[], policy.PupilView]]) -> None:
+        """Pupils a page showed (and audited) without this loader, each with how to make her
+        view: later loads of them in the request take those instead of reading (or auditing)
+        them again."""
         self.views.update(views)
 
     async def _schools(self, ids: list[int]) -> list[School | BaseException]:
@@ -137,7 +138,7 @@ class Loaders:
         seen = [i for i in dict.fromkeys(ids) if i in self.views]
         if seen:
             known = self.known.setdefault("pupil", {})
-            known.update({i: Pupil.from_view(self.views.pop(i)) for i in seen})
+            known.update({i: Pupil.from_view(self.views.pop(i)()) for i in seen})
         return await self._after_known("pupil", ids, self._read_pupils)
 
     async def _read_pupils(self, ids: list[int]) -> list[Pupil | BaseException]:

@@ -139,7 +139,8 @@ PUPIL_FACTS = (
     "school_id",
 )
 SCHOOL_FACTS = ("organiser_id", "name", "contact_email")
-PUPIL_FIELDS = frozenset(PUPIL_FACTS) - {"security_marking", "school_id"}
+# The Pupil type's fields read from the view, each shown where prao.pupil_view.shown says so.
+PUPIL_FIELDS = frozenset(PUPIL_FACTS) - {"id", "first_name", "security_marking", "school_id"}
 
 
 _ENUMS = (CharEnumFieldInstance, IntEnumFieldInstance)
@@ -158,7 +159,9 @@ class _Request:
     """What building one page needs beside its rows, and the pupils it showed."""
 
     actor: Actor
-    views: dict[int, PupilView] = field(default_factory=dict)
+    # By pupil: what the caller is shown of her, and her view, made if a loader asks for it.
+    shown: dict[int, frozenset[str]] = field(default_factory=dict)
+    views: dict[int, Callable[[], PupilView]] = field(default_factory=dict)
 
 
 Getter = Callable[[Row], Any]
@@ -190,6 +193,22 @@ class _PupilFacts:
 class _SchoolFacts:
     def __init__(self, values: Sequence[Any]) -> None:
         self.organiser_id, self.name, self.contact_email = values
+
+
+class _Pupil:
+    """What telling the kind of reader reads of a pupil (prao.pupil_view.PupilRef)."""
+
+    __slots__ = ("id", "school_id")
+
+    def __init__(self, pk: int, school_id: int) -> None:
+        self.id, self.school_id = pk, school_id
+
+
+class _School:
+    __slots__ = ("organiser_id",)
+
+    def __init__(self, organiser_id: int) -> None:
+        self.organiser_id = organiser_id
 
 
 # Leaves
@@ -490,27 +509,39 @@ class _Compiler:
         return itemgetter(i)
 
     def pupil(self, pupil_type: GraphQLObjectType, group: list[FieldDetails], path: str) -> Getter:
-        """A pupil as the caller may see her: the view is made from her columns and her
-        school's, and every field is read from the view (prao.pupil_view decides)."""
-        facts = self.reader(path, PUPIL_FACTS)
-        pupil_pk = self.column(path, "id")
+        """A pupil as the caller may see her: prao.pupil_view tells what kind of reader the
+        caller is for her and what that reader is shown; the rest of her fields are null."""
+        pk = self.column(path, "id")
+        school_id = self.column(path, "school_id")
+        protected = self.converted(path, "security_marking")
         school_path = f"{path}__school"
         school_pk = self.column(school_path, "id")
+        organiser = self.column(school_path, "organiser_id")
+        facts = self.reader(path, PUPIL_FACTS)
         school_facts = self.reader(school_path, SCHOOL_FACTS)
-        getters: list[tuple[str, Callable[[PupilView, Row], Any]]] = []
+        getters: list[tuple[str, Callable[[frozenset[str], Row], Any]]] = []
         for key, inner in self.collect(pupil_type, group).items():
-            getters.append((key, self.pupil_field(pupil_type, inner, school_path)))
+            getters.append((key, self.pupil_field(pupil_type, inner, path, school_path)))
+
+        def view(reader: policy.Reader, row: Row) -> Callable[[], PupilView]:
+            def made() -> PupilView:
+                school = None if row[school_pk] is None else _SchoolFacts(school_facts(row))
+                return policy.view_as(reader, _PupilFacts(facts(row)), school)
+
+            return made
 
         def build(row: Row) -> dict[str, Any] | None:
-            pk = row[pupil_pk]
-            if pk is None:
+            key = row[pk]
+            if key is None:
                 return None
             req = _REQUEST.get()
-            view = req.views.get(pk)
-            if view is None:
-                school = None if row[school_pk] is None else _SchoolFacts(school_facts(row))
-                view = req.views[pk] = policy.see(req.actor, _PupilFacts(facts(row)), school)
-            return {key: get(view, row) for key, get in getters}
+            sees = req.shown.get(key)
+            if sees is None:
+                school = None if row[school_pk] is None else _School(row[organiser])
+                reader = policy.reader_of(req.actor, _Pupil(key, row[school_id]), school)
+                sees = req.shown[key] = policy.shown(reader, protected(row))
+                req.views[key] = view(reader, row)
+            return {key: get(sees, row) for key, get in getters}
 
         return build
 
@@ -535,27 +566,33 @@ class _Compiler:
         return read
 
     def pupil_field(
-        self, pupil_type: GraphQLObjectType, group: list[FieldDetails], school_path: str
-    ) -> Callable[[PupilView, Row], Any]:
+        self, pupil_type: GraphQLObjectType, group: list[FieldDetails], path: str, school: str
+    ) -> Callable[[frozenset[str], Row], Any]:
         name = group[0].node.name.value
         if name == TYPENAME:
-            return lambda view, row: PUPIL_TYPE
+            return lambda sees, row: PUPIL_TYPE
         field_def = pupil_type.fields.get(name)
         if field_def is None or field_def.args:
             raise NotCovered(name)
         definition = field_def.extensions.get(BACKREF)
         if node_id_attribute(pupil_type, definition) == "id":
-            return lambda view, row: ids.encode(PUPIL_TYPE, view.id)
+            pk = self.column(path, "id")
+            return lambda sees, row: ids.encode(PUPIL_TYPE, row[pk])
         attribute = plain_attribute(definition)
+        if attribute == "first_name":  # every reader sees it
+            first_name = self.leaf(field_def.type, Column((attribute,)), path)
+            return lambda sees, row: first_name(row)
         if attribute is not None and attribute in PUPIL_FIELDS:
-            complete = _complete(field_def.type, lambda view: getattr(view, attribute))
-            return lambda view, row: complete(view)
-        if batch(definition) == ("school", "school_id"):
-            school = self.object(get_nullable_type(field_def.type), group, school_path)
+            get = self.leaf(field_def.type, Column((attribute,)), path)
             if is_non_null_type(field_def.type):
                 raise NotCovered(name)
-            # The school only where the view shows it (it is the one joined).
-            return lambda view, row: None if view.school_id is None else school(row)
+            return lambda sees, row: get(row) if attribute in sees else None
+        if batch(definition) == ("school", "school_id"):
+            build = self.object(get_nullable_type(field_def.type), group, school)
+            if is_non_null_type(field_def.type):
+                raise NotCovered(name)
+            # The school where the reader is shown it (it is the one joined).
+            return lambda sees, row: build(row) if "school" in sees else None
         raise NotCovered(name)
 
 

@@ -31,7 +31,10 @@ from prao.pupil_view import audit_read as audit_read
 from prao.pupil_view import export_views as export_views
 from prao.pupil_view import pupil_view as pupil_view
 from prao.pupil_view import pupil_views as pupil_views
+from prao.pupil_view import reader_of as reader_of
 from prao.pupil_view import see as see
+from prao.pupil_view import shown as shown
+from prao.pupil_view import view_as as view_as
 from prao.pupil_view import workplace_view as workplace_view
 
 NOTHING = Q(id__lt=0)  # primary keys are positive: matches no row

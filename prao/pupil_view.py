@@ -58,11 +58,18 @@ class PupilView:
         return self.school_id is not None
 
 
-class PupilFacts(Protocol):
-    """What the rule reads of a pupil: a Pupil, or a list page's row of the same columns."""
+class PupilRef(Protocol):
+    """What telling the kind of reader reads of a pupil."""
 
     @property
     def id(self) -> int: ...
+    @property
+    def school_id(self) -> int: ...
+
+
+class PupilFacts(PupilRef, Protocol):
+    """What the rule reads of a pupil: a Pupil, or a list page's row of the same columns."""
+
     @property
     def first_name(self) -> str: ...
     @property
@@ -79,22 +86,25 @@ class PupilFacts(Protocol):
     def updated_at(self) -> datetime: ...
     @property
     def security_marking(self) -> bool: ...
-    @property
-    def school_id(self) -> int: ...
 
 
-class SchoolFacts(Protocol):
-    """What the rule reads of the pupil's school."""
+class SchoolRef(Protocol):
+    """What telling the kind of reader reads of the pupil's school."""
 
     @property
     def organiser_id(self) -> int: ...
+
+
+class SchoolFacts(SchoolRef, Protocol):
+    """What the rule reads of the pupil's school."""
+
     @property
     def name(self) -> str: ...
     @property
     def contact_email(self) -> str | None: ...
 
 
-def _school_of(pupil: PupilFacts, school: SchoolFacts | None) -> SchoolFacts | None:
+def _school_of(pupil: PupilRef, school: SchoolFacts | None) -> SchoolFacts | None:
     """The pupil's school if the caller passed it or select_related fetched it (never a query)."""
     if school is not None:
         return school
@@ -102,14 +112,14 @@ def _school_of(pupil: PupilFacts, school: SchoolFacts | None) -> SchoolFacts | N
     return fetched if isinstance(fetched, School) else None
 
 
-def reader_of(actor: Actor, pupil: PupilFacts, school: SchoolFacts | None = None) -> Reader:
+def reader_of(actor: Actor, pupil: PupilRef, school: SchoolRef | None = None) -> Reader:
     """The kind of reader this actor is for this pupil."""
     if actor.is_pupil:
         return Reader.SELF if actor.pupil_id == pupil.id else Reader.OTHER
     if actor.is_school_staff:
         if actor.school_id is not None:
             return Reader.STAFF if actor.school_id == pupil.school_id else Reader.OTHER
-        known = _school_of(pupil, school)
+        known = school if school is not None else _school_of(pupil, None)
         if actor.organiser_id is None or (known and known.organiser_id != actor.organiser_id):
             return Reader.OTHER
         # Organiser-wide staff reached the pupil through policy's organiser scope.
@@ -119,34 +129,55 @@ def reader_of(actor: Actor, pupil: PupilFacts, school: SchoolFacts | None = None
     return Reader.OTHER
 
 
-def view_as(reader: Reader, pupil: PupilFacts, school: SchoolFacts | None = None) -> PupilView:
-    """The rule itself, for a kind of reader; no audit (e-mails are recorded in the outbox)."""
-    known = _school_of(pupil, school)
+# The PupilView fields a reader may see beyond the id and the first name; "school" stands for
+# the school's id, name and e-mail.
+EVERYTHING = frozenset(
+    {
+        "last_name",
+        "year_group",
+        "class_name",
+        "email",
+        "external_id",
+        "updated_at",
+        "protected",
+        "school",
+    }
+)
+WORKPLACE = frozenset({"year_group", "school"})
+FIRST_NAME_ONLY: frozenset[str] = frozenset()
+
+
+def shown(reader: Reader, protected: bool) -> frozenset[str]:
+    """The rule itself: what this kind of reader sees of a pupil (`protected`: one with
+    protected identity), beyond her id and first name."""
     if reader in (Reader.SELF, Reader.STAFF, Reader.GUARDIAN):
-        return PupilView(
-            id=pupil.id,
-            first_name=pupil.first_name,
-            last_name=pupil.last_name,
-            year_group=pupil.year_group,
-            class_name=pupil.class_name,
-            email=pupil.email,
-            external_id=pupil.external_id,
-            updated_at=pupil.updated_at,
-            protected=pupil.security_marking,
-            school_id=pupil.school_id,
-            school_name=known.name if known else None,
-            school_email=known.contact_email if known else None,
-        )
-    if reader is Reader.EMPLOYER and not pupil.security_marking:
-        return PupilView(
-            id=pupil.id,
-            first_name=pupil.first_name,
-            year_group=pupil.year_group,
-            school_id=pupil.school_id,
-            school_name=known.name if known else None,
-            school_email=known.contact_email if known else None,
-        )
-    return PupilView(id=pupil.id, first_name=pupil.first_name)
+        return EVERYTHING
+    if reader is Reader.EMPLOYER and not protected:
+        return WORKPLACE
+    return FIRST_NAME_ONLY
+
+
+def view_as(reader: Reader, pupil: PupilFacts, school: SchoolFacts | None = None) -> PupilView:
+    """The view `shown` allows a kind of reader; no audit (e-mails are recorded in the
+    outbox)."""
+    sees = shown(reader, pupil.security_marking)
+    if not sees:
+        return PupilView(id=pupil.id, first_name=pupil.first_name)
+    known = _school_of(pupil, school) if "school" in sees else None
+    return PupilView(
+        id=pupil.id,
+        first_name=pupil.first_name,
+        last_name=pupil.last_name if "last_name" in sees else None,
+        year_group=pupil.year_group if "year_group" in sees else None,
+        class_name=pupil.class_name if "class_name" in sees else None,
+        email=pupil.email if "email" in sees else None,
+        external_id=pupil.external_id if "external_id" in sees else None,
+        updated_at=pupil.updated_at if "updated_at" in sees else None,
+        protected=pupil.security_marking if "protected" in sees else None,
+        school_id=pupil.school_id if "school" in sees else None,
+        school_name=known.name if known else None,
+        school_email=known.contact_email if known else None,
+    )
 
 
 def workplace_view(pupil: Pupil, school: School | None = None) -> PupilView:
