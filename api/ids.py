@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 CURSOR_PREFIX = "cursor"
@@ -14,21 +15,36 @@ _PK_RE = re.compile(r"[1-9][0-9]{0,9}")
 
 
 # Every list page encodes an id and a cursor per row, mostly the same rows again and again: the
-# encodings are kept (a pure function of the pair), up to a bound.
-_ENCODED: dict[tuple[str, int], str] = {}
+# encodings are kept (a pure function of the pair), by type name, up to a bound for each.
+_ENCODED: dict[str, dict[int, str]] = {}
 MAX_ENCODED = 200_000
 
 
+def encoder(type_name: str) -> Callable[[int], str]:
+    """encode(type_name, pk) for one type, for callers that encode a whole column of it."""
+    kept = _ENCODED.setdefault(type_name, {})
+
+    def encode_one(pk: int) -> str:
+        found = kept.get(pk) if type(pk) is int else None
+        if found is None:
+            found = binascii.b2a_base64(f"{type_name}:{pk}".encode(), newline=False).decode()
+            if type(pk) is int:
+                if len(kept) >= MAX_ENCODED:
+                    kept.clear()
+                kept[pk] = found
+        return found
+
+    return encode_one
+
+
+_ENCODERS: dict[str, Callable[[int], str]] = {}
+
+
 def encode(type_name: str, pk: int) -> str:
-    key = (type_name, pk)
-    found = _ENCODED.get(key) if type(pk) is int else None
+    found = _ENCODERS.get(type_name)
     if found is None:
-        found = binascii.b2a_base64(f"{type_name}:{pk}".encode(), newline=False).decode()
-        if type(pk) is int:
-            if len(_ENCODED) >= MAX_ENCODED:
-                _ENCODED.clear()
-            _ENCODED[key] = found
-    return found
+        found = _ENCODERS[type_name] = encoder(type_name)
+    return found(pk)
 
 
 def decode(value: str) -> tuple[str, int] | None:
@@ -52,6 +68,9 @@ def decode_as(value: str, type_name: str) -> int | None:
 
 def cursor(pk: int) -> str:
     return encode(CURSOR_PREFIX, pk)
+
+
+cursor_of = encoder(CURSOR_PREFIX)  # cursor(), for callers that encode a whole page
 
 
 def decode_cursor(value: str) -> int | None:

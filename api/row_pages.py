@@ -329,9 +329,10 @@ class _Compiler:
             def cursor(row: Row) -> str:
                 return ids.sync_cursor(stamp(row), row[pk])
         else:
+            cursor_of = ids.cursor_of
 
             def cursor(row: Row) -> str:
-                return ids.cursor(row[pk])
+                return cursor_of(row[pk])
 
         parts: list[tuple[str, Part]] = []
         for key, group in top.items():
@@ -441,8 +442,8 @@ class _Compiler:
             raise NotCovered(name)
         definition = field_def.extensions.get(BACKREF)
         if node_id_attribute(object_type, definition) == "id":
-            pk, type_name = self.column(path, "id"), object_type.name
-            return lambda row: ids.encode(type_name, row[pk])
+            pk, encode = self.column(path, "id"), ids.encoder(object_type.name)
+            return lambda row: encode(row[pk])
         attribute = plain_attribute(definition)
         if attribute is not None and attribute in row_type.fields:
             return self.leaf(field_def.type, row_type.fields[attribute], path)
@@ -458,6 +459,8 @@ class _Compiler:
     def leaf(self, field_type: GraphQLOutputType, column: Column, path: str) -> Getter:
         if column.combine is None and (direct := self.direct(field_type, path, column.names[0])):
             return direct
+        if column.combine is None and (scalar := self.scalar(field_type, path, column.names[0])):
+            return scalar
         reads = [self.converted(path, name) for name in column.names]
         combine = column.combine
         read: Callable[[Row], Any]
@@ -476,6 +479,28 @@ class _Compiler:
                 return None if None in values else combine(*values)
 
         return _complete(field_type, read)
+
+    def scalar(self, field_type: GraphQLOutputType, path: str, name: str) -> Getter | None:
+        """A column never null, of a scalar that is no enum (a date, a moment): its value as
+        the model holds it, serialized, in one step."""
+        model = rows.model_at(self.model, path)
+        leaf = get_nullable_type(field_type)
+        if model._meta.fields_map[name].null or not is_leaf_type(leaf):
+            return None
+        if isinstance(leaf, CustomGraphQLEnumType) or leaf.name in _PASSTHROUGH:
+            return None
+        i = self.column(path, name)
+        convert = rows.converter(model, model._meta.fields_db_projection[name], self.at)
+        serialize = leaf.serialize
+
+        def get(row: Row) -> Any:
+            value = row[i] if convert is None else convert(row[i])
+            done = serialize(value)
+            if done is None or done is Undefined:
+                raise _Misfit
+            return done
+
+        return get
 
     def direct(self, field_type: GraphQLOutputType, path: str, name: str) -> Getter | None:
         """The column's value as it comes, where graphql-core would return it unchanged: a
@@ -576,8 +601,8 @@ class _Compiler:
             raise NotCovered(name)
         definition = field_def.extensions.get(BACKREF)
         if node_id_attribute(pupil_type, definition) == "id":
-            pk = self.column(path, "id")
-            return lambda sees, row: ids.encode(PUPIL_TYPE, row[pk])
+            pk, encode = self.column(path, "id"), ids.encoder(PUPIL_TYPE)
+            return lambda sees, row: encode(row[pk])
         attribute = plain_attribute(definition)
         if attribute == "first_name":  # every reader sees it
             first_name = self.leaf(field_def.type, Column((attribute,)), path)
