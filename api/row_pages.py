@@ -407,11 +407,15 @@ class _Compiler:
 
     # Objects
 
-    def object(self, object_type: Any, group: list[FieldDetails], path: str) -> Getter:
+    def object(
+        self, object_type: Any, group: list[FieldDetails], path: str, required: bool = True
+    ) -> Getter:
+        """The object at `path` of each row; where no row was joined, null, or a misfit where
+        the field may not be null."""
         if not is_object_type(object_type):
             raise NotCovered(str(object_type))
         if object_type.name == PUPIL_TYPE:
-            return self.pupil(object_type, group, path)
+            return self.pupil(object_type, group, path, required)
         row_type = ROW_TYPES.get(object_type.name)
         if row_type is None or row_type.model is not rows.model_at(self.model, path):
             raise NotCovered(object_type.name)
@@ -422,7 +426,9 @@ class _Compiler:
 
         def build(row: Row) -> dict[str, Any] | None:
             if row[pk] is None:
-                return None  # no related row: a misfit where the field is non-null
+                if required:
+                    raise _Misfit
+                return None
             return {key: get(row) for key, get in getters}
 
         return build
@@ -450,10 +456,12 @@ class _Compiler:
         loaded = batch(definition)
         related = row_type.related.get(getattr(definition, "python_name", ""))
         if loaded is not None and related is not None:
-            nested = self.object(
-                get_nullable_type(field_def.type), group, f"{path}__{related}" if path else related
+            return self.object(
+                get_nullable_type(field_def.type),
+                group,
+                f"{path}__{related}" if path else related,
+                is_non_null_type(field_def.type),
             )
-            return _required(nested) if is_non_null_type(field_def.type) else nested
         raise NotCovered(name)
 
     def leaf(self, field_type: GraphQLOutputType, column: Column, path: str) -> Getter:
@@ -533,7 +541,9 @@ class _Compiler:
             return None
         return itemgetter(i)
 
-    def pupil(self, pupil_type: GraphQLObjectType, group: list[FieldDetails], path: str) -> Getter:
+    def pupil(
+        self, pupil_type: GraphQLObjectType, group: list[FieldDetails], path: str, required: bool
+    ) -> Getter:
         """A pupil as the caller may see her: prao.pupil_view tells what kind of reader the
         caller is for her and what that reader is shown; the rest of her fields are null."""
         pk = self.column(path, "id")
@@ -556,16 +566,18 @@ class _Compiler:
             return made
 
         def build(row: Row) -> dict[str, Any] | None:
-            key = row[pk]
-            if key is None:
+            pupil_id = row[pk]
+            if pupil_id is None:
+                if required:
+                    raise _Misfit
                 return None
             req = _REQUEST.get()
-            sees = req.shown.get(key)
+            sees = req.shown.get(pupil_id)
             if sees is None:
                 school = None if row[school_pk] is None else _School(row[organiser])
-                reader = policy.reader_of(req.actor, _Pupil(key, row[school_id]), school)
-                sees = req.shown[key] = policy.shown(reader, protected(row))
-                req.views[key] = view(reader, row)
+                reader = policy.reader_of(req.actor, _Pupil(pupil_id, row[school_id]), school)
+                sees = req.shown[pupil_id] = policy.shown(reader, protected(row))
+                req.views[pupil_id] = view(reader, row)
             return {key: get(sees, row) for key, get in getters}
 
         return build
@@ -613,22 +625,12 @@ class _Compiler:
                 raise NotCovered(name)
             return lambda sees, row: get(row) if attribute in sees else None
         if batch(definition) == ("school", "school_id"):
-            build = self.object(get_nullable_type(field_def.type), group, school)
             if is_non_null_type(field_def.type):
                 raise NotCovered(name)
+            build = self.object(get_nullable_type(field_def.type), group, school, required=False)
             # The school where the reader is shown it (it is the one joined).
             return lambda sees, row: build(row) if "school" in sees else None
         raise NotCovered(name)
-
-
-def _required(build: Getter) -> Getter:
-    def required(row: Row) -> Any:
-        found = build(row)
-        if found is None:
-            raise _Misfit
-        return found
-
-    return required
 
 
 def _constant(value: str) -> Callable[..., str]:
