@@ -110,7 +110,10 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> AwaitableOrValue[list[Any]]:
         completion = None
         if isinstance(items, list) and items:
-            completion = self._completion(item_type, field_details_list, info)
+            try:
+                completion = self._completion(item_type, field_details_list, info)
+            except GraphQLError:
+                completion = None  # graphql-core reports it, at the item it belongs to
         if completion is None or completion.plan is None:
             return super().complete_iterable_value(
                 item_type, field_details_list, info, path, items, position_context

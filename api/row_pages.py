@@ -658,7 +658,8 @@ def _synced_until(field_type: GraphQLOutputType) -> Part:
 
 
 # Plans are made once per field of a query text (and per value of its Boolean variables, the
-# only ones @skip and @include can read), like graphql-core's own plans of a list field.
+# only ones @skip and @include can read, or null, which they refuse), like graphql-core's own
+# plans of a list field.
 _PLANS: dict[Hashable, tuple[list[Any], PagePlan | None]] = {}
 MAX_PLANS = 512
 
@@ -668,7 +669,7 @@ def plan(info: Info, order: Order, model: type[Model]) -> PagePlan | None:
     raw = info._raw_info
     variables: Any = raw.variable_values
     coerced = variables.coerced if isinstance(variables, VariableValues) else variables
-    switches = tuple(sorted((k, v) for k, v in coerced.items() if type(v) is bool))
+    switches = tuple(sorted((k, v) for k, v in coerced.items() if v is None or type(v) is bool))
     # The zone the ORM reads datetimes in is fixed when it starts, but is read here all the same.
     key = (id(raw.schema), tuple(id(n) for n in raw.field_nodes), order, switches, rows.zone())
     kept = [raw.schema, *raw.field_nodes]

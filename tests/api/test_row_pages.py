@@ -341,3 +341,18 @@ async def test_pupils_a_page_showed_are_not_read_or_audited_again(booked: World)
     other = await loaders.pupil.load(booked.pupil_b.id)
     assert other.first_name == booked.pupil_b.first_name
     assert len(await _audit()) == before + 1
+
+
+async def test_skip_and_include_are_read_per_request(booked: World) -> None:
+    staff = await booked.actor(booked.admin)
+    query = """query Q($with: Boolean = true) { slots(first: 10) { nodes { id
+                 employer @include(if: $with) { name } title @skip(if: $with) } } }"""
+    for flag in (True, False, True, None, False):
+        expected, got, count = await _both(query, {"with": flag}, staff)
+        assert got == expected, flag
+        nodes = expected["data"] and expected["data"]["slots"]["nodes"]
+        if flag is None:  # refused alike: @include's condition may not be null
+            assert expected["errors"] and count.pages == 0
+        else:
+            assert nodes and ("employer" in nodes[0]) is flag and ("title" in nodes[0]) is not flag
+            assert count.pages == 1
