@@ -235,7 +235,7 @@ def _serializer(leaf: Any) -> Callable[[Any], Any]:
     if isinstance(leaf, CustomGraphQLEnumType):
         names, cls = enum_names(leaf), leaf.wrapped_cls
         return lambda value: names[value] if type(value) is cls else checked(value)
-    same = _PASSTHROUGH.get(leaf.name) if leaf.name in _PASSTHROUGH else None
+    same = _PASSTHROUGH.get(leaf.name)
     if same is int:
         return lambda v: v if type(v) is int and INT_MIN <= v <= INT_MAX else checked(v)
     if same is not None:
