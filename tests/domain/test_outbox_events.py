@@ -134,7 +134,9 @@ async def test_an_event_of_a_deleted_booking_expands_to_nothing(
     [event] = await OutboxEvent.all()
     await Booking.filter(id=booked.value.id).delete()
     assert await expand_event(event.id) == []
-    assert (await OutboxEvent.get(id=event.id)).expanded_at is not None
+    kept = await OutboxEvent.get(id=event.id)
+    assert kept.expanded_at is not None
+    assert kept.booking_id == booked.value.id  # the fact keeps the id its booking had
 
 
 async def test_decide_and_place_each_write_one_event_and_a_refusal_none(world: World) -> None:
