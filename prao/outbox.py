@@ -276,6 +276,32 @@ def place_snapshot(slot: SnapshotPlace) -> dict[str, object]:
     return {name: _plain(getattr(slot, name)) for name in SNAPSHOT_SLOT_FIELDS}
 
 
+def _hours_pg(minutes: str) -> str:
+    return f"to_char(make_time({minutes} / 60, {minutes} % 60, 0), 'HH24:MI:SS')"
+
+
+# Each value of place_snapshot as PostgreSQL makes it from the slot's row `s`, in the text
+# _plain gives (ISO dates, times as Slot turns its minutes into them).
+_PLACE_VALUES_PG = {
+    "title": "s.title",
+    "address": "s.address",
+    "city": "s.city",
+    "start_date": "to_char(s.start_date, 'YYYY-MM-DD')",
+    "end_date": "to_char(s.end_date, 'YYYY-MM-DD')",
+    "day_starts_at": _hours_pg("s.starts_minute"),
+    "day_ends_at": _hours_pg("s.ends_minute"),
+    "tasks": "s.tasks",
+}
+# place_snapshot of the slot row `s` as a jsonb expression, for a statement that writes the
+# events of many bookings: the slot's part is built once per slot in the database, not sent
+# from here for each.
+PLACE_SNAPSHOT_PG = (
+    "jsonb_build_object("
+    + ", ".join(f"'{name}', {_PLACE_VALUES_PG[name]}" for name in SNAPSHOT_SLOT_FIELDS)
+    + ")"
+)
+
+
 # One encoder for every snapshot: json.dumps with separators builds a new one per call.
 _COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
 

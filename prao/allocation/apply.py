@@ -135,16 +135,19 @@ async def _write(
             reserved += count
     if reserved != len(slot_ids):  # a place filled, closed or shrank since the dry run
         raise Refused(DomainError.of(ErrorCode.STALE_PROPOSAL, "run_id"))
-    snapshots = await _snapshots(conn, slot_ids, now)
+    booking = outbox.booking_snapshot(
+        Booking(status=BookingStatus.CONFIRMED, reason="", updated_at=now)
+    )
     try:
         if postgres:
             pupils = [p for p, _, _ in assignments]
             slots = [s for _, s, _ in assignments]
-            rows = await conn.execute_query_dict(
+            _, rows = await conn.execute_query(
                 _BOOK_PG,
-                [pupils, slots, run.period_id, now, slot_ids, [snapshots[s] for s in slot_ids]],
+                [pupils, slots, run.period_id, now, outbox.snapshot_json(booking), slot_ids],
             )
-            return [int(r["id"]) for r in rows]
+            return [int(r[0]) for r in rows]
+        snapshots = await _snapshots_sqlite(conn, booking, slot_ids)
         return await _book_sqlite(conn, run.period_id, assignments, snapshots, now)
     except IntegrityError as exc:  # someone got a booking in between
         raise Refused(DomainError.of(ErrorCode.STALE_PROPOSAL, "run_id")) from exc
@@ -163,7 +166,9 @@ _RESERVE_SQLITE = (
 _BOOKING_COLUMNS = (
     "pupil_id, slot_id, period_id, status, origin, reason, decided_at, created_at, updated_at"
 )
-# The bookings and their events in one statement: every event carries its slot's snapshot.
+# The bookings and their events in one statement: every event carries its slot's snapshot,
+# the booking's part ($5) the same for all, the slot's built once per slot (materialised, or
+# it would be built again for each of its bookings).
 _BOOK_PG = f"""
 WITH b AS (
     INSERT INTO booking ({_BOOKING_COLUMNS})
@@ -171,10 +176,13 @@ WITH b AS (
     FROM unnest($1::int[], $2::int[]) WITH ORDINALITY AS a(pupil_id, slot_id, n)
     ORDER BY a.n
     RETURNING id, slot_id
+), place AS MATERIALIZED (
+    SELECT s.id, $5::jsonb || jsonb_build_object('slot', {outbox.PLACE_SNAPSHOT_PG}) AS snapshot
+    FROM unnest($6::int[]) AS u(id) JOIN slot AS s ON s.id = u.id
 )
 INSERT INTO outbox_event (kind, booking_id, snapshot, created_at)
-SELECT 'booking_created', b.id, s.snapshot, $4
-FROM b JOIN unnest($5::int[], $6::text[]::jsonb[]) AS s(slot_id, snapshot) ON s.slot_id = b.slot_id
+SELECT 'booking_created', b.id, place.snapshot, $4
+FROM b JOIN place ON place.id = b.slot_id
 ORDER BY b.id
 RETURNING id
 """
@@ -201,24 +209,18 @@ class _Place:
 _PLACE_COLUMNS = "id, title, address, city, start_date, end_date, tasks, starts_minute, ends_minute"
 
 
-async def _snapshots(conn: BaseDBAsyncClient, slot_ids: list[int], now: datetime) -> dict[int, str]:
+async def _snapshots_sqlite(
+    conn: BaseDBAsyncClient, booking: dict[str, object], slot_ids: list[int]
+) -> dict[int, str]:
     """Each slot's event snapshot as JSON text, built once: the proposal's bookings differ only
-    in pupil, and the snapshot holds none of her."""
-    booking = outbox.booking_snapshot(
-        Booking(status=BookingStatus.CONFIRMED, reason="", updated_at=now)
-    )
-    if conn.capabilities.dialect == "postgres":
-        rows = await conn.execute_query_dict(
-            f"SELECT {_PLACE_COLUMNS} FROM slot WHERE id = ANY($1::int[])", [slot_ids]
+    in pupil, and the snapshot holds none of her. (On PostgreSQL the statement builds them.)"""
+    rows = []
+    for i in range(0, len(slot_ids), CHUNK):
+        chunk = slot_ids[i : i + CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        rows += await conn.execute_query_dict(
+            f"SELECT {_PLACE_COLUMNS} FROM slot WHERE id IN ({marks})", chunk
         )
-    else:
-        rows = []
-        for i in range(0, len(slot_ids), CHUNK):
-            chunk = slot_ids[i : i + CHUNK]
-            marks = ", ".join("?" * len(chunk))
-            rows += await conn.execute_query_dict(
-                f"SELECT {_PLACE_COLUMNS} FROM slot WHERE id IN ({marks})", chunk
-            )
     snapshots: dict[int, str] = {}
     for row in rows:
         place = _Place(

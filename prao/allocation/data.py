@@ -203,7 +203,7 @@ async def load(
 
 # What a proposal depends on, each part as one query: the pupils of the year group, the period's
 # active bookings, its wishes, the wished slots and the school's listed slots. On PostgreSQL
-# each part is hashed where it lies (md5 of the ordered rows), so checking a proposal reads a
+# the parts are hashed where they lie, all in one statement, so checking a proposal reads a
 # handful of digests, not the whole instance.
 _PARTS = (
     (
@@ -226,6 +226,15 @@ _PARTS = (
     ),
     ("SELECT slot_id FROM slot_visibility WHERE school_id = :school", "slot_id"),
 )
+# A part's digest on PostgreSQL: its rows counted, and a 64-bit hash of each row's text summed.
+# The rows of each part are distinct, so no change of a part leaves both as they were but by a
+# collision of the hash; and a sum needs no sort (half the time of the check was sorting
+# 500,000 wishes for an md5 of them in order).
+_DIGESTS_PG = "SELECT " + ", ".join(
+    f"(SELECT count(*) || ':' || coalesce(sum(hashtextextended(t::text, 0)), 0)"
+    f" FROM ({part}) AS t) AS part{i}"
+    for i, (part, _) in enumerate(_PARTS)
+)
 
 
 async def fingerprint_of(period: Period, school: School, conn: BaseDBAsyncClient | None) -> str:
@@ -241,19 +250,17 @@ async def fingerprint_of(period: Period, school: School, conn: BaseDBAsyncClient
         [period.start_date, period.end_date, period.max_wishes, period.year_group]
     ]
     dialect = client.capabilities.dialect
+    if dialect == "postgres":
+        sql, values = numbered(_DIGESTS_PG, known, dialect)
+        _, rows = await client.execute_query(sql, values)
+        digests += list(rows[0])
+        return _digest({"parts": digests})
     for part, order in _PARTS:
         sql, values = numbered(part, known, dialect)
-        if dialect == "postgres":
-            query = (
-                f"SELECT md5(coalesce(string_agg(t::text, ';' ORDER BY {order}), ''))"
-                f" AS digest FROM ({sql}) AS t"
-            )
-            rows = await client.execute_query_dict(query, values)
-            digests.append(rows[0]["digest"])
-        else:
-            query = f"SELECT * FROM ({sql}) AS t ORDER BY {order}"
-            rows = await client.execute_query_dict(query, values)
-            digests.append([list(r.values()) for r in rows])
+        rows = await client.execute_query_dict(
+            f"SELECT * FROM ({sql}) AS t ORDER BY {order}", values
+        )
+        digests.append([list(r.values()) for r in rows])
     return _digest({"parts": digests})
 
 

@@ -4,12 +4,14 @@ as the booking was at the change, once."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from tortoise import connections
 
-from prao import clock
+from prao import clock, outbox
 from prao.config import Settings
 from prao.errors import ErrorCode
 from prao.jobs import jobs
@@ -180,3 +182,23 @@ async def test_a_link_answer_keeps_the_workplace_address_in_its_event(
     )
     messages = await OutboxMessage.filter(id__in=await expand_event(event.id))
     assert "blommor@example.se" in {m.to_address for m in messages}
+
+
+@pytest.mark.postgres
+async def test_a_slots_snapshot_built_in_postgresql_is_the_one_python_builds(
+    postgres: None, world: World
+) -> None:
+    made = await factories.slot(
+        world.employer,
+        title='Bageri "Söta" \\ Ål',
+        address="Storgatan 1\nbakom",
+        tasks="Baka, sälja & städa: 100 % – 🥐",
+        starts_minute=7 * 60 + 5,
+        ends_minute=16 * 60 + 45,
+    )
+    slot = await Slot.get(id=made.id)
+    [row] = await connections.get("default").execute_query_dict(
+        f"SELECT {outbox.PLACE_SNAPSHOT_PG}::text AS place FROM slot AS s WHERE s.id = $1",
+        [slot.id],
+    )
+    assert json.loads(row["place"]) == outbox.place_snapshot(slot)
