@@ -228,8 +228,8 @@ _PARTS = (
 )
 # A part's digest on PostgreSQL: its rows counted, and a 64-bit hash of each row's text summed.
 # The rows of each part are distinct, so no change of a part leaves both as they were but by a
-# collision of the hash; and a sum needs no sort (half the time of the check was sorting
-# 500,000 wishes for an md5 of them in order).
+# collision of the hash; and a sum needs no sort. At 100,000 pupils (500,000 wishes) this
+# takes 0.26-0.31 s of database CPU where an md5 of each part's rows in order took 0.44-0.48 s.
 _DIGESTS_PG = "SELECT " + ", ".join(
     f"(SELECT count(*) || ':' || coalesce(sum(hashtextextended(t::text, 0)), 0)"
     f" FROM ({part}) AS t) AS part{i}"
