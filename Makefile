@@ -29,10 +29,12 @@ run: install
 	DEMO=1 $(BIN)/prao seed-demo
 	DEMO=1 BASE_URL=$(BASE_URL) $(BIN)/prao serve --port $(PORT)
 
-## Chromium from Debian and axe-core from npm, for the browser tests
+## Chromium and Java from Debian, axe-core and the Nu HTML Checker from npm, for the browser tests
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
-	@test -d tests/browser/node_modules/axe-core || npm ci --silent --prefix tests/browser
+	@command -v java >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null)
+	@test -d tests/browser/node_modules/axe-core -a -d tests/browser/node_modules/vnu-jar \
+		|| npm ci --silent --prefix tests/browser
 
 lint: install-dev
 	$(BIN)/ruff check .
