@@ -12,17 +12,18 @@ from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
-from starlette.staticfiles import StaticFiles
 
 from api import api_routes
 from prao.config import Settings, load_settings, use_settings
 from prao.db import close_db, init_db
 from server.auth import ActorBackend
 from server.client_address import ClientAddress
+from server.compression import compression
 from server.csrf import CsrfMiddleware
 from server.headers import SecurityHeaders
 from server.jobs import running_jobs
 from web import STATIC_DIR, web_exception_handlers, web_routes
+from web.static_files import VersionedStaticFiles
 
 SESSION_COOKIE = "prao_session"
 GC_THRESHOLD = 10_000  # allocations between young-generation collections
@@ -53,7 +54,7 @@ def create_app(settings: Settings | None = None, manage_db: bool = True) -> Star
 
     routes = [
         # Static files need nobody's identity: no database query for them.
-        Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
+        Mount("/static", app=VersionedStaticFiles(directory=STATIC_DIR), name="static"),
         Mount(
             "",
             # The API's two paths first: every API request is matched at once instead of
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, manage_db: bool = True) -> Star
         lifespan=lifespan,
         exception_handlers=web_exception_handlers(),
         middleware=[
+            compression(),
             Middleware(SecurityHeaders, hsts=settings.https),
             Middleware(ClientAddress, forwarded_allow_ips=settings.forwarded_allow_ips),
             Middleware(

@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse
 from prao.actor import Actor
 from web import formatting
 from web.forms import csrf_token
+from web.static_files import static_url
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 HTMX_FILE = "htmx-2.0.11.min.js"
@@ -51,6 +52,7 @@ def _environment() -> jinja2.Environment:
     env.filters["slot_status"] = formatting.slot_status
     env.globals["date_range"] = formatting.date_range
     env.globals["role_name"] = formatting.role_name
+    env.globals["static_url"] = static_url
     return env
 
 
