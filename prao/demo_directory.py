@@ -3,7 +3,7 @@ sending: reads for /demo, beside the seeding in prao/demo.py."""
 
 from __future__ import annotations
 
-from prao.models import Employer, OutboxMessage, Pupil, Role, School, User
+from prao.models import Employer, OutboxMessage, Period, PeriodMode, Pupil, Role, School, User
 
 DEMO_PEOPLE_PER_SCHOOL = 3
 
@@ -33,7 +33,13 @@ async def _where(user: User) -> str:
     """The school, organiser or workplace a demo person belongs to."""
     if user.role == Role.PUPIL and user.pupil_id is not None:
         pupil = await Pupil.get(id=user.pupil_id).select_related("school")
-        return f"{pupil.school.name}, klass {pupil.class_name}"
+        where = f"{pupil.school.name}, klass {pupil.class_name}"
+        modes = await Period.filter(
+            school_id=pupil.school_id, year_group=pupil.year_group
+        ).values_list("mode", flat=True)
+        if PeriodMode.ALLOCATION in modes:
+            return f"{where} · önskar platser, SYV fördelar"
+        return f"{where} · bokar själv, först till kvarn" if modes else where
     if user.school_id is not None:
         return (await School.get(id=user.school_id)).name
     if user.employer_id is not None:

@@ -10,13 +10,31 @@ from web.forms import csrf_token
 
 SESSION_USER = "user_id"
 SESSION_VERSION = "session_version"
+# Whether a pupil has a period where she ranks wishes: decided at sign-in (and again when she
+# opens her wishes) so that her menu offers "Mina önskemål" only then, without a query per page.
+SESSION_WISHES = "ranks_wishes"
 
 
-def sign_in(request: Request, user_id: int, session_version: int) -> None:
+def sign_in(
+    request: Request, user_id: int, session_version: int, ranks_wishes: bool = False
+) -> None:
     request.session.clear()  # a fresh session on sign-in: no fixation
     request.session[SESSION_USER] = user_id
     request.session[SESSION_VERSION] = session_version
+    if ranks_wishes:
+        request.session[SESSION_WISHES] = True
     csrf_token(request)  # and a fresh CSRF token with it
+
+
+def ranks_wishes(request: Request) -> bool:
+    return request.session.get(SESSION_WISHES) is True
+
+
+def remember_ranks_wishes(request: Request, ranks: bool) -> None:
+    if ranks:
+        request.session[SESSION_WISHES] = True
+    else:
+        request.session.pop(SESSION_WISHES, None)
 
 
 async def sign_out(request: Request) -> None:

@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse
 from prao.actor import Actor
 from web import formatting
 from web.forms import csrf_token
+from web.session import ranks_wishes
 from web.static_files import static_url
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -89,6 +90,7 @@ def base_context(request: Request, actor: Actor | None) -> dict[str, Any]:
         "nav": "",
         "link_minutes": settings.sign_in_link_minutes,
         "fragment": False,
+        "ranks_wishes": ranks_wishes(request),
     }
 
 

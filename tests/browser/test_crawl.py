@@ -17,8 +17,8 @@ pytestmark = pytest.mark.browser
 # Who signs in, by the text of her card on /demo (None: nobody signs in).
 PEOPLE = {
     "anonym": None,
-    "elev-forst-till-kvarn": "Elev · Håstensskolan, klass 8A",
-    "elev-fordelning": "Elev · Håstensskolan, klass 9A",
+    "elev-forst-till-kvarn": "klass 8A · bokar själv",
+    "elev-fordelning": "klass 9A · önskar platser",
     "arbetsplats": "Arbetsplats ·",
     "syv": "SYV · Håstensskolan",
     "admin": "Administratör",

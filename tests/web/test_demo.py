@@ -34,7 +34,8 @@ async def test_demo_page_lists_people_with_role_and_school(
     pupil = next(u for u in demo_world if u.role == Role.PUPIL)
     for user in demo_world:
         assert f"Logga in som {user.name}" in text
-    assert "Elev · Håstensskolan, klass 8A" in text
+    assert "Elev · Håstensskolan, klass 8A · bokar själv, först till kvarn" in text
+    assert "Elev · Håstensskolan, klass 9A · önskar platser, SYV fördelar" in text
     assert "SYV · Håstensskolan" in text
     assert "Administratör · Varbergs kommun" in text
     assert f'action="/demo/{pupil.id}"' in page.text

@@ -46,7 +46,7 @@ async def demo_sign_in(request: Request, actor: Actor, form: FormData) -> Respon
     user = next((u for u in await demo_people() if u.id == user_id), None)
     if user is None:
         return error_page(request, 404, "Det finns ingen sådan demoperson.", None)
-    return signin.signed_in(request, user)
+    return await signin.signed_in(request, user)
 
 
 @any_visitor

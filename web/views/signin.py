@@ -9,7 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from prao.actor import Actor
-from prao.auth import redeem_sign_in_token, request_sign_in_link
+from prao.auth import actor_for_user, redeem_sign_in_token, request_sign_in_link
+from prao.models import Role
+from prao.services.wishes import allocation_period
 from web.access import client_address, redirect, start_path
 from web.forms import email_error, text_field
 from web.guards import form_post, public_form_post, signed_out
@@ -58,11 +60,14 @@ async def redeem_link(request: Request, form: FormData) -> Response:
     if user is None:
         context = {"title": "Länken fungerar inte", "nav": "logga-in", "email": "", "error": None}
         return render(request, "sign_in_failed.html", context, actor=None, status=400)
-    return signed_in(request, user)
+    return await signed_in(request, user)
 
 
-def signed_in(request: Request, user: User) -> Response:
-    sign_in(request, user.id, user.session_version)
+async def signed_in(request: Request, user: User) -> Response:
+    ranks = user.role is Role.PUPIL and (
+        await allocation_period(await actor_for_user(user)) is not None
+    )
+    sign_in(request, user.id, user.session_version, ranks_wishes=ranks)
     set_flash(request, f"Välkommen, {user.name or user.email}! Du är inloggad.")
     return redirect(start_path(user.role))
 

@@ -16,6 +16,7 @@ from web.access import redirect
 from web.errors import status_for
 from web.forms import text_field
 from web.guards import form_post, is_pupil, signed_in, to_start
+from web.session import remember_ranks_wishes
 from web.templating import is_htmx, render, set_flash
 
 PAGE = "/onskemal"
@@ -24,6 +25,7 @@ Change = Callable[[Actor, int, int], Awaitable[Outcome[wishes.WishList]]]
 
 async def _page(request: Request, actor: Actor, error: DomainError | None = None) -> Response:
     found = await wishes.my_wishes(actor)
+    remember_ranks_wishes(request, found.value is not None)  # a period may have opened since
     context = {
         "title": "Mina önskemål",
         "nav": "onskemal",
