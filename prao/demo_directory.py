@@ -34,9 +34,8 @@ async def _where(user: User) -> str:
     if user.role == Role.PUPIL and user.pupil_id is not None:
         pupil = await Pupil.get(id=user.pupil_id).select_related("school")
         where = f"{pupil.school.name}, klass {pupil.class_name}"
-        modes = await Period.filter(
-            school_id=pupil.school_id, year_group=pupil.year_group
-        ).values_list("mode", flat=True)
+        periods = await Period.filter(school_id=pupil.school_id, year_group=pupil.year_group)
+        modes = {p.mode for p in periods}
         if PeriodMode.ALLOCATION in modes:
             return f"{where} · önskar platser, SYV fördelar"
         return f"{where} · bokar själv, först till kvarn" if modes else where

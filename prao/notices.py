@@ -10,6 +10,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from prao.models import Booking, OutboxMessage, Pupil, School
 from prao.pupil_view import workplace_view
+from prao.wording import date_range
 
 
 async def sign_in_link(
@@ -106,7 +107,7 @@ async def self_found_request(
         "Hej!",
         "",
         f"{seen.first_name}{where} har berättat att hen ska göra sin prao hos {workplace}, "
-        f"{starts:%Y-%m-%d} – {ends:%Y-%m-%d}.",
+        f"{date_range(starts, ends)}.",
         "",
         f"Uppgifter: {tasks}",
         "",

@@ -14,7 +14,6 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from prao import clock, ics
-from prao.clock import local
 from prao.config import current_settings
 from prao.models import (
     Booking,
@@ -29,7 +28,7 @@ from prao.models import (
     User,
 )
 from prao.pupil_view import PupilView, Reader, view_as, workplace_view
-from prao.wording import HEADLINES, STATUS_TEXT, SUBJECTS
+from prao.wording import HEADLINES, STATUS_TEXT, SUBJECTS, date_range, datum
 
 # Every kind of message the outbox holds, written here and in prao.notices; tests render each one
 # for a pupil with protected identity.
@@ -79,7 +78,7 @@ def _placement_lines(slot: Slot, employer: Employer | None) -> list[str]:
         lines.append(f"Arbetsplats: {employer.name}")
     lines += [
         f"Adress: {slot.address}, {slot.city}",
-        f"Datum: {slot.start_date:%Y-%m-%d} – {slot.end_date:%Y-%m-%d}",
+        f"Datum: {date_range(slot.start_date, slot.end_date)}",
         f"Tider: {slot.day_starts_at:%H:%M}–{slot.day_ends_at:%H:%M}",
     ]
     return lines
@@ -117,7 +116,7 @@ def _booking_body(
         else:
             lines += ["", f"Praoplatskort att skriva ut: {card}"]
         lines.append("Tiderna finns i den bifogade kalenderfilen (praoplats.ics).")
-    lines += ["", f"Ändrad {local(booking.updated_at):%Y-%m-%d %H:%M}.", "", "Hälsningar, Prao"]
+    lines += ["", f"Ändrad {datum(booking.updated_at)}.", "", "Hälsningar, Prao"]
     return "\n".join(lines)
 
 
@@ -484,7 +483,7 @@ async def placement_reminder(
     school = _fetched(pupil, "school") or await School.get(id=pupil.school_id, using_db=connection)
     seen = workplace_view(pupil, school)
     card = card_url(booking.id, base_url)
-    starts = f"{WEEKDAY_NAMES[slot.start_date.weekday()]} {slot.start_date:%Y-%m-%d}"
+    starts = f"{WEEKDAY_NAMES[slot.start_date.weekday()]} {datum(slot.start_date)}"
     details = _placement_lines(slot, employer)
     if supervisor is not None:
         details.append(f"Handledare: {supervisor.name or supervisor.email}")

@@ -1,9 +1,38 @@
 """Swedish words for what happened to a booking: its status as pages and messages show it, and
-the subject and headline of each booking message per kind of reader."""
+the subject and headline of each booking message per kind of reader; dates and times written
+the way Swedes write them, the same in e-mails as on the pages ("11–22 januari 2027")."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
+from prao.clock import local
 from prao.models import BookingStatus
+
+MONTHS = [
+    "januari", "februari", "mars", "april", "maj", "juni",
+    "juli", "augusti", "september", "oktober", "november", "december",
+]  # fmt: skip
+
+
+def datum(day: date | datetime) -> str:
+    """A day ("11 januari 2027"), or a moment in Swedish time ("11 januari 2027 kl. 08:00")."""
+    if isinstance(day, datetime):
+        moment = local(day)
+        return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year} kl. {moment:%H:%M}"
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def date_range(start: date, end: date) -> str:
+    """Two days, with what they share said once: "11–22 januari 2027"."""
+    if start == end:
+        return datum(start)
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}–{end.day} {MONTHS[end.month - 1]} {end.year}"
+    if start.year == end.year:
+        return f"{start.day} {MONTHS[start.month - 1]} – {datum(end)}"
+    return f"{datum(start)} – {datum(end)}"
+
 
 STATUS_TEXT = {
     BookingStatus.PENDING: "Väntar på arbetsplatsens godkännande",

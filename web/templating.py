@@ -11,6 +11,7 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from prao import wording
 from prao.actor import Actor
 from web import formatting
 from web.forms import csrf_token
@@ -46,12 +47,12 @@ def _environment() -> jinja2.Environment:
         # one does not look at its file again.
         auto_reload=False,
     )
-    env.filters["datum"] = formatting.datum
+    env.filters["datum"] = wording.datum
     env.filters["places"] = formatting.places
     env.filters["hours"] = formatting.hours
     env.filters["outbox_status"] = formatting.outbox_status
     env.filters["slot_status"] = formatting.slot_status
-    env.globals["date_range"] = formatting.date_range
+    env.globals["date_range"] = wording.date_range
     env.globals["role_name"] = formatting.role_name
     env.globals["static_url"] = static_url
     return env

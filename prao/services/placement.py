@@ -38,6 +38,7 @@ from prao.services.period_overview import period_overview
 from prao.services.periods import may_plan
 from prao.services.placement_facts import placement_facts
 from prao.validation import valid_id
+from prao.wording import datum
 
 
 async def slot_refusal(
@@ -324,7 +325,7 @@ async def remind_unplaced(actor: Actor, period_id: int) -> Outcome[int]:
     period = found.value.period
     unplaced = [line.pupil for line in found.value.unplaced]
     addresses = await reminder_addresses(unplaced)
-    closes = f"{clock.local(period.booking_closes_at):%Y-%m-%d %H:%M}"
+    closes = datum(period.booking_closes_at)
     reachable = [p for p in unplaced if p.id in addresses]
     messages: list[OutboxMessage] = []
     async with in_transaction() as conn:

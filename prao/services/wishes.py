@@ -14,6 +14,7 @@ from prao.errors import DomainError, ErrorCode, Outcome
 from prao.models import Period, PeriodMode, Pupil, School, Slot, Wish
 from prao.services.placement import slot_refusal
 from prao.validation import valid_id
+from prao.wording import datum
 
 MAX_INPUT = 100  # no period allows more wishes; longer lists are refused before any query
 
@@ -81,7 +82,7 @@ async def _own_period(actor: Actor, pupil: Pupil, period_id: int) -> Period | Do
 def window_refusal(period: Period) -> DomainError | None:
     now = clock.now()
     if now < period.booking_opens_at:
-        opens = f"{clock.local(period.booking_opens_at):%Y-%m-%d %H:%M}"
+        opens = datum(period.booking_opens_at)
         return DomainError.of(
             ErrorCode.BOOKING_CLOSED, "period_id", f"Du kan lämna önskemål från {opens}."
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from prao import clock
@@ -9,6 +10,7 @@ from prao.actor import ANONYMOUS
 from prao.errors import ErrorCode
 from prao.models import Booking, BookingOrigin, BookingStatus, OutboxMessage, Slot, SlotStatus
 from prao.services.booking import book_slot, cancel_booking
+from prao.wording import date_range
 from tests import factories
 from tests.factories import World
 
@@ -49,6 +51,13 @@ async def test_pupil_books_and_gets_confirmed_with_outbox(world: World) -> None:
     ]
     assert all(m.kind == "booking_created" and "Bagare" in m.subject for m in messages)
     assert "Bekräftad" in messages[0].body
+    # Dates as the pages write them, not as a database does.
+    slot = world.slot
+    assert f"Datum: {date_range(slot.start_date, slot.end_date)}" in messages[0].body
+    assert f"{slot.start_date:%Y-%m-%d}" not in messages[0].body
+    months = "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december"
+    assert re.search(rf"Datum: \d+.*({months}) 20\d\d\n", messages[0].body), messages[0].body
+    assert re.search(rf"Ändrad \d+ ({months}) 20\d\d kl\. \d\d:\d\d\.", messages[0].body)
 
 
 async def test_slot_requiring_approval_gives_pending_but_takes_the_place(world: World) -> None:

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from web.formatting import date_range, datum, places, role_name
+from prao.wording import date_range, datum
+from web.formatting import places, role_name
 
 
 @pytest.mark.parametrize(
