@@ -5,6 +5,7 @@ revalidated; a bare request (an old bookmark, a hand-typed URL) is revalidated e
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from starlette.responses import Response
@@ -15,8 +16,8 @@ from web import STATIC_DIR
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
-# Files whose names carry their version already (vendored as name-<version>.min.js).
-NAMED_BY_VERSION = ("htmx-",)
+# Vendored files carry their version in their name (htmx-2.0.11.min.js).
+NAMED_BY_VERSION = re.compile(r"-\d+\.\d+\.\d+[.-]")
 
 
 def _version(path: Path) -> str:
@@ -24,12 +25,14 @@ def _version(path: Path) -> str:
 
 
 # Read once: the files ship with the code and change only with a deployment (a restart).
-VERSIONS = {p.name: _version(p) for p in STATIC_DIR.iterdir() if p.is_file()}
+VERSIONS = {
+    p.relative_to(STATIC_DIR).as_posix(): _version(p) for p in STATIC_DIR.rglob("*") if p.is_file()
+}
 
 
 def static_url(name: str) -> str:
     """The URL a page uses for a static file: its content's hash in the query."""
-    if name.startswith(NAMED_BY_VERSION):
+    if NAMED_BY_VERSION.search(name):
         return f"/static/{name}"
     return f"/static/{name}?v={VERSIONS[name]}"
 
@@ -43,6 +46,6 @@ class VersionedStaticFiles(StaticFiles):
             query = scope.get("query_string", b"").decode("latin-1")
             version = VERSIONS.get(path)
             current = version is not None and query == f"v={version}"
-            named = path.startswith(NAMED_BY_VERSION) and path in VERSIONS
+            named = NAMED_BY_VERSION.search(path) is not None and path in VERSIONS
             response.headers["cache-control"] = IMMUTABLE if current or named else REVALIDATE
         return response

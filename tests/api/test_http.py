@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -103,7 +104,16 @@ async def test_graphiql_in_demo_mode_sends_our_csrf_header(world: World, as_user
     assert f'<meta name="csrf-token" content="{coordinator.headers["X-CSRF-Token"]}">' in page.text
     assert 'defaultHeaders["x-csrf-token"]' in page.text and "csrftoken" not in page.text
     csp = page.headers["content-security-policy"]
-    assert "https://unpkg.com" in csp and "'sha256-" in csp and "'unsafe-eval'" not in csp
+    assert "'sha256-" in csp and "'unsafe-eval'" not in csp
+    # Nothing from another origin: its scripts and styles are our own vendored copies.
+    assert "https:" not in csp and "http:" not in csp
+    assert "unpkg" not in page.text and "js-cookie" not in page.text
+    assets = re.findall(r'(?:src|href)="(/static/graphiql/[^"]+)"', page.text)
+    assert len(assets) == 6
+    for asset in assets:
+        answer = await coordinator.client.get(asset)
+        assert answer.status_code == 200, asset
+        assert "immutable" in answer.headers["cache-control"], asset
 
 
 async def test_production_has_no_graphiql_and_no_introspection(

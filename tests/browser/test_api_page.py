@@ -41,3 +41,36 @@ def test_api_page_reads_on_a_phone(chromium: Any, live_server: LiveServer, artif
         assert problems == []
     finally:
         context.close()
+
+
+def test_graphiql_runs_a_query_offline(chromium: Any, live_server: LiveServer) -> None:
+    """Demo GraphiQL with every other origin cut off: it loads from our own files and answers."""
+    context = chromium.new_context(locale="sv-SE", base_url=live_server.url)
+    outside: list[str] = []
+
+    def only_ours(route: Any) -> None:
+        if route.request.url.startswith(live_server.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_ours)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    try:
+        page.goto("/demo")
+        page.locator("li.card", has_text="SYV ·").first.get_by_role("button").click()
+        page.wait_for_url("**/oversikt")
+        page.goto("/graphql")
+        editor = page.locator(".graphiql-query-editor .CodeMirror").first
+        expect(editor).to_be_visible(timeout=15_000)
+        editor.evaluate("e => e.CodeMirror.setValue('{ slots(first: 1) { totalCount } }')")
+        page.locator(".graphiql-execute-button").click()
+        response = page.locator(".graphiql-response")
+        expect(response).to_contain_text('"totalCount"')
+        assert '"errors"' not in response.inner_text()
+        assert outside == [] and problems == [], (outside, problems)
+    finally:
+        context.close()
