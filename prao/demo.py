@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 
 from prao import clock, orgnr
 from prao.config import TIMEZONE
+from prao.demo_activity import seed_activity
 from prao.models import (
     Employer,
     Guardian,
@@ -241,6 +242,7 @@ async def seed_demo(pupils_per_school: int = 100, rng_seed: int = 8) -> bool:
             await _seed_pupils(rng, school, i, pupils_per_school)
         await _seed_employers(rng, organiser, schools, start, end)
         await _seed_allocation_period(rng, schools[0], today, start, end)
+    await seed_activity(rng, schools)  # through the services, each in its own transaction
     return True
 
 

@@ -29,6 +29,9 @@ def test_allocate_dry_run_then_apply(tmp_path: Path) -> None:
         " AND capacity - taken >= 3 AND start_date <= ? AND end_date >= ? ORDER BY id LIMIT 1",
         (end, start),
     ).fetchone()
+    # The demo's own wishes and trial run out of the way: three pupils, one slot, two runs.
+    db.execute("DELETE FROM wish WHERE period_id = ?", (period_id,))
+    db.execute("DELETE FROM allocation_run WHERE period_id = ?", (period_id,))
     for pupil_id in pupils:
         db.execute(
             "INSERT INTO wish (pupil_id, period_id, slot_id, rank, created_at, updated_at)"

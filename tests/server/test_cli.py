@@ -61,8 +61,8 @@ def test_migrate_seed_and_token(tmp_path: Path) -> None:
         "organiser": 1,
         "school": 3,
         "pupil": 330,  # 100 in year 8 per school, 30 in year 9 at the first
-        "employer": 40,
-        "slot": 120,
+        "employer": 41,  # 40 vetted, and the workplace a pupil found herself
+        "slot": 121,  # 3 each, and the self-found placement's
         "period": 4,  # one first-come per school, one allocation period for year 9
     }
 

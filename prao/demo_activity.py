@@ -1,0 +1,134 @@
+"""Demo data that shows the product on first start: what a municipality looks like a few days
+after booking opened. Year 8 has booked some places first come (some wait for the workplace's
+approval), one pupil has found her own workplace, most of year 9 have ranked wishes with a few
+places far more wanted than others (as real wishes are), and the coordinator has made a trial
+allocation of them. Everything goes through the services, as a pupil's or coordinator's own
+action would, so counters, audit and e-mails (the demo outbox) are what they would be.
+
+The demo people (/demo) of year 8 are left without bookings, so a visitor books from scratch."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from prao.allocation.runs import execute_run, start_run
+from prao.auth import actor_for_user
+from prao.config import current_settings
+from prao.demo_directory import DEMO_PEOPLE_PER_SCHOOL
+from prao.models import (
+    Booking,
+    Period,
+    PeriodMode,
+    Pupil,
+    Role,
+    School,
+    Slot,
+    SlotStatus,
+    SlotVisibility,
+    User,
+)
+from prao.services.booking import book_slot
+from prao.services.self_found import SelfFound, register
+from prao.services.wishes import submit_wishes
+
+BOOKED_SHARE = 0.35  # of year 8 beyond the demo people, a few days after booking opened
+WISHING_SHARE = 0.8  # of year 9: the rest have not got round to it yet
+WISH_COUNTS = [1, 2, 3, 3, 4, 5, 5]
+YEAR_9_AGE = 15  # at most, during the period
+
+
+async def seed_activity(rng: random.Random, schools: Sequence[School]) -> None:
+    for school in schools:
+        await _first_come_bookings(rng, school)
+    await _self_found(schools[1 % len(schools)])
+    await _wishes_and_a_trial_run(rng, schools[0])
+
+
+def _zipf(rng: random.Random, items: list[Slot], count: int) -> list[Slot]:
+    """`count` different items, the first ones of `items` far more often than the last."""
+    weights = [1 / (rank + 1) for rank in range(len(items))]
+    chosen: list[Slot] = []
+    pool, left = list(items), list(weights)
+    while pool and len(chosen) < count:
+        pick = rng.choices(range(len(pool)), weights=left)[0]
+        chosen.append(pool.pop(pick))
+        left.pop(pick)
+    return chosen
+
+
+async def _listed_slots(
+    rng: random.Random, school: School, max_age: int | None = None
+) -> list[Slot]:
+    """The published slots a school's pupils see, in an order of popularity of the seed's own."""
+    private = {v.slot_id for v in await SlotVisibility.filter(school_id=school.id)}
+    slots = [
+        s
+        for s in await Slot.filter(status=SlotStatus.PUBLISHED).order_by("id")
+        if (s.visible_to_all or s.id in private) and (max_age is None or s.min_age <= max_age)
+    ]
+    rng.shuffle(slots)
+    return slots
+
+
+async def _pupil_users(pupils: list[Pupil]) -> dict[int, User]:
+    users = await User.filter(role=Role.PUPIL, pupil_id__in=[p.id for p in pupils])
+    return {u.pupil_id: u for u in users if u.pupil_id is not None}
+
+
+async def _first_come_bookings(rng: random.Random, school: School) -> None:
+    slots = await _listed_slots(rng, school)
+    pupils = await Pupil.filter(school_id=school.id, year_group=8).order_by("id")
+    users = await _pupil_users(pupils)
+    for pupil in pupils[DEMO_PEOPLE_PER_SCHOOL:]:
+        if rng.random() >= BOOKED_SHARE:
+            continue
+        actor = await actor_for_user(users[pupil.id])
+        for slot in _zipf(rng, slots, 3):  # a full place: she books the next she liked
+            if (await book_slot(actor, slot.id)).ok:
+                break
+
+
+async def _self_found(school: School) -> None:
+    """A pupil who found her own place: the workplace has her request and a link to answer."""
+    period = await Period.get(school_id=school.id, year_group=8, mode=PeriodMode.FIRST_COME)
+    booked = {b.pupil_id for b in await Booking.filter(period_id=period.id)}
+    pupils = await Pupil.filter(school_id=school.id, year_group=8).order_by("-id")
+    pupil = next(p for p in pupils if p.id not in booked and not p.security_marking)
+    user = await User.get(pupil_id=pupil.id)
+    found = await register(
+        await actor_for_user(user),
+        SelfFound(
+            name="Farbrors bageri i Veddige",
+            contact_email="bageriet@veddige.example.com",
+            start_date=period.start_date,
+            end_date=period.end_date,
+            tasks="Baka bröd, fylla på i butiken och stå i kassan.",
+            address="Kyrkvägen 4",
+            city="Veddige",
+        ),
+        current_settings(),
+    )
+    if not found.ok:
+        raise RuntimeError(f"demo self-found placement refused: {found.errors}")
+
+
+async def _wishes_and_a_trial_run(rng: random.Random, school: School) -> None:
+    period = await Period.get(school_id=school.id, mode=PeriodMode.ALLOCATION)
+    slots = await _listed_slots(rng, school, max_age=YEAR_9_AGE)
+    pupils = await Pupil.filter(school_id=school.id, year_group=period.year_group).order_by("id")
+    users = await _pupil_users(pupils)
+    for pupil in pupils[1:]:  # the first demo pupil of year 9 starts her wishes from scratch
+        if rng.random() >= WISHING_SHARE:
+            continue
+        wished = _zipf(rng, slots, min(rng.choice(WISH_COUNTS), period.max_wishes))
+        done = await submit_wishes(
+            await actor_for_user(users[pupil.id]), period.id, [s.id for s in wished]
+        )
+        if not done.ok:
+            raise RuntimeError(f"demo wishes refused: {done.errors}")
+    coordinator = await User.get(role=Role.COORDINATOR, school_id=school.id)
+    run = await start_run(await actor_for_user(coordinator), period.id, seed=8, enqueue=False)
+    if run.value is None:
+        raise RuntimeError(f"demo allocation refused: {run.errors}")
+    await execute_run(run.value.id)
