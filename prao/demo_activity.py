@@ -5,7 +5,8 @@ places far more wanted than others (as real wishes are), and the coordinator has
 allocation of them. Everything goes through the services, as a pupil's or coordinator's own
 action would, so counters, audit and e-mails (the demo outbox) are what they would be.
 
-The demo people (/demo) of year 8 are left without bookings, so a visitor books from scratch."""
+The demo people (/demo) of year 8 are left without bookings, so a visitor books from scratch;
+of year 9 the first has no wishes yet and the others have some."""
 
 from __future__ import annotations
 
@@ -118,8 +119,9 @@ async def _wishes_and_a_trial_run(rng: random.Random, school: School) -> None:
     slots = await _listed_slots(rng, school, max_age=YEAR_9_AGE)
     pupils = await Pupil.filter(school_id=school.id, year_group=period.year_group).order_by("id")
     users = await _pupil_users(pupils)
-    for pupil in pupils[1:]:  # the first demo pupil of year 9 starts her wishes from scratch
-        if rng.random() >= WISHING_SHARE:
+    # The first demo pupil of year 9 starts her wishes from scratch; the other two have some.
+    for n, pupil in enumerate(pupils[1:], start=1):
+        if n >= DEMO_PEOPLE_PER_SCHOOL and rng.random() >= WISHING_SHARE:
             continue
         wished = _zipf(rng, slots, min(rng.choice(WISH_COUNTS), period.max_wishes))
         done = await submit_wishes(

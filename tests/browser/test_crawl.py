@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 PEOPLE = {
     "anonym": None,
     "elev-forst-till-kvarn": "klass 8A · bokar själv",
-    "elev-fordelning": "klass 9A · önskar platser",
+    "elev-fordelning": "klass 9B · önskar platser",  # she has wishes already
     "arbetsplats": "Arbetsplats ·",
     "syv": "SYV · Håstensskolan",
     "admin": "Administratör",

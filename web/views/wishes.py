@@ -23,7 +23,14 @@ PAGE = "/onskemal"
 Change = Callable[[Actor, int, int], Awaitable[Outcome[wishes.WishList]]]
 
 
-async def _page(request: Request, actor: Actor, error: DomainError | None = None) -> Response:
+async def _page(
+    request: Request,
+    actor: Actor,
+    error: DomainError | None = None,
+    moved: tuple[int, str] | None = None,
+) -> Response:
+    """The page, or with htmx its list; `moved` is the wish just moved (its slot and "upp" or
+    "ner"): its button keeps the focus and a live region says where it went."""
     found = await wishes.my_wishes(actor)
     remember_ranks_wishes(request, found.value is not None)  # a period may have opened since
     context = {
@@ -33,6 +40,8 @@ async def _page(request: Request, actor: Actor, error: DomainError | None = None
         "wish_list": found.value,
         "missing": found.errors[0] if found.errors else None,
         "error": error,
+        "moved": moved,
+        "announcement": _where_it_went(found.value, moved) if moved else "",
     }
     status = status_for(error) if error else 200
     block = "wish_list" if is_htmx(request) and found.value is not None else None
@@ -47,13 +56,26 @@ async def _page(request: Request, actor: Actor, error: DomainError | None = None
     )
 
 
+def _where_it_went(wish_list: wishes.WishList | None, moved: tuple[int, str]) -> str:
+    found = wish_list.wishes if wish_list is not None else []
+    for wish in found:
+        if wish.slot_id == moved[0]:
+            return f"{wish.slot.title} är nu önskemål {wish.rank} av {len(found)}."
+    return ""
+
+
 @signed_in(is_pupil, to_start)
 async def wishes_page(request: Request, actor: Actor) -> Response:
     return await _page(request, actor)
 
 
 async def _change(
-    request: Request, actor: Actor, form: FormData, change: Change, done: str
+    request: Request,
+    actor: Actor,
+    form: FormData,
+    change: Change,
+    done: str,
+    direction: str | None = None,
 ) -> Response:
     period_id = text_field(form, "period_id")
     chosen = await wishes.allocation_period(actor)
@@ -64,8 +86,11 @@ async def _change(
     outcome = await change(actor, target, request.path_params["slot_id"])
     if not outcome.ok:
         return await _page(request, actor, outcome.errors[0])
+    moved = None if direction is None else (int(request.path_params["slot_id"]), direction)
     if is_htmx(request):
-        return await _page(request, actor)
+        return await _page(request, actor, moved=moved)
+    if moved is not None:
+        done = _where_it_went(outcome.value, moved) or done
     set_flash(request, done)
     return redirect(PAGE)
 
@@ -91,9 +116,9 @@ async def _down(actor: Actor, period_id: int, slot_id: int) -> Outcome[wishes.Wi
 
 @form_post()
 async def move_up(request: Request, actor: Actor, form: FormData) -> Response:
-    return await _change(request, actor, form, _up, "Önskemålet är flyttat upp.")
+    return await _change(request, actor, form, _up, "Önskemålet är flyttat upp.", "upp")
 
 
 @form_post()
 async def move_down(request: Request, actor: Actor, form: FormData) -> Response:
-    return await _change(request, actor, form, _down, "Önskemålet är flyttat ner.")
+    return await _change(request, actor, form, _down, "Önskemålet är flyttat ner.", "ner")
