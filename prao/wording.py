@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from prao.clock import local
-from prao.models import BookingStatus
+from prao.models import AllocationPolicy, AllocationStatus, BookingStatus
 
 MONTHS = [
     "januari", "februari", "mars", "april", "maj", "juni",
@@ -81,4 +81,34 @@ HEADLINES: dict[str, dict[str, str]] = {
         "booking_cancelled": "Bokningen för {name} är avbokad. Platsen är ledig igen.",
         "self_found_confirmed": "Tack! Ni har bekräftat praoplatsen för {name}.",
     },
+}
+
+
+def count(n: int, one: str, many: str) -> str:
+    """A number with its noun in agreement: "1 bokning", "2 bokningar", "0 bokningar"."""
+    return f"{n} {one if n == 1 else many}"
+
+
+# What each allocation policy aims at, in words a teacher uses; the technical name beside it
+# is for whoever compares it with the literature (or with another system's settings).
+POLICY_TEXT = {
+    AllocationPolicy.CONVEX: "Så många som möjligt får något av sina första önskemål, och få får"
+    " sitt sista",
+    AllocationPolicy.LINEAR: "Varje steg ner i önskelistan väger lika mycket",
+    AllocationPolicy.MOST_FIRST_WISHES: "Så många som möjligt får sitt förstahandsönskemål",
+    AllocationPolicy.FEWEST_LAST_WISHES: "Så få som möjligt får sitt sista önskemål",
+}
+POLICY_TECHNICAL = {
+    AllocationPolicy.CONVEX: "konvex kostnad per steg ner i listan (min-kostnadsflöde)",
+    AllocationPolicy.LINEAR: "linjär kostnad per steg ner i listan (min-kostnadsflöde)",
+    AllocationPolicy.MOST_FIRST_WISHES: "lexikografisk: flest förstahandsönskemål först",
+    AllocationPolicy.FEWEST_LAST_WISHES: "lexikografisk: färst sista önskemål först",
+}
+RUN_STATUS = {
+    AllocationStatus.QUEUED: "I kö",
+    AllocationStatus.RUNNING: "Pågår",
+    AllocationStatus.DONE: "Förslag, inte tillämpat",
+    AllocationStatus.APPLIED: "Tillämpat",
+    AllocationStatus.FAILED: "Misslyckades",
+    AllocationStatus.STALE: "Inaktuellt",
 }

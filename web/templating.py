@@ -55,6 +55,9 @@ def _environment() -> jinja2.Environment:
     env.globals["date_range"] = wording.date_range
     env.globals["role_name"] = formatting.role_name
     env.globals["static_url"] = static_url
+    env.globals["antal"] = wording.count
+    env.globals["policy_technical"] = wording.POLICY_TECHNICAL
+    env.globals["run_status"] = wording.RUN_STATUS
     return env
 
 

@@ -59,7 +59,9 @@ async def start_run(
     if seed is None:
         seed = new_seed()
     if not 0 <= seed <= MAX_SEED:
-        return Outcome.fail(ErrorCode.INVALID, "seed", f"Fröet ska vara ett tal 0–{MAX_SEED}.")
+        return Outcome.fail(
+            ErrorCode.INVALID, "seed", f"Lottningsnumret ska vara ett tal 0–{MAX_SEED}."
+        )
     chosen = policy_name or period.allocation_policy
     if chosen not in {p.value for p in AllocationPolicy}:
         return Outcome.fail(ErrorCode.INVALID, "policy", "Okänd fördelningsprincip.")
@@ -141,11 +143,3 @@ async def execute_run(run_id: int, on_progress: Progress | None = None) -> bool:
         )
         return False
     return True
-
-
-POLICY_NAMES = {
-    AllocationPolicy.CONVEX: "Konvex (få får sitt sista önskemål)",
-    AllocationPolicy.LINEAR: "Linjär (summan av önskemålens ordning)",
-    AllocationPolicy.MOST_FIRST_WISHES: "Flest förstahandsönskemål",
-    AllocationPolicy.FEWEST_LAST_WISHES: "Färst sista önskemål",
-}

@@ -11,7 +11,16 @@ from tortoise.transactions import in_transaction
 from prao import clock, policy
 from prao.actor import Actor
 from prao.errors import DomainError, ErrorCode, Outcome
-from prao.models import Period, PeriodMode, Pupil, School, Slot, Wish
+from prao.models import (
+    AllocationRun,
+    AllocationStatus,
+    Period,
+    PeriodMode,
+    Pupil,
+    School,
+    Slot,
+    Wish,
+)
 from prao.services.placement import slot_refusal
 from prao.validation import valid_id
 from prao.wording import datum
@@ -24,6 +33,7 @@ class WishList:
     period: Period
     wishes: list[Wish]  # by rank, with slot and slot.employer fetched
     open_now: bool
+    allocated: bool = False  # the period's allocation is applied: the wishes are history
 
     @property
     def full(self) -> bool:
@@ -93,6 +103,35 @@ def window_refusal(period: Period) -> DomainError | None:
     return None
 
 
+ALLOCATED = (
+    "Fördelningen är gjord, så önskemålen kan inte ändras längre. Din plats finns under "
+    "Mina bokningar."
+)
+
+
+async def allocated(period: Period) -> bool:
+    return await AllocationRun.exists(period_id=period.id, status=AllocationStatus.APPLIED)
+
+
+async def change_refusal(period: Period) -> DomainError | None:
+    """Why her wishes cannot change now: outside the window, or once the allocation is applied
+    (a change then would alter nothing but mislead her)."""
+    if refusal := window_refusal(period):
+        return refusal
+    if await allocated(period):
+        return DomainError.of(ErrorCode.BOOKING_CLOSED, "period_id", ALLOCATED)
+    return None
+
+
+async def wishing(period: Period) -> tuple[int, int]:
+    """How many of the period's pupils have ranked wishes, and how many pupils it has: the
+    coordinator weighs them before applying an allocation while the window is open. Counts
+    only, no pupil's data."""
+    pupils = await Pupil.filter(school_id=period.school_id, year_group=period.year_group).count()
+    ranked = await Wish.filter(period_id=period.id, rank=1).count()
+    return ranked, pupils
+
+
 async def wish_list(actor: Actor, period: Period) -> list[Wish]:
     if actor.pupil_id is None:
         return []
@@ -119,7 +158,10 @@ async def my_wishes(actor: Actor, period_id: int | None = None) -> Outcome[WishL
         if isinstance(period, DomainError):
             return Outcome(errors=[period])
     wishes = await wish_list(actor, period)
-    return Outcome(value=WishList(period, wishes, window_refusal(period) is None))
+    done = await allocated(period)
+    return Outcome(
+        value=WishList(period, wishes, window_refusal(period) is None and not done, done)
+    )
 
 
 async def submit_wishes(actor: Actor, period_id: int, slot_ids: list[int]) -> Outcome[WishList]:
@@ -132,7 +174,7 @@ async def submit_wishes(actor: Actor, period_id: int, slot_ids: list[int]) -> Ou
     period = await _own_period(actor, pupil, period_id)
     if isinstance(period, DomainError):
         return Outcome(errors=[period])
-    refusal = window_refusal(period)
+    refusal = await change_refusal(period)
     if refusal is not None:
         return Outcome(errors=[refusal])
     if len(slot_ids) > min(period.max_wishes, MAX_INPUT):
@@ -247,7 +289,7 @@ async def wish_for_slot(pupil: Pupil, period: Period, slot: Slot) -> SlotWish:
     return SlotWish(
         period=period,
         rank=ranks.get(slot.id),
-        open_now=window_refusal(period) is None,
+        open_now=await change_refusal(period) is None,
         full=len(ranks) >= period.max_wishes,
         refusal=refusal,
     )

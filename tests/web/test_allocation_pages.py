@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 from prao.models import AllocationRun, AllocationStatus, Booking, Wish
+from prao.services import wishes
+from tests import factories
 from tests.allocation_world import Setup
 from tests.callers import ClientFactory, main_text
 from tests.conftest import csrf_from, drain_jobs
@@ -132,7 +134,7 @@ async def test_bad_seed_is_explained(setup: Setup, browser_for: ClientFactory) -
             data={"csrf_token": csrf_from(form.text), "seed": "abc"},
         )
         assert bad.status_code == 422
-        assert "Fröet ska vara ett heltal" in main_text(bad.text)
+        assert "Lottningsnumret ska vara ett heltal" in main_text(bad.text)
         assert re.search(r'name="seed"[^>]*aria-invalid="true"', bad.text)
         # A seed the domain refuses is marked beside the same input.
         too_big = await client.post(
@@ -140,6 +142,62 @@ async def test_bad_seed_is_explained(setup: Setup, browser_for: ClientFactory) -
             data={"csrf_token": csrf_from(form.text), "seed": "9999999999"},
         )
         assert too_big.status_code == 422
-        assert "Fröet ska vara ett tal" in main_text(too_big.text)
+        assert "Lottningsnumret ska vara ett tal" in main_text(too_big.text)
         assert re.search(r'name="seed"[^>]*aria-invalid="true"', too_big.text)
     assert await AllocationRun.all().count() == 0
+
+
+async def test_applying_while_wishes_are_open_warns_and_then_locks_them(
+    setup: Setup, browser_for: ClientFactory
+) -> None:
+    async with browser_for(setup.world.coordinator_a) as client:
+        run_id = await start_run(client, setup)
+        await drain_jobs()
+        page = await client.get(f"/fordelning/{run_id}")
+        text = main_text(page.text)
+        assert "Önskemålen är fortfarande öppna" in text  # the period's window closes in 20 days
+        assert re.search(r"4 elever av \d+ har lämnat önskemål", text), text
+        assert "skapa 4 bekräftade bokningar och skicka bekräftelser till eleverna" in text
+        applied = await client.post(
+            f"/fordelning/{run_id}/tillampa",
+            data={"csrf_token": csrf_from(page.text), "confirm": "ja"},
+        )
+        assert applied.status_code == 303
+        done = main_text((await client.get(f"/fordelning/{run_id}")).text)
+        assert "4 bekräftade bokningar har skapats" in done
+        assert "Önskemålen är fortfarande öppna" not in done
+        runs = main_text(
+            (await client.get(f"/oversikt/perioder/{setup.period.id}/fordelning")).text
+        )
+        assert re.search(rf"Förslag {run_id}\s*: Tillämpat\.", runs) and "applied" not in runs
+    # Her wishes are history now: no change is taken, and her page says why.
+    refusal = await wishes.change_refusal(setup.period)
+    assert refusal is not None and refusal.message == wishes.ALLOCATED
+    before = await Wish.filter(period_id=setup.period.id).count()
+    pupil = setup.pupils[0]
+    user = await factories.pupil_user(pupil, email="p0@example.se")
+    changed = await wishes.submit_wishes(await setup.world.actor(user), setup.period.id, [])
+    assert not changed.ok and changed.errors[0].message == wishes.ALLOCATED
+    assert await Wish.filter(period_id=setup.period.id).count() == before
+    async with browser_for(user) as her:
+        page = main_text((await her.get("/onskemal")).text)
+    assert "Fördelningen är gjord" in page and "Du kan ändra" not in page
+
+
+async def test_both_start_forms_use_the_same_plain_words(
+    setup: Setup, browser_for: ClientFactory
+) -> None:
+    async with browser_for(setup.world.coordinator_a) as client:
+        for path in (
+            f"/oversikt/perioder/{setup.period.id}",
+            f"/oversikt/perioder/{setup.period.id}/fordelning",
+        ):
+            text = main_text((await client.get(path)).text)
+            for words in (
+                "Vad är viktigast?",
+                "Så många som möjligt får något av sina första önskemål",
+                "Lottningsnummer",
+                "Gör en provfördelning",
+            ):
+                assert words in text, (path, words)
+            assert "frö" not in text.lower() and "Konvex" not in text, path

@@ -8,11 +8,14 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from prao import clock
 from prao.actor import Actor
 from prao.allocation import access, runs
 from prao.allocation.apply import apply_run
 from prao.errors import DomainError, ErrorCode
 from prao.models import AllocationStatus
+from prao.services import wishes
+from prao.wording import POLICY_TEXT, count
 from web.access import redirect
 from web.errors import error_page, status_for
 from web.fields import APPLY_FORM, RUN_FORM
@@ -75,7 +78,7 @@ async def _start_page(
         "period": period,
         "seed": (form or {}).get("seed") or runs.new_seed(),
         "policy": (form or {}).get("policy") or period.allocation_policy,
-        "policies": runs.POLICY_NAMES,
+        "policies": POLICY_TEXT,
         "runs": await access.recent_runs(actor, period.id),
         "error": error,
         "error_input": RUN_FORM.input_for(error.field) if error else "",
@@ -92,7 +95,9 @@ async def start(request: Request, actor: Actor, form: FormData) -> Response:
     seed: int | None = None
     if raw_seed:
         if not raw_seed.isdigit() or len(raw_seed) > 10:
-            error = DomainError.of(ErrorCode.INVALID, "seed", "Fröet ska vara ett heltal.")
+            error = DomainError.of(
+                ErrorCode.INVALID, "seed", "Lottningsnumret ska vara ett heltal."
+            )
             return await _start_page(request, actor, period_id, error, values)
         seed = int(raw_seed)
     outcome = await runs.start_run(
@@ -123,6 +128,7 @@ async def _run_page(
         return render(
             request, "allocation_run.html", fragment, actor=actor, block="progress", headers=headers
         )
+    period = await access.allowed_period(actor, run.period_id)
     context: dict[str, Any] = {
         "title": "Fördelning",
         "nav": "oversikt",
@@ -131,9 +137,15 @@ async def _run_page(
         "finished": finished,
         "error": error,
         "error_input": APPLY_FORM.input_for(error.field) if error else "",
-        "period": await access.allowed_period(actor, run.period_id),
-        "policies": runs.POLICY_NAMES,
+        "period": period,
+        "wishes_open": False,
+        "policies": POLICY_TEXT,
     }
+    # Pupils may still wish, or change their wishes: the coordinator should know before applying.
+    proposal = run.status == AllocationStatus.DONE
+    if proposal and not isinstance(period, DomainError) and clock.now() < period.booking_closes_at:
+        context["wishes_open"] = True
+        context["wished"], context["pupils"] = await wishes.wishing(period)
     if finished and run.result:
         result = run.result
         context["names"] = await access.unplaced_pupils(actor, run)
@@ -165,6 +177,7 @@ async def apply(request: Request, actor: Actor, form: FormData) -> Response:
         # As it is now: the refusal may have marked it stale.
         refreshed = await access.visible_run(actor, run.id)
         return await _run_page(request, actor, refreshed or run, outcome.errors[0])
-    placed = run.result.get("placed", 0)
-    set_flash(request, f"Förslaget är tillämpat: {placed} bokningar skapade.")
+    placed = int(run.result.get("placed", 0))  # type: ignore[call-overload]
+    made = count(placed, "bekräftad bokning", "bekräftade bokningar")
+    set_flash(request, f"Förslaget är tillämpat: {made} har skapats.")
     return redirect(f"/fordelning/{run.id}")

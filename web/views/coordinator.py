@@ -15,12 +15,13 @@ from prao.models import PeriodMode
 from prao.services import exports
 from prao.services.period_overview import open_slots, period_overview
 from prao.services.placement import place_pupil, remind_unplaced, reminder_addresses
+from prao.wording import POLICY_TEXT
 from web.access import redirect
 from web.errors import error_page, status_for
 from web.forms import text_field
 from web.guards import form_post, signed_in
 from web.templating import render, set_flash
-from web.views.periods import MODE_NAMES, POLICY_NAMES
+from web.views.periods import MODE_NAMES
 
 SEED_LIMIT = 2**31 - 1
 
@@ -49,7 +50,7 @@ async def _overview_page(
         "error": error,
         "allocation": overview.period.mode == PeriodMode.ALLOCATION,
         "modes": MODE_NAMES,
-        "policies": POLICY_NAMES,
+        "policies": POLICY_TEXT,
         "seed": secrets.randbelow(SEED_LIMIT),
     }
     status = status_for(error) if error else 200

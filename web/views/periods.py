@@ -11,7 +11,7 @@ from starlette.responses import Response
 from prao import clock
 from prao.actor import Actor
 from prao.errors import DomainError
-from prao.models import AllocationPolicy, PeriodMode
+from prao.models import PeriodMode
 from prao.services.periods import (
     PeriodDraft,
     create_period,
@@ -21,6 +21,7 @@ from prao.services.periods import (
     school_periods,
     update_period,
 )
+from prao.wording import POLICY_TEXT
 from web.access import redirect
 from web.errors import error_page, status_for
 from web.fields import PERIOD_FORM
@@ -30,12 +31,6 @@ from web.templating import render, set_flash
 if TYPE_CHECKING:  # models are the domain's; pages only name them in type hints
     from prao.models import Period
 
-POLICY_NAMES = {
-    AllocationPolicy.CONVEX: "Jämn fördelning (få får sitt sista önskemål)",
-    AllocationPolicy.LINEAR: "Linjär (varje steg ner i listan kostar lika mycket)",
-    AllocationPolicy.MOST_FIRST_WISHES: "Flest förstahandsönskemål",
-    AllocationPolicy.FEWEST_LAST_WISHES: "Färst sista önskemål",
-}
 MODE_NAMES = {
     PeriodMode.FIRST_COME: "Först till kvarn: eleverna bokar själva",
     PeriodMode.ALLOCATION: "Önskemål och fördelning",
@@ -81,7 +76,7 @@ def _form_page(
         "error_count": len(errors),
         "period": period,
         "modes": MODE_NAMES,
-        "policies": POLICY_NAMES,
+        "policies": POLICY_TEXT,
     }
     status = status_for(errors[0]) if errors else 200
     return render(request, "coord_period_form.html", context, actor=actor, status=status)
