@@ -54,6 +54,12 @@ async def demo_directory() -> list[tuple[User, str]]:
     return [(user, await _where(user)) for user in await demo_people()]
 
 
-async def demo_outbox(limit: int) -> list[OutboxMessage]:
-    """The newest would-be e-mails of every organiser: demo mode shows them instead of sending."""
-    return await OutboxMessage.all().order_by("-created_at", "-id").limit(limit)
+async def demo_outbox(limit: int, to: str = "", before: int | None = None) -> list[OutboxMessage]:
+    """The newest would-be e-mails of every organiser, optionally to an address containing `to`
+    and older than message `before`: demo mode shows them instead of sending."""
+    found = OutboxMessage.all()
+    if to:
+        found = found.filter(to_address__icontains=to)
+    if before is not None:
+        found = found.filter(id__lt=before)
+    return await found.order_by("-id").limit(limit)

@@ -180,8 +180,8 @@ async def test_applying_while_wishes_are_open_warns_and_then_locks_them(
     assert not changed.ok and changed.errors[0].message == wishes.ALLOCATED
     assert await Wish.filter(period_id=setup.period.id).count() == before
     async with browser_for(user) as her:
-        page = main_text((await her.get("/onskemal")).text)
-    assert "Fördelningen är gjord" in page and "Du kan ändra" not in page
+        mine = main_text((await her.get("/onskemal")).text)
+    assert "Fördelningen är gjord" in mine and "Du kan ändra" not in mine
 
 
 async def test_both_start_forms_use_the_same_plain_words(

@@ -199,3 +199,29 @@ async def test_the_demo_starts_with_a_period_in_full_swing(db: None) -> None:
     assert run.dry_run and run.status == "done"
     assert await Pupil.filter(security_marking=True).exists()
     assert await OutboxMessage.filter(kind="self_found_request").count() == 1
+
+
+async def test_the_outbox_filters_by_recipient_and_pages(client: httpx.AsyncClient, db: None):
+    for n in range(25):
+        await OutboxMessage.create(
+            kind="x", to_address=f"elev{n}@example.se", subject=f"Meddelande {n}", body="Hej"
+        )
+    await OutboxMessage.create(kind="x", to_address="syv@example.se", subject="Till SYV", body="")
+    page = await client.get("/utkorg")
+    assert page.text.count('<li class="card message">') == 20
+    assert page.text.count("<details open>") == 1  # the newest, open; the rest folded
+    assert "Till SYV" in page.text and "Meddelande 24" in page.text
+    assert "Meddelande 5<" not in page.text
+    older = re.search(r'href="(/utkorg\?fore=\d+)"', page.text)
+    assert older is not None
+    second = await client.get(older.group(1).replace("&amp;", "&"))
+    assert second.text.count('<li class="card message">') == 6
+    assert "Meddelande 5<" in second.text and "Till SYV" not in second.text
+    assert "Visa äldre" not in second.text
+    one = await client.get("/utkorg", params={"till": "SYV@"})
+    assert one.text.count('<li class="card message">') == 1 and "Till SYV" in one.text
+    assert "<details open>" in one.text
+    none = await client.get("/utkorg", params={"till": "ingen-alls"})
+    assert "Inga meddelanden till en adress med ”ingen-alls”" in main_text(none.text)
+    odd = await client.get("/utkorg", params={"fore": "x" * 20, "till": "y" * 5000})
+    assert odd.status_code == 200

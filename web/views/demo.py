@@ -14,7 +14,9 @@ from web.guards import any_visitor, form_post
 from web.templating import render
 from web.views import signin
 
-OUTBOX_LIMIT = 100
+# A page of messages, folded: a demo's outbox holds hundreds, and a phone shows few at a time.
+OUTBOX_PAGE = 20
+MAX_FILTER = 200
 
 # Most visitors want to try what a pupil sees, so pupils come first.
 GROUPS = [
@@ -51,11 +53,18 @@ async def demo_sign_in(request: Request, actor: Actor, form: FormData) -> Respon
 
 @any_visitor
 async def outbox_page(request: Request, actor: Actor) -> Response:
+    to = request.query_params.get("till", "").strip()[:MAX_FILTER]
+    raw = request.query_params.get("fore", "")
+    before = int(raw) if raw.isdigit() and len(raw) < 10 else None
+    found = await demo_outbox(OUTBOX_PAGE + 1, to, before)
+    messages = found[:OUTBOX_PAGE]
     context = {
         "title": "Utkorg",
         "nav": "utkorg",
-        "messages": await demo_outbox(OUTBOX_LIMIT),
-        "limit": OUTBOX_LIMIT,
+        "messages": messages,
+        "to": to,
+        "older": messages[-1].id if len(found) > OUTBOX_PAGE else None,
+        "first_page": before is None,
         "personal": True,
     }
     return render(request, "outbox.html", context, actor=actor)
