@@ -43,14 +43,20 @@ class ImportPreview:
 
     @property
     def problem_count(self) -> int:
-        return len(self.file_problems) + sum(1 for r in self.rows if r.problems)
+        """Every problem, not every row with one: a row can have several to fix."""
+        return len(self.file_problems) + sum(len(r.issues) for r in self.rows)
+
+    @property
+    def problem_rows(self) -> list[ImportRow]:
+        return [r for r in self.rows if r.issues]
 
     @property
     def can_confirm(self) -> bool:
         return not self.applied and self.problem_count == 0 and bool(self.rows)
 
     def count(self, action: str) -> int:
-        return sum(1 for r in self.rows if r.action == action)
+        """Rows that would do `action`; a row with a problem does nothing until it is fixed."""
+        return sum(1 for r in self.rows if r.action == action and not r.issues)
 
     @property
     def lifting(self) -> list[ImportRow]:

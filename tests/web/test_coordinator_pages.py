@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from openpyxl import load_workbook
 
@@ -187,3 +188,31 @@ async def test_reminding_the_unplaced_twice_a_day_mails_once(world: World, brows
         assert again.status_code == 429
         assert "redan fått en påminnelse i dag" in main_text(again.text)
     assert await OutboxMessage.filter(kind="unplaced_reminder").count() == 1  # Alva
+
+
+async def test_the_preview_shows_each_problem_where_it_is(world: World, browser_for) -> None:
+    """A row with three problems counts three, its wrong cells are marked, the reasons are
+    listed above the table (off screen in its last column on a phone), and the broken row is
+    not counted among the new ones."""
+    broken = ";Utan;9A;99;inte-en-adress;;E-3;\r\n"
+    async with browser_for(world.coordinator_a) as c:
+        token = await token_of(c, "/oversikt/klasslistor")
+        sent = await c.post(
+            "/oversikt/klasslistor",
+            data={"csrf_token": token},
+            files={"file": ("lista.csv", (CSV + broken).encode("cp1252"))},
+        )
+        page = await c.get(sent.headers["location"])
+    text = main_text(page.text)
+    assert "3 fel måste rättas" in text
+    assert "2 nya, 0 ändrade, 0 oförändrade, 1 rad med fel" in text
+    listed = re.search(r'<a href="#rad-4">Rad 4[^<]*</a>: ([^<]+)</li>', page.text)
+    assert listed is not None and "Förnamn saknas" in listed.group(1), page.text
+    row = re.search(r'<tr id="rad-4" class="has-problem">(.*?)</tr>', page.text, re.S)
+    assert row is not None
+    marked = re.findall(
+        r'class="cell-problem">(?:<span class="visually-hidden">Fel: </span>)?([^<]*)<',
+        row.group(1),
+    )
+    assert "99" in marked and "inte-en-adress" in marked
+    assert '<tr id="rad-2">' in page.text  # a good row is not marked
