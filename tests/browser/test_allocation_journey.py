@@ -141,6 +141,13 @@ def test_import_wishes_allocation_and_placement(phone, tmp_path: Path) -> None:
             "button", name=re.compile("^Upp")
         ).click()
         expect(pupil.page.locator(".wish-list > li").nth(1)).to_contain_text(wished[email][2])
+        said = f"{wished[email][2]} är nu önskemål 2 av 3."
+        if n == 0:  # htmx swapped the list: her focus stays on the wish she moved, and is told
+            focused = pupil.page.evaluate("document.activeElement.textContent")
+            assert focused.startswith("Upp") and wished[email][2] in focused, focused
+            expect(pupil.page.locator("#onskemal-status")).to_have_text(said)
+        else:
+            expect(pupil.page.locator(".notice-success")).to_have_text(said)
         wished[email][1], wished[email][2] = wished[email][2], wished[email][1]
         pupil.shot(f"4-onskemal-{n}")
         if n == 0:  # axe runs as a script: not in the browser without JavaScript

@@ -216,3 +216,31 @@ async def test_the_preview_shows_each_problem_where_it_is(world: World, browser_
     )
     assert "99" in marked and "inte-en-adress" in marked
     assert '<tr id="rad-2">' in page.text  # a good row is not marked
+
+
+async def test_the_pupil_to_place_is_found_by_search(world: World, browser_for) -> None:
+    period = world.period_a
+    path = f"/oversikt/perioder/{period.id}"
+    async with browser_for(world.coordinator_a) as c:
+        page = await c.get(path)
+        assert 'id="pupil_id"' not in page.text  # no dropdown of every pupil
+        assert 'name="sok"' in page.text
+        found = await c.get(path, params={"sok": "alva"})
+        matches = re.findall(
+            r'href="(/oversikt/perioder/\d+\?elev=\d+#placera)">([^<]+)</a>', found.text
+        )
+        assert [name for _, name in matches if "Alva" in name], matches
+        assert all("Alva" in name or "alva" in name.lower() for _, name in matches[:1])
+        # As she types, only the suggestions come back.
+        typed = await c.get(
+            path, params={"sok": "alva"}, headers={"HX-Request": "true", "HX-Target": "elevforslag"}
+        )
+        assert typed.status_code == 200 and "<html" not in typed.text
+        assert typed.text.lstrip().startswith('<div id="elevforslag"') and "Alva" in typed.text
+        nobody = await c.get(path, params={"sok": "zzzz"})
+        assert "Ingen elev heter eller går i ”zzzz”" in main_text(nobody.text)
+        chosen = await c.get(matches[0][0].split("#")[0])
+        assert re.search(r'<input type="hidden" name="pupil_id" value="\d+">', chosen.text)
+        assert "Placera Alva" in main_text(chosen.text) or "Flytta Alva" in main_text(chosen.text)
+    async with browser_for(world.coordinator_b) as other:
+        assert (await other.get(path, params={"sok": "alva"})).status_code == 404

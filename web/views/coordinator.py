@@ -13,17 +13,19 @@ from prao.actor import Actor
 from prao.errors import DomainError
 from prao.models import PeriodMode
 from prao.services import exports
-from prao.services.period_overview import open_slots, period_overview
+from prao.services.period_overview import PupilLine, open_slots, period_overview
 from prao.services.placement import place_pupil, remind_unplaced, reminder_addresses
 from prao.wording import POLICY_TEXT
 from web.access import redirect
 from web.errors import error_page, status_for
 from web.forms import text_field
 from web.guards import form_post, signed_in
-from web.templating import render, set_flash
+from web.templating import is_htmx, render, set_flash
 from web.views.periods import MODE_NAMES
 
 SEED_LIMIT = 2**31 - 1
+MAX_SEARCH = 100
+MAX_MATCHES = 10  # more than a phone shows: she types another letter
 
 
 def _id(value: str) -> int:
@@ -40,6 +42,7 @@ async def _overview_page(
         return error_page(request, status_for(refusal), refusal.message, actor)
     overview = found.value
     chosen = chosen or _id(request.query_params.get("elev", ""))
+    search = request.query_params.get("sok", "").strip()[:MAX_SEARCH]
     context = {
         "title": overview.period.name,
         "nav": "perioder",
@@ -47,6 +50,9 @@ async def _overview_page(
         "overview": overview,
         "slots": await open_slots(actor, overview.period),
         "chosen": chosen,
+        "chosen_line": next((li for li in overview.lines if li.view.id == chosen), None),
+        "search": search,
+        "matches": _matching(overview.lines, search),
         "error": error,
         "allocation": overview.period.mode == PeriodMode.ALLOCATION,
         "modes": MODE_NAMES,
@@ -54,7 +60,30 @@ async def _overview_page(
         "seed": secrets.randbelow(SEED_LIMIT),
     }
     status = status_for(error) if error else 200
-    return render(request, "coord_period.html", context, actor=actor, status=status)
+    # Suggestions as she types: only the list of matching pupils.
+    block = "pupil_matches" if request.headers.get("hx-target") == "elevforslag" else None
+    return render(
+        request,
+        "coord_period.html",
+        context,
+        actor=actor,
+        status=status,
+        block=block if is_htmx(request) else None,
+        headers={"vary": "HX-Request, HX-Target"},
+    )
+
+
+def _matching(lines: list[PupilLine], search: str) -> list[PupilLine]:
+    """The pupils whose name or class contain every word she typed (any case), a few at most."""
+    words = search.casefold().split()
+    if not words:
+        return []
+    found = []
+    for line in lines:
+        text = f"{line.view.first_name} {line.view.last_name} {line.view.class_name}".casefold()
+        if all(word in text for word in words):
+            found.append(line)
+    return found[:MAX_MATCHES]
 
 
 @signed_in()
