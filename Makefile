@@ -65,6 +65,7 @@ bench: install-dev
 	$(BIN)/python bench/outbox.py
 	$(BIN)/python bench/graphql_read.py
 	$(BIN)/python bench/indexes.py
+	$(BIN)/python bench/pages.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache test-artifacts
