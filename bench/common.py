@@ -9,11 +9,13 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
@@ -353,3 +355,29 @@ def cpu_seconds(pid: int, children: bool = True) -> float:
             continue
         total += times.user + times.system
     return total
+
+
+@asynccontextmanager
+async def demo_server() -> AsyncIterator[CommandServer]:
+    """Prao as `make run` serves it: demo data on the embedded default (SQLite), in a fresh
+    directory that goes with the server."""
+    with tempfile.TemporaryDirectory(prefix="prao-demo-") as var:
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "SMTP_URL")}
+        env.update(
+            DATABASE_URL=f"sqlite://{var}/prao.sqlite3",
+            DEMO="1",
+            PRAO_VAR_DIR=var,
+            BASE_URL=f"http://127.0.0.1:{port}",
+        )
+        for command in ("migrate", "seed-demo"):
+            done = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "server", command, cwd=ROOT, env=env,
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            _, err = await done.communicate()
+            if done.returncode:
+                raise RuntimeError(f"prao {command} failed: {err.decode()[-2000:]}")
+        argv = [sys.executable, "-m", "uvicorn", "server.asgi:app", "--port", str(port)]
+        async with CommandServer(argv, port, ready_path="/logga-in", env=env) as server:
+            yield server

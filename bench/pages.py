@@ -16,12 +16,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gzip
-import os
 import re
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +27,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import CommandServer, free_port  # noqa: E402
+from bench.common import demo_server  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST_LOAD_GOAL = 30_000
@@ -75,11 +72,6 @@ class Row:
     def ok(self) -> bool:
         sizes = not self.pupil or (self.first_load < FIRST_LOAD_GOAL and self.after < AFTER_GOAL)
         return sizes and self.median_ms < SERVER_GOAL_MS
-
-
-def _prao(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "server", *args], cwd=ROOT, env=env, check=True,
-                   capture_output=True)  # fmt: skip
 
 
 async def compressed_size(client: httpx.AsyncClient, path: str) -> tuple[int, str]:
@@ -187,20 +179,8 @@ async def main() -> int:
     )
     parser.add_argument("--requests", type=int, default=20)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="prao-pages-") as var:
-        port = free_port()
-        env = {
-            "DATABASE_URL": f"sqlite://{var}/prao.sqlite3",
-            "DEMO": "1",
-            "PRAO_VAR_DIR": var,
-            "BASE_URL": f"http://127.0.0.1:{port}",
-        }
-        env = {**{k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "SMTP_URL")}, **env}
-        _prao(env, "migrate")
-        _prao(env, "seed-demo")
-        argv = [sys.executable, "-m", "uvicorn", "server.asgi:app", "--port", str(port)]
-        async with CommandServer(argv, port, ready_path="/logga-in", env=env) as server:
-            rows = await measure(server.url, args.requests)
+    async with demo_server() as server:
+        rows = await measure(server.url, args.requests)
     report(rows, args.requests)
     return 0  # budgets are reported, not enforced: a page over its budget is a finding
 

@@ -95,6 +95,7 @@ def base_context(request: Request, actor: Actor | None) -> dict[str, Any]:
         "link_minutes": settings.sign_in_link_minutes,
         "fragment": False,
         "ranks_wishes": ranks_wishes(request),
+        "wide": False,  # pages of tables (the coordinator's, the admin's) use the window's width
     }
 
 

@@ -180,6 +180,7 @@ async def log_page(request: Request, actor: Actor) -> Response:
     context = {
         "title": "Logg",
         "nav": "oversikt",
+        "wide": True,
         "personal": True,
         "page": page,
         "values": values,

@@ -65,6 +65,7 @@ async def users_page(request: Request, actor: Actor) -> Response:
     context = {
         "title": "Användare",
         "nav": "oversikt",
+        "wide": True,
         "personal": True,
         "accounts": listed.value,
         "role_name": role_name,

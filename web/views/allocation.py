@@ -132,6 +132,7 @@ async def _run_page(
     context: dict[str, Any] = {
         "title": "Fördelning",
         "nav": "oversikt",
+        "wide": True,
         "personal": True,
         "run": run,
         "finished": finished,

@@ -46,6 +46,7 @@ async def preview_page(request: Request, actor: Actor) -> Response:
         return error_page(request, status_for(outcome.errors[0]), outcome.errors[0].message, actor)
     context = {
         "title": "Granska klasslistan",
+        "wide": True,
         "nav": "klasslistor",
         "personal": True,
         "preview": outcome.value,
@@ -74,6 +75,7 @@ async def confirm(request: Request, actor: Actor, form: FormData) -> Response:
         return error_page(request, status_for(error), error.message, actor)
     context = {
         "title": "Granska klasslistan",
+        "wide": True,
         "nav": "klasslistor",
         "personal": True,
         "preview": shown.value,

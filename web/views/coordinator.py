@@ -46,6 +46,7 @@ async def _overview_page(
     context = {
         "title": overview.period.name,
         "nav": "perioder",
+        "wide": True,
         "personal": True,
         "overview": overview,
         "slots": await open_slots(actor, overview.period),

@@ -28,7 +28,12 @@ def _not_a_pupil(actor: Actor) -> bool:
 
 @signed_in(_not_a_pupil, to_start)  # a pupil's start is the catalogue
 async def overview(request: Request, actor: Actor) -> Response:
-    context: dict[str, object] = {"title": "Översikt", "nav": "oversikt", "personal": True}
+    context: dict[str, object] = {
+        "title": "Översikt",
+        "nav": "oversikt",
+        "personal": True,
+        "wide": True,  # its table of bookings
+    }
     if actor.employer_id is not None and not actor.is_school_staff:
         return await employer_slots.start_page(request, actor)  # her slots, with actions
     staff = await staff_overview(actor, after_id=after_id(request.query_params))
