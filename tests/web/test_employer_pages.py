@@ -298,3 +298,16 @@ async def test_coordinator_sees_flagged_pending_bookings(world: World, browser_f
         assert "Alva Andersson: Kock, Café Solen" in text and "väntat 7 dagar" in text
     async with browser_for(world.coordinator_b) as c:
         assert "väntat länge" not in (await c.get("/oversikt")).text
+
+
+async def test_a_request_is_not_counted_as_a_booking(world: World, browser_for) -> None:
+    """A place taken by a request awaiting the employer's answer shows as such, not as booked."""
+    slot = await factories.slot(world.employer, requires_approval=True, capacity=4)
+    outcome = await book_slot(await world.actor(world.pupil_a_user), slot.id)
+    assert outcome.ok
+    async with browser_for(world.employer_user) as c:
+        page = main_text((await c.get(f"/arbetsgivare/platser/{slot.id}")).text)
+        start = main_text((await c.get("/oversikt")).text)
+    for text in (page, start):
+        assert "0 bekräftade, 1 väntar på ert svar · 3 platser kvar av 4" in text
+        assert "Bokade 1 av 4" not in text
