@@ -112,3 +112,23 @@ RUN_STATUS = {
     AllocationStatus.FAILED: "Misslyckades",
     AllocationStatus.STALE: "Inaktuellt",
 }
+
+
+# The trades an employer picks from on the web, so that a pupil's filter finds every place of
+# a trade under one name (typed freely, "Vård", "vård & omsorg" and "Omsorg" were three).
+# The API keeps accepting any text: school systems may use their own list.
+TRADES = [
+    "Bygg och anläggning",
+    "Fordon och transport",
+    "Förskola och skola",
+    "Handel",
+    "Hotell och turism",
+    "IT och media",
+    "Industri och tillverkning",
+    "Kultur och fritid",
+    "Natur och djur",
+    "Offentlig förvaltning",
+    "Restaurang och café",
+    "Vård och omsorg",
+    "Annan bransch",
+]

@@ -37,7 +37,7 @@ def prao_dates(page: Page) -> tuple[str, str]:
 
 def fill_slot(page: Page, start: str, end: str, ends_at: str) -> None:
     page.fill("#title", TITLE)
-    page.fill("#trade", "Restaurang och café")
+    page.select_option("#trade", "Restaurang och café")
     page.fill("#tasks", "Smaka av, duka och diska")
     page.fill("#startDate", start)
     page.fill("#endDate", end)

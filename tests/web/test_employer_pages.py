@@ -311,3 +311,18 @@ async def test_a_request_is_not_counted_as_a_booking(world: World, browser_for) 
     for text in (page, start):
         assert "0 bekräftade, 1 väntar på ert svar · 3 platser kvar av 4" in text
         assert "Bokade 1 av 4" not in text
+
+
+async def test_the_trade_is_picked_from_the_list_pupils_filter_by(
+    world: World, browser_for
+) -> None:
+    async with browser_for(world.employer_user) as c:
+        form = (await c.get("/arbetsgivare/platser/ny")).text
+        select = re.search(r'<select id="trade" name="trade"[^>]*>(.*?)</select>', form, re.S)
+        assert select is not None
+        options = re.findall(r"<option[^>]*>([^<]+)</option>", select.group(1))
+        assert options[0] == "Välj bransch" and "Vård och omsorg" in options
+        # A trade from before the list (or from a school system) stays as it is when edited.
+        odd = await factories.slot(world.employer, trade="Bygg")
+        edit = (await c.get(f"/arbetsgivare/platser/{odd.id}/andra")).text
+        assert "<option selected>Bygg</option>" in edit

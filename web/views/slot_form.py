@@ -14,6 +14,7 @@ from prao.actor import Actor
 from prao.errors import DomainError, ErrorCode, Outcome
 from prao.services import slot_editing, slots
 from prao.services.hosting import is_employer
+from prao.wording import TRADES
 from web.access import redirect
 from web.errors import status_for
 from web.fields import SLOT_FORM
@@ -84,6 +85,8 @@ async def _form_page(
         "errors": SLOT_FORM.errors(errors),
         "error_count": len({SLOT_FORM.input_for(e.field) for e in errors}),
         "schools": await slot_editing.choosable_schools(actor),
+        # A trade stored before the list (or through the API) stays choosable.
+        "trades": TRADES if data.trade in ("", *TRADES) else [data.trade, *TRADES],
         "action": f"{slot_path(slot.id)}/andra" if slot else "/arbetsgivare/platser/ny",
     }
     status = 200 if not errors else max(status_for(e) for e in errors)
