@@ -56,7 +56,7 @@ async def test_employer_sees_own_slots_and_first_names_only(booked: World, brows
         page = await c.get("/oversikt")
     text = main_text(page.text)
     assert "Bagare" in text and "Barista" in text and "Utkast" in text
-    assert "1 av 2" in text  # Bagare: one of two places taken
+    assert "1 bekräftad · 1 plats kvar av 2" in text  # Bagare: one of two places taken
     assert "Alva, Skola A, åk 8" in text and "Bea, Skola B, åk 8" in text
     assert "Andersson" not in text and "Berg" not in text
     assert "Murare" not in text and "Xena" not in text
