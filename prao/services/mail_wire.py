@@ -94,7 +94,7 @@ def build_email(message: Outgoing) -> Message:
         email.attach(_attachment_part(message))
     email["From"] = FROM_ADDRESS
     email["To"] = message.to_address
-    email["Subject"] = Header(message.subject, "utf-8").encode()
+    email["Subject"] = Header(message.subject, "utf-8", header_name="Subject")
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = message_id_header(message.id)
     return email
@@ -118,7 +118,9 @@ def _attachment_head(attachment_type: str | None, attachment_name: str | None) -
 
 @lru_cache(maxsize=256)
 def _subject(subject: str) -> bytes:
-    return WIRE.fold_binary("Subject", Header(subject, "utf-8").encode())
+    # The Header itself, not its encoding: folded as one long encoded word, a subject would
+    # start its own line and be read back with a leading space.
+    return WIRE.fold_binary("Subject", Header(subject, "utf-8", header_name="Subject"))
 
 
 def _base64(data: bytes) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 from email import message_from_bytes
+from email import policy as email_policy
 from email.message import Message
 from email.policy import compat32
 
@@ -171,3 +172,20 @@ def test_the_wire_form_draws_a_boundary_of_its_own_for_each_message() -> None:
     assert first != second and first.count(b"--===============") == 3
     calendar = message_from_bytes(first).get_payload(1)
     assert isinstance(calendar, Message) and calendar.get_payload(decode=True) == b"BEGIN:VCALENDAR"
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Bokning av praoplats",
+        "Påminnelse: praon börjar lördag 5 december 2026",
+        "Påminnelse: praon börjar måndag 7 december 2026 hos Restaurang Centrum AB i Varberg",
+        "Prov",
+    ],
+)
+def test_a_subject_reads_back_as_it_was_written(subject: str) -> None:
+    """Folded at any length, the subject a mail program shows is the subject, with no leading
+    space (one long encoded word used to begin a line of its own)."""
+    message = Outgoing(7, "alva@example.se", subject, "Hej", None, None, None, 1)
+    parsed = message_from_bytes(wire_form(message), policy=email_policy.default)
+    assert parsed["Subject"] == subject
