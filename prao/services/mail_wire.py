@@ -94,7 +94,8 @@ def build_email(message: Outgoing) -> Message:
         email.attach(_attachment_part(message))
     email["From"] = FROM_ADDRESS
     email["To"] = message.to_address
-    email["Subject"] = Header(message.subject, "utf-8", header_name="Subject")
+    # compat32 takes a Header as it is (typeshed says str) and folds it into fitting words.
+    email["Subject"] = Header(message.subject, "utf-8", header_name="Subject")  # type: ignore[assignment]
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = message_id_header(message.id)
     return email
@@ -120,7 +121,8 @@ def _attachment_head(attachment_type: str | None, attachment_name: str | None) -
 def _subject(subject: str) -> bytes:
     # The Header itself, not its encoding: folded as one long encoded word, a subject would
     # start its own line and be read back with a leading space.
-    return WIRE.fold_binary("Subject", Header(subject, "utf-8", header_name="Subject"))
+    subject_header = Header(subject, "utf-8", header_name="Subject")
+    return WIRE.fold_binary("Subject", subject_header)  # type: ignore[arg-type]
 
 
 def _base64(data: bytes) -> bytes:
