@@ -4,6 +4,7 @@ sending: reads for /demo, beside the seeding in prao/demo.py."""
 from __future__ import annotations
 
 from prao.models import Employer, OutboxMessage, Period, PeriodMode, Pupil, Role, School, User
+from prao.validation import clean_text
 
 DEMO_PEOPLE_PER_SCHOOL = 3
 
@@ -58,6 +59,7 @@ async def demo_outbox(limit: int, to: str = "", before: int | None = None) -> li
     """The newest would-be e-mails of every organiser, optionally to an address containing `to`
     and older than message `before`: demo mode shows them instead of sending."""
     found = OutboxMessage.all()
+    to = clean_text(to)  # typed in the address bar: a NUL would reach PostgreSQL
     if to:
         found = found.filter(to_address__icontains=to)
     if before is not None:
