@@ -13,6 +13,8 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
+from prao import policy
+from prao.actor import Actor
 from prao.allocation.runs import execute_run, start_run
 from prao.auth import actor_for_user
 from prao.config import current_settings
@@ -26,7 +28,6 @@ from prao.models import (
     School,
     Slot,
     SlotStatus,
-    SlotVisibility,
     User,
 )
 from prao.services.booking import book_slot
@@ -58,16 +59,13 @@ def _zipf(rng: random.Random, items: list[Slot], count: int) -> list[Slot]:
     return chosen
 
 
-async def _listed_slots(
-    rng: random.Random, school: School, max_age: int | None = None
-) -> list[Slot]:
-    """The published slots a school's pupils see, in an order of popularity of the seed's own."""
-    private = {v.slot_id for v in await SlotVisibility.filter(school_id=school.id)}
-    slots = [
-        s
-        for s in await Slot.filter(status=SlotStatus.PUBLISHED).order_by("id")
-        if (s.visible_to_all or s.id in private) and (max_age is None or s.min_age <= max_age)
-    ]
+async def _listed_slots(rng: random.Random, pupil: Actor, max_age: int | None = None) -> list[Slot]:
+    """The published slots listed for this pupil (prao.policy's rule), in an order of
+    popularity of the seed's own."""
+    found = policy.slots(pupil).filter(status=SlotStatus.PUBLISHED)
+    if max_age is not None:
+        found = found.filter(min_age__lte=max_age)
+    slots = await found.order_by("id")
     rng.shuffle(slots)
     return slots
 
@@ -78,9 +76,9 @@ async def _pupil_users(pupils: list[Pupil]) -> dict[int, User]:
 
 
 async def _first_come_bookings(rng: random.Random, school: School) -> None:
-    slots = await _listed_slots(rng, school)
     pupils = await Pupil.filter(school_id=school.id, year_group=8).order_by("id")
     users = await _pupil_users(pupils)
+    slots = await _listed_slots(rng, await actor_for_user(users[pupils[0].id]))
     for pupil in pupils[DEMO_PEOPLE_PER_SCHOOL:]:
         if rng.random() >= BOOKED_SHARE:
             continue
@@ -116,9 +114,10 @@ async def _self_found(school: School) -> None:
 
 async def _wishes_and_a_trial_run(rng: random.Random, school: School) -> None:
     period = await Period.get(school_id=school.id, mode=PeriodMode.ALLOCATION)
-    slots = await _listed_slots(rng, school, max_age=YEAR_9_AGE)
     pupils = await Pupil.filter(school_id=school.id, year_group=period.year_group).order_by("id")
     users = await _pupil_users(pupils)
+    first = await actor_for_user(users[pupils[0].id])
+    slots = await _listed_slots(rng, first, max_age=YEAR_9_AGE)
     # The first demo pupil of year 9 starts her wishes from scratch; the other two have some.
     for n, pupil in enumerate(pupils[1:], start=1):
         if n >= DEMO_PEOPLE_PER_SCHOOL and rng.random() >= WISHING_SHARE:

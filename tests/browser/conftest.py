@@ -135,6 +135,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             )
 
 
+def sign_in_from_demo(page: Any, card: str) -> str:
+    """One click on /demo as the person whose card shows `card`; the path she lands on."""
+    page.goto("/demo")
+    page.locator("li.card", has_text=card).first.get_by_role("button").click()
+    page.wait_for_url(lambda url: not url.endswith("/demo"))
+    return "/" + str(page.url).split("/", 3)[3]
+
+
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     """Module scope: while the sync API is open it marks its loop as running in this thread,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import MISSING, PHONE, Axe, LiveServer
+from tests.browser.conftest import MISSING, PHONE, Axe, LiveServer, sign_in_from_demo
 
 pytestmark = [
     pytest.mark.browser,
@@ -60,9 +60,7 @@ def test_graphiql_runs_a_query_offline(chromium: Any, live_server: LiveServer) -
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     try:
-        page.goto("/demo")
-        page.locator("li.card", has_text="SYV ·").first.get_by_role("button").click()
-        page.wait_for_url("**/oversikt")
+        assert sign_in_from_demo(page, "SYV ·") == "/oversikt"
         page.goto("/graphql")
         editor = page.locator(".graphiql-query-editor .CodeMirror").first
         expect(editor).to_be_visible(timeout=15_000)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import LiveServer, sign_in_from_demo
 from tests.browser.crawl import PHONE, crawl, html_errors, page_problems
 
 pytestmark = pytest.mark.browser
@@ -26,17 +26,6 @@ PEOPLE = {
 PAGES_PER_PERSON = 40
 
 
-def sign_in(context: Any, card: str) -> str:
-    """Signs in through /demo and returns the start page she lands on."""
-    page = context.new_page()
-    page.goto("/demo")
-    page.locator("li.card", has_text=card).first.get_by_role("button").click()
-    page.wait_for_url(lambda url: not url.endswith("/demo"))
-    start = page.url.split("/", 3)[3]
-    page.close()
-    return f"/{start}"
-
-
 @pytest.mark.parametrize("person", list(PEOPLE))
 def test_every_page_reachable_holds_up(
     person: str, chromium: Any, live_server: LiveServer, artifacts: Path, tmp_path: Path
@@ -44,7 +33,11 @@ def test_every_page_reachable_holds_up(
     context = chromium.new_context(base_url=live_server.url, locale="sv-SE", viewport=PHONE)
     try:
         card = PEOPLE[person]
-        start = "/" if card is None else sign_in(context, card)
+        start = "/"
+        if card is not None:
+            page = context.new_page()
+            start = sign_in_from_demo(page, card)
+            page.close()
         seen = crawl(context, person, start, PAGES_PER_PERSON, artifacts, live_server.url)
     finally:
         context.close()

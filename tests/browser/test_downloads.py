@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import MISSING, PHONE, LiveServer
+from tests.browser.conftest import MISSING, PHONE, LiveServer, sign_in_from_demo
 
 pytestmark = [
     pytest.mark.browser,
@@ -22,12 +22,6 @@ CALENDAR = "text/calendar"
 
 COORDINATOR = "SYV · Håstensskolan"
 ADMIN = "Administratör"
-
-
-def sign_in(page: Any, card: str) -> None:
-    page.goto("/demo")
-    page.locator("li.card", has_text=card).first.get_by_role("button").click()
-    page.wait_for_url(lambda url: not url.endswith("/demo"))
 
 
 def assert_download(page: Any, link: Any, suffix: str, kind: str, starts: bytes) -> None:
@@ -54,7 +48,7 @@ def test_the_coordinators_exports_download(
     )
     page = context.new_page()
     try:
-        sign_in(page, COORDINATOR)
+        sign_in_from_demo(page, COORDINATOR)
         page.goto("/oversikt/perioder")
         page.get_by_role("link", name="Prao åk 8").first.click()
         page.wait_for_url(re.compile(r"/oversikt/perioder/\d+$"))
@@ -76,7 +70,7 @@ def test_the_audit_log_downloads(chromium: Any, live_server: LiveServer, js: boo
     )
     page = context.new_page()
     try:
-        sign_in(page, ADMIN)
+        sign_in_from_demo(page, ADMIN)
         page.goto("/admin/logg")
         link = page.get_by_role("link", name="Ladda ner som CSV (Excel)")
         assert_download(page, link, ".csv", CSV, b"\xef\xbb\xbf")

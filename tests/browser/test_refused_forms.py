@@ -8,7 +8,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import MISSING, PHONE, REFUSAL_STATUS, LiveServer
+from tests.browser.conftest import (
+    MISSING,
+    PHONE,
+    REFUSAL_STATUS,
+    LiveServer,
+    sign_in_from_demo,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -35,9 +41,7 @@ def test_a_refused_slot_form_focuses_its_error_summary(
         ),
     )
     try:
-        page.goto("/demo")
-        page.locator("li.card", has_text="Arbetsplats ·").last.get_by_role("button").click()
-        page.wait_for_url("**/oversikt")
+        assert sign_in_from_demo(page, "Arbetsplats ·") == "/oversikt"
         page.goto("/arbetsgivare/platser/ny")
         page.locator("#title").fill("")
         page.get_by_role("button", name="Spara").first.click()
