@@ -10,7 +10,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 if TYPE_CHECKING:
-    from prao.models.people import Organiser, School, User
+    from prao.models.people import Guardian, Organiser, School, User
     from prao.models.placements import Booking
 
 
@@ -24,6 +24,7 @@ class Permission(StrEnum):
 
 class LinkPurpose(StrEnum):
     CONFIRM_SELF_FOUND = "confirm_self_found"
+    GUARDIAN_CONSENT = "guardian_consent"
 
 
 class SignInToken(Model):
@@ -74,7 +75,7 @@ class ApiToken(Model):
 
 class BookingLink(Model):
     """A one-time link for someone without an account (an employer confirming a self-found
-    placement). Only the SHA-256 of the token is stored."""
+    placement, a guardian deciding on consent). Only the SHA-256 of the token is stored."""
 
     id = fields.IntField(primary_key=True)
     booking: fields.ForeignKeyRelation[Booking] = fields.ForeignKeyField(
@@ -82,6 +83,11 @@ class BookingLink(Model):
     )
     booking_id: int
     purpose = fields.CharEnumField(LinkPurpose, max_length=30)
+    # The guardian a consent link was mailed to: it decides for her alone.
+    guardian: fields.ForeignKeyNullableRelation[Guardian] = fields.ForeignKeyField(
+        "models.Guardian", related_name="links", null=True, on_delete=fields.CASCADE
+    )
+    guardian_id: int | None
     token_hash = fields.CharField(max_length=64, unique=True)
     email = fields.CharField(max_length=254)
     expires_at = fields.DatetimeField()
@@ -90,4 +96,4 @@ class BookingLink(Model):
 
     class Meta:
         table = "booking_link"
-        indexes = (("booking_id",),)
+        indexes = (("booking_id",), ("guardian_id",))

@@ -9,6 +9,8 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from prao.models.preparation import ConsentMode
+
 
 class Role(StrEnum):
     PUPIL = "pupil"
@@ -28,6 +30,16 @@ class EmployerStatus(StrEnum):
 class Organiser(Model):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=200, unique=True)
+    consent_mode = fields.CharEnumField(ConsentMode, max_length=20, default=ConsentMode.OFF)
+    # What guardians are told (consent page, placement card, confirmation e-mail): plain
+    # paragraphs, escaped when shown. The version goes up with every edit, so a consent
+    # records which texts it was given on.
+    info_insurance = fields.TextField(default="")
+    info_lunch = fields.TextField(default="")
+    info_travel = fields.TextField(default="")
+    info_contact = fields.TextField(default="")
+    info_version = fields.IntField(default=0)
+    info_updated_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

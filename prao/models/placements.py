@@ -178,6 +178,8 @@ class Booking(Model):
     decided_at = fields.DatetimeField(null=True)
     cancelled_at = fields.DatetimeField(null=True)
     reminder_sent_at = fields.DatetimeField(null=True)
+    # The first-day brief to the pupil and her guardians (prao.services.first_day_brief).
+    brief_sent_at = fields.DatetimeField(null=True)
     # Set when a pending booking has waited too long for the employer (shown to the coordinator).
     flagged_at = fields.DatetimeField(null=True)
 
