@@ -18,7 +18,9 @@ from tortoise.models import Model
 from api.types import Employer, Period, Pupil, School, Slot
 from prao import models, policy, rows
 from prao.actor import Actor
+from prao.readiness import Readiness, State, Step
 from prao.rows import fetch as rows_of
+from prao.services.readiness import booking_states
 
 M = TypeVar("M", bound=Model)
 T = TypeVar("T")
@@ -72,6 +74,36 @@ class Loaders:
     @cached_property
     def booking_period(self) -> DataLoader[int, Period | None]:
         return DataLoader(self._booking_periods)
+
+    # A booking's readiness fields share one read: each field's loader asks this one.
+    @cached_property
+    def readiness_state(self) -> DataLoader[int, State]:
+        return DataLoader(self._readiness_states)
+
+    @cached_property
+    def readiness(self) -> DataLoader[int, Readiness]:
+        return DataLoader(self._readiness)
+
+    @cached_property
+    def missing_steps(self) -> DataLoader[int, list[Step]]:
+        return DataLoader(self._missing_steps)
+
+    @cached_property
+    def next_step(self) -> DataLoader[int, str]:
+        return DataLoader(self._next_step)
+
+    async def _readiness_states(self, ids: list[int]) -> list[State | BaseException]:
+        found = await booking_states(ids)
+        return [found[i] if i in found else LookupError(f"Booking {i}") for i in ids]
+
+    async def _readiness(self, ids: list[int]) -> list[Readiness]:
+        return [s.readiness for s in await self.readiness_state.load_many(ids)]
+
+    async def _missing_steps(self, ids: list[int]) -> list[list[Step]]:
+        return [list(s.missing) for s in await self.readiness_state.load_many(ids)]
+
+    async def _next_step(self, ids: list[int]) -> list[str]:
+        return [s.next_step for s in await self.readiness_state.load_many(ids)]
 
     async def _employers(self, ids: list[int]) -> list[Employer | BaseException]:
         return await self._after_known("employer", ids, self._read_employers)

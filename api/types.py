@@ -14,7 +14,7 @@ import strawberry
 from strawberry import relay
 
 from api.batched import loaded
-from prao import errors, models, policy
+from prao import errors, models, policy, readiness
 
 # The domain's enums, exposed as they are: every ErrorCode value is in the schema.
 ErrorCode = errors.ErrorCode
@@ -31,6 +31,19 @@ strawberry.enum(
     EmployerStatus,
     description="A self-registered employer is PENDING until its organiser approves it; only "
     "an APPROVED employer's slots can be published.",
+)
+
+
+Readiness = readiness.Readiness
+ReadinessStep = readiness.Step
+strawberry.enum(
+    Readiness,
+    description="Whether a booking may start: READY when it is confirmed, its slot's risk "
+    "assessment is approved for the pupil's school and the guardians have consented where the "
+    "organiser asks for it; otherwise the first thing it waits for.",
+)
+strawberry.enum(
+    ReadinessStep, name="ReadinessStep", description="A step a booking still waits for."
 )
 
 
@@ -220,6 +233,11 @@ class Booking(relay.Node):
         description="The school's period; null for an employer (it names the school and year "
         "group).",
     )
+    readiness: Readiness = loaded("readiness", "id", description="'Klar för prao', or not yet.")
+    missing_steps: list[ReadinessStep] = loaded(
+        "missing_steps", "id", description="Every step the booking still waits for, in order."
+    )
+    next_step: str = loaded("next_step", "id", description="What happens next, in plain Swedish.")
 
     @classmethod
     def from_row(cls, row: models.Booking) -> Booking:

@@ -84,12 +84,17 @@ class Pupil(Model):
         unique_together = (("school", "external_id"),)
 
     def age_on(self, day: date) -> int:
-        """Age in whole years. Without a birth date, the youngest age usual for the year group."""
-        if self.birth_date is None:
-            # Swedish pupils start year 1 the autumn they turn 7: year N is at least N + 5.
-            return self.year_group + 5
-        born = self.birth_date
-        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        return age_on(self.birth_date, self.year_group, day)
+
+
+def age_on(birth_date: date | None, year_group: int, day: date) -> int:
+    """A pupil's age in whole years. Without a birth date, the youngest age usual for the year
+    group."""
+    if birth_date is None:
+        # Swedish pupils start year 1 the autumn they turn 7: year N is at least N + 5.
+        return year_group + 5
+    born = birth_date
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 class Guardian(Model):

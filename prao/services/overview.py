@@ -17,7 +17,9 @@ from prao.models import (
     School,
 )
 from prao.pagination import Page, paginate
+from prao.readiness import State
 from prao.services.booking import cancel_refusal
+from prao.services.readiness import booking_states
 from prao.wording import STATUS_TEXT
 
 STAFF_PAGE_SIZE = 50
@@ -32,6 +34,7 @@ class PupilBooking:
     booking: Booking  # with slot, slot.employer and period fetched
     status_text: str
     cancel_refusal: DomainError | None
+    readiness: State | None = None  # of an active booking: what it waits for before the start
 
     @property
     def active(self) -> bool:
@@ -48,7 +51,11 @@ async def pupil_bookings(actor: Actor) -> list[PupilBooking]:
         .order_by("-created_at", "-id")
     )
     now = clock.now()
-    return [PupilBooking(b, status_text(b), cancel_refusal(actor, b, b.period, now)) for b in rows]
+    states = await booking_states([b.id for b in rows if b.status in ACTIVE_BOOKING_STATUSES])
+    return [
+        PupilBooking(b, status_text(b), cancel_refusal(actor, b, b.period, now), states.get(b.id))
+        for b in rows
+    ]
 
 
 async def pupil_booking(actor: Actor, booking_id: int) -> PupilBooking | None:

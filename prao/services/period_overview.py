@@ -21,7 +21,9 @@ from prao.models import (
     Wish,
 )
 from prao.pupil_view import PupilView
+from prao.readiness import READINESS_TEXT, STEP_TEXT, Readiness, State, Step
 from prao.services.periods import managed_period
+from prao.services.readiness import period_states
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class PupilLine:
     view: PupilView
     booking: Booking | None  # the active one, with slot and slot.employer fetched
     wishes: int
+    readiness: State | None = None  # of the booking: what it waits for before the first day
 
     @property
     def state(self) -> str:
@@ -60,6 +63,35 @@ class PeriodOverview:
     def unplaced(self) -> list[PupilLine]:
         return [line for line in self.lines if line.state == "unplaced"]
 
+    @property
+    def ready(self) -> int:
+        return sum(1 for line in self.lines if line.readiness and line.readiness.ready)
+
+    def step_counts(self) -> list[StepCount]:
+        """For each step before the first day, how many bookings still wait for it (steps no
+        booking waits for are left out)."""
+        counts = {step: 0 for step in Step}
+        for line in self.lines:
+            for step in line.readiness.missing if line.readiness else ():
+                counts[step] += 1
+        return [StepCount(step, STEP_TEXT[step], n) for step, n in counts.items() if n]
+
+    def waiting_for(self, step: Step | None) -> list[PupilLine]:
+        """The lines whose booking waits for `step`; with None, those that are ready."""
+        if step is None:
+            return [line for line in self.lines if line.readiness and line.readiness.ready]
+        return [line for line in self.lines if line.readiness and step in line.readiness.missing]
+
+
+@dataclass(frozen=True)
+class StepCount:
+    step: Step
+    text: str
+    count: int
+
+
+READY_TEXT = READINESS_TEXT[Readiness.READY]
+
 
 async def period_overview(actor: Actor, period_id: int) -> Outcome[PeriodOverview]:
     """Every pupil of the period's year group with her placement. Coordinators see pupils with
@@ -78,10 +110,12 @@ async def period_overview(actor: Actor, period_id: int) -> Outcome[PeriodOvervie
     for row in await Wish.filter(period_id=period.id).values("pupil_id"):
         wish_counts[row["pupil_id"]] = wish_counts.get(row["pupil_id"], 0) + 1
     views = await policy.pupil_views(actor, pupils, purpose="period-overview", period_id=period.id)
-    lines = [
-        PupilLine(p, v, bookings.get(p.id), wish_counts.get(p.id, 0))
-        for p, v in zip(pupils, views, strict=True)
-    ]
+    states = await period_states(period.id)
+    lines = []
+    for p, v in zip(pupils, views, strict=True):
+        booking = bookings.get(p.id)
+        state = states.get(booking.id) if booking else None
+        lines.append(PupilLine(p, v, booking, wish_counts.get(p.id, 0), state))
     lines.sort(
         key=lambda line: (
             line.state != "unplaced",

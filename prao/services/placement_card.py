@@ -8,6 +8,8 @@ from prao import ics, outbox, policy
 from prao.actor import Actor
 from prao.models import Booking, BookingStatus, Employer, Slot, User
 from prao.pupil_view import PupilView
+from prao.readiness import State
+from prao.services.readiness import booking_states
 from prao.validation import valid_id
 from prao.wording import STATUS_TEXT
 
@@ -20,6 +22,7 @@ class PlacementCard:
     pupil: PupilView  # as prao.policy.pupil_view shows her to the reader
     supervisor: User | None
     status_text: str
+    readiness: State | None = None  # of a confirmed booking: what it waits for before the start
 
     @property
     def confirmed(self) -> bool:
@@ -61,6 +64,9 @@ async def placement_card(actor: Actor, booking_id: int) -> PlacementCard | None:
         pupil=view,
         supervisor=booking.slot.supervisor,
         status_text=STATUS_TEXT[BookingStatus(booking.status)],
+        readiness=(await booking_states([booking.id])).get(booking.id)
+        if booking.status == BookingStatus.CONFIRMED
+        else None,
     )
 
 

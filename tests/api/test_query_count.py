@@ -202,3 +202,24 @@ async def test_a_related_object_asked_for_elsewhere_in_the_request_is_read_once(
     events = await AuditEvent.filter(object_type="pupil").order_by("id")
     # Each list is its own read of its pupils, as before, each audited once.
     assert [e.object_count for e in events] == [3, 3]
+
+
+READINESS = "query { bookings(first: %d) { edges { node { readiness missingSteps nextStep } } } }"
+
+
+async def test_readiness_of_a_page_of_bookings_is_one_statement_more(
+    world: World, as_token, statements: list[str]
+) -> None:
+    await _booked(world, 30)
+    api = await as_token(world.school_a)
+    await api.data(READINESS % 1)  # the token's first use stamps last_used_at (once a minute)
+    small, _ = await count_statements(api, statements, READINESS % 5)
+    large, data = await count_statements(api, statements, READINESS % 30)
+    assert small == large, statements
+    nodes = [e["node"] for e in data["bookings"]["edges"]]
+    assert len(nodes) == 30
+    assert {n["readiness"] for n in nodes} == {"WAITING_RISK_ASSESSMENT"}
+    assert {tuple(n["missingSteps"]) for n in nodes} == {("RISK_ASSESSMENT",)}
+    assert {n["nextStep"] for n in nodes} == {"Väntar på riskbedömning från arbetsplatsen"}
+    # The token, the page (with its count), and the readiness of the whole page.
+    assert sum("risk_assessment" in s for s in statements) == 1, statements

@@ -12,8 +12,15 @@ from starlette.responses import Response
 from prao.actor import Actor
 from prao.errors import DomainError
 from prao.models import PeriodMode
+from prao.readiness import STEP_TEXT, Step
 from prao.services import exports
-from prao.services.period_overview import PupilLine, open_slots, period_overview
+from prao.services.period_overview import (
+    READY_TEXT,
+    PeriodOverview,
+    PupilLine,
+    open_slots,
+    period_overview,
+)
 from prao.services.placement import place_pupil, remind_unplaced, reminder_addresses
 from prao.wording import POLICY_TEXT
 from web.access import redirect
@@ -43,6 +50,7 @@ async def _overview_page(
     overview = found.value
     chosen = chosen or _id(request.query_params.get("elev", ""))
     search = request.query_params.get("sok", "").strip()[:MAX_SEARCH]
+    shown, shown_step = _filtered(overview, request.query_params.get("steg", ""))
     context = {
         "title": overview.period.name,
         "nav": "perioder",
@@ -54,6 +62,9 @@ async def _overview_page(
         "chosen_line": next((li for li in overview.lines if li.view.id == chosen), None),
         "search": search,
         "matches": _matching(overview.lines, search),
+        "lines": shown,
+        "step": shown_step,
+        "ready_text": READY_TEXT,
         "error": error,
         "allocation": overview.period.mode == PeriodMode.ALLOCATION,
         "modes": MODE_NAMES,
@@ -72,6 +83,20 @@ async def _overview_page(
         block=block if is_htmx(request) else None,
         headers={"vary": "HX-Request, HX-Target"},
     )
+
+
+READY_FILTER = "klar"
+
+
+def _filtered(overview: PeriodOverview, chosen: str) -> tuple[list[PupilLine], str | None]:
+    """The pupils the table shows, and the text of the filter: every pupil, those ready for
+    prao ("klar"), or those whose booking waits for one step (an unknown value: every pupil)."""
+    if chosen == READY_FILTER:
+        return overview.waiting_for(None), READY_TEXT
+    step = Step(chosen) if chosen in Step._value2member_map_ else None
+    if step is None:
+        return overview.lines, None
+    return overview.waiting_for(step), STEP_TEXT[step]
 
 
 def _matching(lines: list[PupilLine], search: str) -> list[PupilLine]:
