@@ -149,7 +149,7 @@ async def test_a_period_is_read_in_one_statement_whatever_its_size(world: World)
         calls.append(sql)
         return await original(sql, values)
 
-    conn.execute_query = counted  # type: ignore[method-assign]
+    conn.execute_query = counted
     try:
         states = await period_states(world.period_a.id)
     finally:
