@@ -1,6 +1,7 @@
 """The outbox's messages that report no change of a booking: a sign-in link, the vetting of a
-workplace, the reminder to an unplaced pupil, and the request to confirm a self-found placement.
-Each is written in the caller's transaction, like the booking messages in prao.outbox."""
+workplace, the reminder to an unplaced pupil, the request to confirm a self-found placement,
+and the first-day brief. Each is written in the caller's transaction, like the booking messages
+in prao.outbox."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from datetime import date
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from prao.models import Booking, OutboxMessage, Pupil, School
+from prao import ics
+from prao.models import Booking, Employer, OutboxMessage, Pupil, RiskAssessment, School, Slot
+from prao.outbox import WEEKDAY_NAMES, card_url, placement_lines, workplace_name
 from prao.pupil_view import workplace_view
-from prao.wording import date_range
+from prao.wording import date_range, datum
 
 
 async def sign_in_link(
@@ -125,3 +128,144 @@ async def self_found_request(
         booking_id=booking.id,
         using_db=connection,
     )
+
+
+def _starts(slot: Slot) -> str:
+    return f"{WEEKDAY_NAMES[slot.start_date.weekday()]} {datum(slot.start_date)}"
+
+
+def _introduction(assessment: RiskAssessment | None, supervisor_name: str) -> list[str]:
+    """Where to meet and whom to ask for, from the risk assessment where there is one."""
+    a = assessment
+    ask_for = (a.ask_for or a.supervisor_name) if a else supervisor_name
+    lines = [f"Fråga efter: {ask_for}"] if ask_for else []
+    if a is not None:
+        lines += [
+            f"{label}: {value}"
+            for label, value in (
+                ("Samlingsplats", a.meeting_place),
+                ("Kläder", a.clothing),
+                ("Lunch", a.lunch),
+            )
+            if value
+        ]
+    return lines
+
+
+async def first_day_brief_to_supervisor(
+    *,
+    slot: Slot,
+    employer: Employer,
+    bookings: list[Booking],
+    assessment: RiskAssessment | None,
+    supervisor_name: str,
+    address: str | None,
+    organiser_contact: str,
+    addition: bool,
+    connection: BaseDBAsyncClient,
+) -> list[OutboxMessage]:
+    """The slot's pupils, each as a workplace may see her (bookings with pupil__school
+    fetched), their schools' contacts, and what to do if one does not come."""
+    if not address:
+        return []
+    views = [workplace_view(b.pupil, b.pupil.school) for b in bookings]
+    pupils = [f"- {workplace_name(v)}" for v in views]
+    schools = sorted(
+        {
+            f"- {v.school_name}: {v.school_email or 'kontaktuppgift saknas'}"
+            for v in views
+            if v.school_name
+        }  # fmt: skip
+    )
+    headline = (
+        f"Ytterligare elev till praon hos er {_starts(slot)}:"
+        if addition
+        else f"Praon hos er börjar {_starts(slot)}. De här eleverna kommer:"
+    )
+    body = [
+        f"Hej {supervisor_name}!" if supervisor_name else "Hej!",
+        "",
+        headline,
+        *pupils,
+        "",
+        *placement_lines(slot, employer),
+        "",
+        "Skolornas kontakt:" if schools else "",
+        *schools,
+        "",
+        "Om en elev inte kommer: ring eller mejla elevens skola samma morgon, så tar skolan "
+        "kontakt med eleven och hennes vårdnadshavare.",
+    ]
+    if organiser_contact:
+        body += ["", f"Kommunens praokontakt: {organiser_contact}"]
+    body += ["", "Hälsningar, Prao"]
+    return [
+        await OutboxMessage.create(
+            kind="first_day_brief_supervisor",
+            to_address=address,
+            subject=f"Praon börjar {_starts(slot)}: {slot.title}",
+            body="\n".join(line for line in body if line is not None),
+            using_db=connection,
+        )
+    ]
+
+
+async def first_day_brief_to_pupil(
+    *,
+    booking: Booking,
+    slot: Slot,
+    employer: Employer,
+    assessment: RiskAssessment | None,
+    supervisor_name: str,
+    pupil_addresses: list[str | None],
+    guardian_addresses: list[str | None],
+    connection: BaseDBAsyncClient,
+) -> list[OutboxMessage]:
+    """Where, when and whom to ask for, with the calendar file: to the pupil and, in words
+    for them, to her guardians."""
+    pupil = booking.pupil
+    card = card_url(booking.id)
+    details = [*placement_lines(slot, employer), *_introduction(assessment, supervisor_name)]
+    footer = ["", f"Praoplatskort att skriva ut: {card}", "", "Hälsningar, Prao"]
+    to_pupil = [
+        f"Hej {pupil.first_name}!",
+        "",
+        f"Din prao hos {employer.name} börjar {_starts(slot)}. Så här går första dagen till:",
+        "",
+        *details,
+        "",
+        "Blir du sjuk eller kan inte komma? Säg till din handledare och din skola samma morgon.",
+        *footer,
+    ]
+    to_guardians = [
+        "Hej!",
+        "",
+        f"{pupil.first_name}s prao hos {employer.name} börjar {_starts(slot)}.",
+        "",
+        *details,
+        "",
+        f"Om {pupil.first_name} blir sjuk: meddela arbetsplatsen och skolan samma morgon.",
+        *footer,
+    ]
+    attachment = ics.placement_calendar(booking, slot, employer, card)
+    pupils = _clean(pupil_addresses)
+    addressed = [(a, to_pupil) for a in pupils]
+    addressed += [(a, to_guardians) for a in _clean(guardian_addresses) if a not in pupils]
+    return [
+        await OutboxMessage.create(
+            kind="first_day_brief",
+            to_address=address,
+            subject=f"Så börjar praon {_starts(slot)}",
+            body="\n".join(body),
+            booking_id=booking.id,
+            attachment=attachment,
+            attachment_name=ics.FILENAME,
+            attachment_type=ics.CONTENT_TYPE,
+            using_db=connection,
+        )
+        for address, body in addressed
+    ]
+
+
+def _clean(values: list[str | None]) -> list[str]:
+    return sorted({v.strip().lower() for v in values if v and v.strip()})

@@ -41,6 +41,8 @@ KINDS = frozenset(
         "self_found_confirmed",
         "self_found_request",
         "placement_reminder",
+        "first_day_brief",
+        "first_day_brief_supervisor",
         "sign_in_link",
         "unplaced_reminder",
         "employer_approved",
@@ -72,7 +74,7 @@ def workplace_name(view: PupilView) -> str:
     return f"{view.first_name} ({view.school_name}, åk {view.year_group})"
 
 
-def _placement_lines(slot: Slot, employer: Employer | None) -> list[str]:
+def placement_lines(slot: Slot, employer: Employer | None) -> list[str]:
     lines = [f"Plats: {slot.title}"]
     if employer is not None:
         lines.append(f"Arbetsplats: {employer.name}")
@@ -106,7 +108,7 @@ def _booking_body(
         name = pupil.first_name
         greeting = f"Hej {pupil.first_name}!"
     headline = HEADLINES[role].get(key, default).format(name=name)
-    lines = [greeting, "", headline, "", *_placement_lines(slot, employer)]
+    lines = [greeting, "", headline, "", *placement_lines(slot, employer)]
     lines.append(f"Status: {STATUS_TEXT[BookingStatus(booking.status)]}")
     if booking.reason:
         lines.append(f"Meddelande: {booking.reason}")
@@ -484,7 +486,7 @@ async def placement_reminder(
     seen = workplace_view(pupil, school)
     card = card_url(booking.id, base_url)
     starts = f"{WEEKDAY_NAMES[slot.start_date.weekday()]} {datum(slot.start_date)}"
-    details = _placement_lines(slot, employer)
+    details = placement_lines(slot, employer)
     if supervisor is not None:
         details.append(f"Handledare: {supervisor.name or supervisor.email}")
     footer = ["", f"Praoplatskort att skriva ut: {card}", "", "Hälsningar, Prao"]

@@ -16,8 +16,14 @@ from prao.services.delivery import (
     deliver_batch,
     sweep_outbox,
 )
+from workers.reminders import before_the_start
 
 log = logging.getLogger(__name__)
+
+# The mail due before placements start (the first-day brief), as the workers' hourly cron
+# sends it: first a minute after start-up, then every hour.
+BEFORE_THE_START_FIRST = 60.0
+BEFORE_THE_START_EVERY = 3600.0
 
 
 async def deliver_in_process(message_ids: list[int], smtp_url: str | None) -> None:
@@ -28,23 +34,28 @@ async def deliver_in_process(message_ids: list[int], smtp_url: str | None) -> No
 
 class InProcessJobs:
     """Mail goes out over `smtp_url` (none: the messages wait in the outbox, and demo mode
-    shows them); allocation runs in this process. With an SMTP server, `start` also sweeps
-    the outbox every SWEEP_EVERY_SECONDS, as the workers' cron does when there is Redis."""
+    shows them); allocation runs in this process. `start` writes the mail due before
+    placements start every hour, as the workers' cron does when there is Redis, and with an
+    SMTP server also sweeps the outbox every SWEEP_EVERY_SECONDS."""
 
     def __init__(self, smtp_url: str | None = None) -> None:
         self.smtp_url = smtp_url
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sweeper: asyncio.Task[None] | None = None
+        self._briefer: asyncio.Task[None] | None = None
 
     def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._briefer = loop.create_task(self._before_the_start_periodically())
         if self.smtp_url is not None:
-            self._sweeper = asyncio.get_running_loop().create_task(self._sweep_periodically())
+            self._sweeper = loop.create_task(self._sweep_periodically())
 
     async def close(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            await asyncio.gather(self._sweeper, return_exceptions=True)
-            self._sweeper = None
+        running = [t for t in (self._sweeper, self._briefer) if t is not None]
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+        self._sweeper = self._briefer = None
         await self.drain()
 
     async def expand(self, event_ids: list[int]) -> None:
@@ -69,6 +80,21 @@ class InProcessJobs:
         ids = await sweep_outbox(clock.now())
         await self.deliver(ids)
         return ids
+
+    async def before_the_start(self) -> list[int]:
+        """The first-day briefs (and reminders) due now, written and sent."""
+        ids = await before_the_start()
+        await self.deliver(ids)
+        return ids
+
+    async def _before_the_start_periodically(self) -> None:
+        await asyncio.sleep(BEFORE_THE_START_FIRST)
+        while True:
+            try:
+                await self.before_the_start()
+            except Exception:  # a database hiccup: try again in an hour
+                log.exception("first-day briefs failed")
+            await asyncio.sleep(BEFORE_THE_START_EVERY)
 
     async def _sweep_periodically(self) -> None:
         while True:

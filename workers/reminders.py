@@ -1,16 +1,25 @@
-"""arq cron job: the reminder mail before a placement starts."""
+"""arq cron job: the first-day brief, then the reminder before a placement starts (which now
+reaches only a booking the brief has not)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from prao import clock
+from prao.services.first_day_brief import send_first_day_briefs
 from prao.services.reminders import send_placement_reminders
 from workers.arq_jobs import enqueue_deliveries
 
 
+async def before_the_start() -> list[int]:
+    """The mail due before placements start, in every mode: the workers' cron and the
+    in-process runner both call this."""
+    now = clock.now()
+    return [*await send_first_day_briefs(now), *await send_placement_reminders(now)]
+
+
 async def placement_reminders_job(ctx: dict[str, Any]) -> int:
-    ids = await send_placement_reminders(clock.now())
+    ids = await before_the_start()
     if ctx["settings"].smtp_url is not None:
         await enqueue_deliveries(ctx["redis"], ids)
     return len(ids)

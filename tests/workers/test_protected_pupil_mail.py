@@ -16,6 +16,7 @@ from prao.config import Settings
 from prao.models import EmployerStatus, OutboxMessage, Pupil, Role, School, Slot
 from prao.services import decisions, self_found, self_found_link, vetting
 from prao.services.booking import book_slot, cancel_booking
+from prao.services.first_day_brief import send_first_day_briefs
 from prao.services.placement import remind_unplaced
 from prao.services.reminders import send_placement_reminders
 from tests import factories
@@ -114,6 +115,14 @@ async def write_every_kind(world: World, settings: Settings) -> set[str]:
         assert placed.value is not None, placed.errors
         assert await send_placement_reminders(clock.now())
         assert (await cancel_booking(coordinator, placed.value.id)).ok
+    # first_day_brief and first_day_brief_supervisor: the brief before the start.
+    soon = await factories.slot(
+        world.employer, start_date=start, end_date=start + timedelta(days=4)
+    )
+    placed = await book_slot(coordinator, soon.id, world.pupil_a.id)
+    assert placed.value is not None, placed.errors
+    assert await send_first_day_briefs(clock.now())
+    assert (await cancel_booking(coordinator, placed.value.id)).ok
     # unplaced_reminder and sign_in_link (the employer's contact signs in).
     assert (await remind_unplaced(coordinator, world.period_a.id)).ok
     await notices.sign_in_link(email=world.employer_user.email, url="https://x.invalid/", minutes=5)
@@ -160,7 +169,11 @@ async def test_no_message_to_a_workplace_names_a_protected_pupils_school(
     messages = await OutboxMessage.all()
     assert {m.kind for m in messages} == outbox.KINDS  # every kind was written
     to_workplaces = [m for m in messages if m.to_address in workplaces]
-    assert {m.kind for m in to_workplaces} >= outbox.KINDS - {"unplaced_reminder"}
+    # Every kind but those only pupils and guardians get.
+    assert {m.kind for m in to_workplaces} >= outbox.KINDS - {
+        "unplaced_reminder",
+        "first_day_brief",
+    }
     for m in to_workplaces:
         # Links carry random tokens, which can spell "8A" by chance; the words are what count.
         text = LINK.sub("<länk>", f"{m.subject}\n{m.body}\n{m.attachment or ''}")

@@ -92,10 +92,13 @@ async def test_reminder_cron_job_sends_through_the_worker(
     async with running_jobs(configured):
         pool = await create_pool(RedisSettings.from_dsn(redis_url))
         try:
-            assert await placement_reminders_job({"settings": configured, "redis": pool}) == 3
+            # Two days before the start the first-day brief is due, and takes the reminder's
+            # place: the pupil's two addresses, her guardian, and the workplace.
+            assert await placement_reminders_job({"settings": configured, "redis": pool}) == 4
             await run_worker_burst(redis_url, configured)
             assert await placement_reminders_job({"settings": configured, "redis": pool}) == 0
         finally:
             await pool.aclose()
-    assert len(sink.messages) == 3
-    assert all(m["Subject"].startswith("Påminnelse: praon börjar") for m in sink.messages)
+    assert len(sink.messages) == 4
+    subjects = sorted(m["Subject"].split(" börjar")[0] for m in sink.messages)
+    assert subjects == ["Praon", "Så", "Så", "Så"]
