@@ -66,6 +66,7 @@ bench: install-dev
 	$(BIN)/python bench/graphql_read.py
 	$(BIN)/python bench/indexes.py
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/readiness.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -28,6 +28,30 @@ class _DescriptionOnly(ops.AlterField):
         return None
 
 
+class _WithDefault(ops.AddField):
+    """A NOT NULL column added with its default in the database as well: rows already there
+    take it (Tortoise's own AddField declares none, which fails on a table with rows), and so
+    does an insert that does not name the column."""
+
+    def __init__(self, model_name: str, name: str, field: Any, sql_type: str, default: str):
+        super().__init__(model_name=model_name, name=name, field=field)
+        self.table, self.sql = model_name.lower(), f"{sql_type} NOT NULL DEFAULT {default}"
+
+    async def database_forward(self, app_label: str, old_state: Any, new_state: Any,
+                               state_editor: Any = None) -> None:  # fmt: skip
+        if state_editor is not None:
+            await state_editor.client.execute_script(
+                f'ALTER TABLE "{self.table}" ADD COLUMN "{self.name}" {self.sql}'
+            )
+
+    async def database_backward(self, app_label: str, old_state: Any, new_state: Any,
+                                state_editor: Any = None) -> None:  # fmt: skip
+        if state_editor is not None:
+            await state_editor.client.execute_script(
+                f'ALTER TABLE "{self.table}" DROP COLUMN "{self.name}"'
+            )
+
+
 class Migration(migrations.Migration):
     dependencies = [("models", "0010_run_result_lz4")]
 
@@ -317,7 +341,7 @@ class Migration(migrations.Migration):
             model_name="BookingLink",
             index=Index(fields=["guardian_id"]),
         ),
-        ops.AddField(
+        _WithDefault(
             model_name="Organiser",
             name="consent_mode",
             field=fields.CharEnumField(
@@ -326,35 +350,47 @@ class Migration(migrations.Migration):
                 enum_type=ConsentMode,
                 max_length=20,
             ),
+            sql_type="VARCHAR(20)",
+            default="'off'",
         ),
-        ops.AddField(
+        _WithDefault(
             model_name="Organiser",
             name="info_contact",
             field=fields.TextField(default="", unique=False),
+            sql_type="TEXT",
+            default="''",
         ),
-        ops.AddField(
+        _WithDefault(
             model_name="Organiser",
             name="info_insurance",
             field=fields.TextField(default="", unique=False),
+            sql_type="TEXT",
+            default="''",
         ),
-        ops.AddField(
+        _WithDefault(
             model_name="Organiser",
             name="info_lunch",
             field=fields.TextField(default="", unique=False),
+            sql_type="TEXT",
+            default="''",
         ),
-        ops.AddField(
+        _WithDefault(
             model_name="Organiser",
             name="info_travel",
             field=fields.TextField(default="", unique=False),
+            sql_type="TEXT",
+            default="''",
         ),
         ops.AddField(
             model_name="Organiser",
             name="info_updated_at",
             field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
         ),
-        ops.AddField(
+        _WithDefault(
             model_name="Organiser",
             name="info_version",
             field=fields.IntField(default=0),
+            sql_type="INT",
+            default="0",
         ),
     ]
