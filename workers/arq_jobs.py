@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Sequence
 from typing import Any
@@ -49,21 +50,37 @@ class ArqJobs:
 
     def __init__(self, pool: ArqRedis) -> None:
         self.pool = pool
+        # The events of the expand calls made since the last write, and the write that will
+        # queue them (it starts once every request that is ready to run has added its own).
+        self._waiting: list[int] = []
+        self._write: asyncio.Task[None] | None = None
 
     @classmethod
     async def connect(cls, redis_url: str) -> ArqJobs:
         return cls(await create_pool(RedisSettings.from_dsn(redis_url)))
 
     async def expand(self, event_ids: list[int]) -> None:
-        # Not keyed: expanding twice is harmless (an event is claimed once), losing one is not.
-        # A fresh id cannot be queued already, so the job is written as arq's enqueue_job
-        # writes it, without its watch-and-check round trips: one round trip a booking.
+        """Returns once the events are queued. The events of concurrent calls (bookings being
+        answered at the same moment) go into one job, written in one round trip: a busy server
+        makes one write for many bookings, and a worker expands them in one transaction."""
         if not event_ids:
             return
+        self._waiting.extend(event_ids)
+        if self._write is None:
+            self._write = asyncio.ensure_future(self._write_waiting())
+        # Shielded: a caller that goes away (its client hung up) does not cancel the others'.
+        await asyncio.shield(self._write)
+
+    async def _write_waiting(self) -> None:
+        await asyncio.sleep(0)  # the calls of the other requests ready now join this job
+        event_ids, self._waiting, self._write = self._waiting, [], None
+        # Not keyed: expanding twice is harmless (an event is claimed once), losing one is not.
+        # A fresh id cannot be queued already, so the job is written as arq's enqueue_job
+        # writes it, without its watch-and-check round trips.
         job_id = uuid4().hex
         now = timestamp_ms()
         job = serialize_job(
-            EXPAND_EVENTS, (list(event_ids),), {}, None, now, serializer=self.pool.job_serializer
+            EXPAND_EVENTS, (event_ids,), {}, None, now, serializer=self.pool.job_serializer
         )
         async with self.pool.pipeline(transaction=True) as pipe:
             pipe.psetex(job_key_prefix + job_id, self.pool.expires_extra_ms, job)

@@ -12,15 +12,18 @@ from typing import Any
 import httpx
 import pytest
 from graphql import parse
+from redis.asyncio import Redis
 
 from api.cost import operation_cost
 from api.limits import GRAPHQL_RESPONSE, MAX_COST, MUTATION_COST, WINDOW_SECONDS
+from api.rate_limit import RateLimiter
 from api.schema import schema
 from prao.auth import create_api_token
 from prao.config import Settings
 from prao.models import AuditEvent
 from server.app import create_app
 from tests.factories import World
+from tests.workers.conftest import free_port
 
 SLOTS_PAGE = "{ slots(first: 100) { nodes { id employer { name } } pageInfo { hasNextPage } } }"
 
@@ -206,3 +209,44 @@ async def test_anonymous_callers_are_limited_by_address(
     await fresh_window()
     statuses = [(await client.post("/graphql", json={"query": query})).status_code for _ in "abc"]
     assert statuses == [200, 200, 429]
+
+
+async def test_concurrent_charges_travel_together_each_with_its_own_total(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    limiter = RateLimiter(25, redis_url)
+    trips: list[int] = []
+    pipeline = Redis.pipeline
+
+    def counted(self: Redis, *args: Any, **kwargs: Any) -> Any:
+        trips.append(1)
+        return pipeline(self, *args, **kwargs)
+
+    monkeypatch.setattr(Redis, "pipeline", counted)
+    await fresh_window()
+    try:
+        budgets = await asyncio.gather(*(limiter.charge(caller, 10) for caller in "aaaab"))
+    finally:
+        await limiter.close()
+    assert len(trips) == 1
+    # In the order asked: two fit the limit of 25, the next two are refused and cost nothing.
+    assert [(b.used, b.refused) for b in budgets if b is not None] == [
+        (10, False),
+        (20, False),
+        (20, True),
+        (20, True),
+        (10, False),
+    ]
+
+
+async def test_concurrent_charges_count_in_memory_while_redis_is_away() -> None:
+    limiter = RateLimiter(25, f"redis://127.0.0.1:{free_port()}/0")
+    try:
+        budgets = await asyncio.gather(*(limiter.charge("a", 10) for _ in range(3)))
+    finally:
+        await limiter.close()
+    assert [(b.used, b.refused) for b in budgets if b is not None] == [
+        (10, False),
+        (20, False),
+        (20, True),
+    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from arq.jobs import Job, JobStatus
 
 from workers.arq_jobs import EXPAND_EVENTS, ArqJobs
@@ -28,3 +30,14 @@ async def test_expand_queues_a_job_arq_runs(redis_url: str) -> None:
             assert runner.pool.expires_extra_ms - 60_000 < ttl <= runner.pool.expires_extra_ms
     finally:
         await runner.close()
+
+
+async def test_concurrent_expands_queue_one_job_for_all_their_events(redis_url: str) -> None:
+    runner = await ArqJobs.connect(redis_url)
+    try:
+        await asyncio.gather(runner.expand([4]), runner.expand([9, 2]), runner.expand([]))
+        await runner.expand([5])  # after the write: a job of its own
+        queued = await runner.pool.queued_jobs()
+    finally:
+        await runner.close()
+    assert sorted(j.args for j in queued) == [([4, 9, 2],), ([5],)]
