@@ -6,7 +6,6 @@ A refused query does not use up points, so a client that backs off gets its budg
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from redis.exceptions import RedisError
 
 from api.limits import WINDOW_SECONDS
 from prao import clock
+from prao.batch import Batched
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +89,8 @@ return used
 class RedisStore:
     def __init__(self, url: str) -> None:
         self._redis: Redis = Redis.from_url(url)
-        # The charges asked for since the last round trip, and the round trip that will make
-        # them (it starts once every request that is ready to run has asked for its own).
-        self._waiting: list[tuple[str, int, int]] = []
-        self._sending: asyncio.Task[list[Any]] | None = None
+        # The charges of concurrent requests travel together, one round trip for all of them.
+        self._charges: Batched[tuple[str, int, int], Any] = Batched(self._charge_all)
 
     async def add(self, key: str, points: int) -> int:
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -105,24 +103,16 @@ class RedisStore:
         await self._redis.decrby(key, points)
 
     async def charge(self, key: str, points: int, limit: int) -> int:
-        """The window's total with these points, which are kept only within `limit`. The
-        charges of concurrent requests travel together, one round trip for all of them; each
-        is still its own atomic script."""
-        if self._sending is None:
-            self._sending = asyncio.ensure_future(self._send_waiting())
-        sending, index = self._sending, len(self._waiting)
-        self._waiting.append((key, points, limit))
-        # Shielded: a caller that goes away (its client hung up) does not cancel the others'.
-        used = (await asyncio.shield(sending))[index]
+        """The window's total with these points, which are kept only within `limit`."""
+        used = await self._charges((key, points, limit))
         if isinstance(used, Exception):
             raise used
         return int(used)
 
-    async def _send_waiting(self) -> list[Any]:
-        await asyncio.sleep(0)  # the charges of the other requests ready now join this one
-        waiting, self._waiting, self._sending = self._waiting, [], None
+    async def _charge_all(self, charges: list[tuple[str, int, int]]) -> list[Any]:
+        """Each charge its own atomic script; a failed one answers its exception."""
         async with self._redis.pipeline(transaction=False) as pipe:
-            for key, points, limit in waiting:
+            for key, points, limit in charges:
                 # EVAL, not EVALSHA: a pipeline of scripts would first ask whether they exist.
                 pipe.eval(_CHARGE, 1, key, str(points), str(WINDOW_SECONDS * 2), str(limit))
             return await pipe.execute(raise_on_error=False)

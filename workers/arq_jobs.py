@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import Sequence
 from typing import Any
@@ -14,6 +13,7 @@ from arq.constants import job_key_prefix, result_key_prefix
 from arq.jobs import serialize_job
 from arq.utils import timestamp_ms
 
+from prao.batch import Batched
 from prao.services.delivery import BATCH_SIZE
 
 DELIVER_MESSAGES = "deliver_messages"
@@ -50,10 +50,7 @@ class ArqJobs:
 
     def __init__(self, pool: ArqRedis) -> None:
         self.pool = pool
-        # The events of the expand calls made since the last write, and the write that will
-        # queue them (it starts once every request that is ready to run has added its own).
-        self._waiting: list[int] = []
-        self._write: asyncio.Task[None] | None = None
+        self._expansions: Batched[list[int], None] = Batched(self._expand_all)
 
     @classmethod
     async def connect(cls, redis_url: str) -> ArqJobs:
@@ -63,22 +60,16 @@ class ArqJobs:
         """Returns once the events are queued. The events of concurrent calls (bookings being
         answered at the same moment) go into one job, written in one round trip: a busy server
         makes one write for many bookings, and a worker expands them in one transaction."""
-        if not event_ids:
-            return
-        self._waiting.extend(event_ids)
-        if self._write is None:
-            self._write = asyncio.ensure_future(self._write_waiting())
-        # Shielded: a caller that goes away (its client hung up) does not cancel the others'.
-        await asyncio.shield(self._write)
+        if event_ids:
+            await self._expansions(event_ids)
 
-    async def _write_waiting(self) -> None:
-        await asyncio.sleep(0)  # the calls of the other requests ready now join this job
-        event_ids, self._waiting, self._write = self._waiting, [], None
+    async def _expand_all(self, batches: list[list[int]]) -> list[None]:
         # Not keyed: expanding twice is harmless (an event is claimed once), losing one is not.
         # A fresh id cannot be queued already, so the job is written as arq's enqueue_job
         # writes it, without its watch-and-check round trips.
         job_id = uuid4().hex
         now = timestamp_ms()
+        event_ids = [event_id for batch in batches for event_id in batch]
         job = serialize_job(
             EXPAND_EVENTS, (event_ids,), {}, None, now, serializer=self.pool.job_serializer
         )
@@ -86,6 +77,7 @@ class ArqJobs:
             pipe.psetex(job_key_prefix + job_id, self.pool.expires_extra_ms, job)
             pipe.zadd(self.pool.default_queue_name, {job_id: now})
             await pipe.execute()
+        return [None] * len(batches)
 
     async def deliver(self, message_ids: list[int]) -> None:
         await enqueue_deliveries(self.pool, message_ids)
