@@ -24,7 +24,6 @@ from prao.models import (
     BookingStatus,
     Employer,
     EmployerStatus,
-    OutboxEvent,
     Period,
     PeriodMode,
     Pupil,
@@ -34,6 +33,7 @@ from prao.models import (
     SlotVisibility,
 )
 from prao.services.booking_facts import BookingFacts, booking_facts
+from prao.sql import as_inserted
 from prao.validation import character_errors, clean_text, valid_id
 
 MAX_REASON_LENGTH = 1000
@@ -147,10 +147,11 @@ async def create_active_booking(
     created_by_id: int | None,
     now: datetime,
     pupil_field: str = "slot_id",
-) -> tuple[Booking, OutboxEvent]:
+) -> tuple[Booking, int]:
     """Insert an active booking, its outbox event, and reserve the place, inside the caller's
     transaction; raises Refused (rolling it back) when the pupil is booked or the slot full.
-    The caller hands the event to jobs.expand after the commit."""
+    Answers the booking and the event's id, which the caller hands to jobs.expand after the
+    commit."""
     if conn.capabilities.dialect == "postgres":
         return await _create_in_one_statement(
             conn,
@@ -187,7 +188,7 @@ async def create_active_booking(
     )
     if not reserved:
         raise Refused(DomainError.of(ErrorCode.SLOT_FULL, "slot_id"))
-    return booking, event
+    return booking, event.id
 
 
 # The place, the booking and its event in one statement: atomic on its own, and the slot's row
@@ -221,18 +222,21 @@ async def _create_in_one_statement(
     origin: BookingOrigin,
     created_by_id: int | None,
     pupil_field: str,
-) -> tuple[Booking, OutboxEvent]:
+) -> tuple[Booking, int]:
     now = clock.now()
-    booking = Booking(
-        pupil_id=pupil.id,
-        slot_id=slot.id,
-        period_id=period.id,
-        status=status,
-        origin=origin,
-        created_by_id=created_by_id,
-        reason="",
-        created_at=now,
-        updated_at=now,
+    booking = as_inserted(
+        Booking,
+        {
+            "pupil_id": pupil.id,
+            "slot_id": slot.id,
+            "period_id": period.id,
+            "status": status,
+            "origin": origin,
+            "created_by_id": created_by_id,
+            "reason": "",
+            "created_at": now,
+            "updated_at": now,
+        },
     )
     snapshot = outbox.event_snapshot(booking, slot)
     values = [
@@ -253,14 +257,8 @@ async def _create_in_one_statement(
     if not rows:  # no place was left (or the slot closed) since the checks
         raise Refused(DomainError.of(ErrorCode.SLOT_FULL, "slot_id"))
     booking.id = int(rows[0]["booking_id"])
-    booking._saved_in_db = True
     slot.taken += 1
-    event = OutboxEvent(
-        id=int(rows[0]["event_id"]), kind="booking_created", booking_id=booking.id,
-        snapshot=snapshot, created_at=now,
-    )  # fmt: skip
-    event._saved_in_db = True
-    return booking, event
+    return booking, int(rows[0]["event_id"])
 
 
 async def release_place(conn: BaseDBAsyncClient, slot_id: int, now: datetime) -> None:
@@ -308,13 +306,13 @@ async def book_slot(actor: Actor, slot_id: int, pupil_id: int | None = None) -> 
     )
     try:
         if connection.capabilities.dialect == "postgres":
-            booking, event = await write(connection)  # one statement: atomic without BEGIN
+            booking, event_id = await write(connection)  # one statement: atomic without BEGIN
         else:
             async with in_transaction() as conn:
-                booking, event = await write(conn)
+                booking, event_id = await write(conn)
     except Refused as refused:
         return Outcome(errors=[refused.error])
-    await jobs.expand([event.id])
+    await jobs.expand([event_id])
     return Outcome(value=booking)
 
 

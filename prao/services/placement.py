@@ -148,7 +148,7 @@ async def _place_in_transaction(
             if not moved:  # changed a moment ago: let her look again
                 raise Refused(DomainError.of(ErrorCode.NOT_ACTIVE, "pupil_id"))
             await release_place(conn, current[1], now)
-        booking, event = await create_active_booking(
+        booking, event_id = await create_active_booking(
             conn,
             pupil=pupil,
             slot=slot,
@@ -167,7 +167,7 @@ async def _place_in_transaction(
             booking_id=booking.id,
             pupil_id=pupil.id,
         )
-    return booking, event.id
+    return booking, event_id
 
 
 # The old booking (if any) cancelled and its place given back, the new place reserved, the
