@@ -16,6 +16,7 @@ from graphql.type.definition import GraphQLResolveInfoHelpers
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.parser_cache import _get_parse_cache
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.extensions.validation_cache import _get_validate_cache
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -27,6 +28,7 @@ from api.coordinator_mutations import CoordinatorMutation, CoordinatorQuery
 from api.employer_mutations import EmployerMutation
 from api.errors import MaskUnexpected, log_unexpected
 from api.execution import FastPathSchema, PraoExecutionContext
+from api.extension_hooks import ClassHooksRunner
 from api.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 from api.pupil_mutations import PupilMutation
 from api.queries import Query
@@ -124,6 +126,11 @@ class AcyclicExecutionContext(PraoExecutionContext):
 
 
 class PraoSchema(FastPathSchema):
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        return ClassHooksRunner(execution_context=execution_context, extensions=extensions)
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
