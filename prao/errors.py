@@ -31,6 +31,7 @@ class ErrorCode(StrEnum):
     STALE_PROPOSAL = "STALE_PROPOSAL"
     EMPLOYER_NOT_APPROVED = "EMPLOYER_NOT_APPROVED"
     TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS"
+    ASSESSMENT_OUTDATED = "ASSESSMENT_OUTDATED"
 
 
 # Swedish first: these texts reach pupils unchanged, in the web pages and the API payloads.
@@ -62,6 +63,7 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.TOO_MANY_REQUESTS: (
         "Det har skickats för många e-postmeddelanden på kort tid. Vänta en stund och försök igen."
     ),
+    ErrorCode.ASSESSMENT_OUTDATED: "Riskbedömningen har ändrats. Läs den nya versionen.",
 }
 
 

@@ -1,7 +1,7 @@
 """The outbox's messages that report no change of a booking: a sign-in link, the vetting of a
 workplace, the reminder to an unplaced pupil, the request to confirm a self-found placement,
-and the first-day brief. Each is written in the caller's transaction, like the booking messages
-in prao.outbox."""
+the first-day brief, and a school's request to change a risk assessment. Each is written in the
+caller's transaction, like the booking messages in prao.outbox."""
 
 from __future__ import annotations
 
@@ -265,6 +265,42 @@ async def first_day_brief_to_pupil(
         )
         for address, body in addressed
     ]
+
+
+async def assessment_change_requested(
+    *,
+    email: str,
+    slot_title: str,
+    version: int,
+    asked_by: str,
+    comment: str,
+    url: str,
+    connection: BaseDBAsyncClient,
+) -> OutboxMessage:
+    """A school (or the organiser) asks the workplace to change a slot's risk assessment. It
+    names no pupil and no school: a workplace may not learn a protected pupil's school."""
+    body = [
+        "Hej!",
+        "",
+        f"{asked_by} har läst riskbedömningen för praoplatsen {slot_title} (version {version})",
+        "och ber er ändra den:",
+        "",
+        comment,
+        "",
+        "Ändra och skicka in riskbedömningen igen här:",
+        url,
+        "",
+        "När ni har skickat in den nya versionen granskar skolan den igen.",
+        "",
+        "Hälsningar, Prao",
+    ]
+    return await OutboxMessage.create(
+        kind="assessment_change_requested",
+        to_address=email,
+        subject=f"Ändra riskbedömningen: {slot_title}",
+        body="\n".join(body),
+        using_db=connection,
+    )
 
 
 def _clean(values: list[str | None]) -> list[str]:

@@ -47,6 +47,7 @@ KINDS = frozenset(
         "unplaced_reminder",
         "employer_approved",
         "employer_declined",
+        "assessment_change_requested",
     }
 )
 

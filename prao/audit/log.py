@@ -50,6 +50,9 @@ ACTION_NAMES = {
     "lift_protection": "Tog bort skyddad identitet för",
     "deactivate": "Inaktiverade",
     "end_sessions": "Loggade ut överallt",
+    "save_draft": "Sparade utkast av",
+    "submit": "Skickade in",
+    "request_change": "Bad om ändring av",
 }
 OBJECT_NAMES = {
     "pupil": "elever",
@@ -60,6 +63,7 @@ OBJECT_NAMES = {
     "allocation_run": "fördelning",
     "api_token": "API-nyckel",
     "audit_event": "logghändelser",
+    "risk_assessment": "riskbedömning",
 }
 
 

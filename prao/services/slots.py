@@ -14,6 +14,7 @@ from prao.errors import ErrorCode, Outcome
 from prao.models import Employer, Role, Slot, SlotStatus, SlotVisibility
 
 # SlotInput and check stay importable from here: the adapters call them beside the commands.
+from prao.services import assessment_versions
 from prao.services.slot_input import SlotInput as SlotInput
 from prao.services.slot_input import capacity_errors, clean, columns, texts
 from prao.services.slot_input import check as check
@@ -151,7 +152,8 @@ def one_year_later(day: date) -> date:
 
 
 async def copy_slot(actor: Actor, slot_id: int) -> Outcome[Slot]:
-    """Last year's slot again: a new draft with the same content, dates moved one year."""
+    """Last year's slot again: a new draft with the same content, dates moved one year, and
+    its risk assessment as a draft to check and submit again."""
     if refusal := policy.lacks_write(actor, "slot_id"):
         return Outcome(errors=[refusal])
     slot = await own_slot(actor, slot_id)
@@ -183,5 +185,6 @@ async def copy_slot(actor: Actor, slot_id: int) -> Outcome[Slot]:
         )
         for school_id in schools:
             await SlotVisibility.create(slot_id=copy.id, school_id=school_id, using_db=conn)
+        await assessment_versions.copy_as_draft(slot.id, copy.id, conn)
         await audit.record(actor, "copy", "slot", connection=conn, slot_id=copy.id, source=slot.id)
     return Outcome(value=copy)

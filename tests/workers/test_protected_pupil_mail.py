@@ -14,12 +14,12 @@ import pytest
 from prao import clock, notices, outbox
 from prao.config import Settings
 from prao.models import EmployerStatus, OutboxMessage, Pupil, Role, School, Slot
-from prao.services import decisions, self_found, self_found_link, vetting
+from prao.services import decisions, risk_assessment, self_found, self_found_link, vetting
 from prao.services.booking import book_slot, cancel_booking
 from prao.services.first_day_brief import send_first_day_briefs
 from prao.services.placement import remind_unplaced
 from prao.services.reminders import send_placement_reminders
-from tests import factories
+from tests import assessments, factories
 from tests.factories import World
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -138,6 +138,10 @@ async def write_every_kind(world: World, settings: Settings) -> set[str]:
         )
         assert decided.ok, decided.errors
         vetted.append(waiting.contact_email)
+    # assessment_change_requested: a school asks the workplace to change its risk assessment.
+    assessment = await assessments.submitted(employer, world.slot)
+    asked = await risk_assessment.request_change(coordinator, assessment.id, "Ange nödnummer")
+    assert asked.ok, asked.errors
     return {
         address.lower()
         for address in (
@@ -180,8 +184,13 @@ async def test_no_message_to_a_workplace_names_a_protected_pupils_school(
         for secret in ("Skola A", SCHOOL_CONTACT, "Andersson", "åk 8", "alva@example.se"):
             assert secret not in text, (m.kind, m.to_address, secret, m.body)
         assert not CLASS_NAME.search(text), (m.kind, m.to_address, m.body)
-        # Sign-in links and the vetting of a workplace are about no pupil.
-        no_pupil = {"sign_in_link", "employer_approved", "employer_declined"}
+        # Sign-in links, the vetting of a workplace and its risk assessment name no pupil.
+        no_pupil = {
+            "sign_in_link",
+            "employer_approved",
+            "employer_declined",
+            "assessment_change_requested",
+        }
         assert "Alva" in text or m.kind in no_pupil, (m.kind, m.body)
 
 
