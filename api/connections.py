@@ -22,6 +22,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from api import ids
+from api.assessment_types import RiskAssessment
 from api.context import Info
 from api.limits import BAD_USER_INPUT, MAX_PAGE_SIZE
 from api.types import Booking, Pupil, Slot
@@ -139,7 +140,14 @@ class PupilConnection(relay.Connection[Pupil], _CountedConnection):
         return [edge.node for edge in self.edges]
 
 
-C = TypeVar("C", SlotConnection, BookingConnection, PupilConnection)
+@strawberry.type
+class RiskAssessmentConnection(relay.Connection[RiskAssessment], _CountedConnection):
+    @strawberry.field
+    def nodes(self) -> list[RiskAssessment]:
+        return [edge.node for edge in self.edges]
+
+
+C = TypeVar("C", SlotConnection, BookingConnection, PupilConnection, RiskAssessmentConnection)
 
 
 def item_fields(info: Info) -> set[str]:

@@ -15,11 +15,13 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 from tortoise.models import Model
 
+from api.assessment_types import RiskAssessment
 from api.types import Employer, Period, Pupil, School, Slot
 from prao import models, policy, rows
 from prao.actor import Actor
 from prao.readiness import Readiness, State, Step
 from prao.rows import fetch as rows_of
+from prao.services import risk_assessment
 from prao.services.readiness import booking_states
 
 M = TypeVar("M", bound=Model)
@@ -104,6 +106,34 @@ class Loaders:
 
     async def _next_step(self, ids: list[int]) -> list[str]:
         return [s.next_step for s in await self.readiness_state.load_many(ids)]
+
+    @cached_property
+    def slot_assessments(
+        self,
+    ) -> DataLoader[int, tuple[RiskAssessment | None, RiskAssessment | None]]:
+        """A slot's current assessment and the employer's own draft, as the actor may read."""
+        return DataLoader(self._slot_assessments)
+
+    @cached_property
+    def assessment_reviews(self) -> DataLoader[int, list[models.AssessmentReview]]:
+        return DataLoader(self._assessment_reviews)
+
+    async def _slot_assessments(
+        self, ids: list[int]
+    ) -> list[tuple[RiskAssessment | None, RiskAssessment | None] | BaseException]:
+        found = await risk_assessment.for_slots(self.actor, ids)
+
+        def built(row: models.RiskAssessment | None) -> RiskAssessment | None:
+            return RiskAssessment.from_row(row) if row is not None else None
+
+        empty = risk_assessment.SlotAssessment(None, None)
+        return [(built(found.get(i, empty).current), built(found.get(i, empty).draft)) for i in ids]
+
+    async def _assessment_reviews(
+        self, ids: list[int]
+    ) -> list[list[models.AssessmentReview] | BaseException]:
+        found = await risk_assessment.reviews_of(ids)
+        return [found.get(i, []) for i in ids]
 
     async def _employers(self, ids: list[int]) -> list[Employer | BaseException]:
         return await self._after_known("employer", ids, self._read_employers)

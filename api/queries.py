@@ -12,6 +12,7 @@ from tortoise.queryset import QuerySet
 
 from api import ids, row_pages
 from api.allocation_types import AllocationRun
+from api.assessment_types import RiskAssessment
 from api.connections import (
     After,
     Before,
@@ -34,7 +35,7 @@ from api.types import Booking, Employer, Period, Pupil, Role, School, Slot, View
 from prao import models, policy
 from prao.actor import Actor
 from prao.allocation import access
-from prao.services import catalogue, lookup
+from prao.services import catalogue, lookup, risk_assessment
 
 Scope = Callable[[Actor], QuerySet[Any]]
 Build = Callable[[Any, Actor], relay.Node]
@@ -47,6 +48,10 @@ NODE_TYPES: dict[str, tuple[Scope, Build]] = {
     "Period": (policy.periods, lambda row, _: Period.from_row(row)),
     "Employer": (policy.employers, lambda row, _: Employer.from_row(row)),
     "AllocationRun": (access.visible_runs, lambda row, _: AllocationRun.from_row(row)),
+    "RiskAssessment": (
+        risk_assessment.assessments,
+        lambda row, _: RiskAssessment.from_row(row),
+    ),
 }
 
 

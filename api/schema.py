@@ -22,6 +22,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from api.allocation_mutations import AllocationMutation, AllocationQuery
+from api.assessment_mutations import AssessmentMutation, AssessmentQuery
 from api.booking_mutations import BookingMutation
 from api.budget import CostAndRateLimit
 from api.coordinator_mutations import CoordinatorMutation, CoordinatorQuery
@@ -90,9 +91,12 @@ Mutation = merge_types(
         WishMutation,
         CoordinatorMutation,
         PupilMutation,
+        AssessmentMutation,
     ),
 )
-RootQuery = merge_types("Query", (Query, AllocationQuery, CoordinatorQuery, RateLimitQuery))
+RootQuery = merge_types(
+    "Query", (Query, AllocationQuery, CoordinatorQuery, RateLimitQuery, AssessmentQuery)
+)
 
 
 def _weak_helpers(execution: PraoExecutionContext) -> GraphQLResolveInfoHelpers:

@@ -9,12 +9,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
 
 from api.batched import loaded
+from api.context import Info
 from prao import errors, models, policy, readiness
+
+if TYPE_CHECKING:
+    from api.assessment_types import RiskAssessment
+
+LazyAssessment = Annotated["RiskAssessment", strawberry.lazy("api.assessment_types")]
 
 # The domain's enums, exposed as they are: every ErrorCode value is in the schema.
 ErrorCode = errors.ErrorCode
@@ -117,6 +124,17 @@ class Slot(relay.Node):
     employer_id: strawberry.Private[int]
 
     employer: Employer = loaded("employer", "employer_id")
+
+    @strawberry.field(
+        description="The current (latest submitted) version of the slot's risk assessment, "
+        "for its employer and the schools that may read it; null for anyone else."
+    )
+    async def risk_assessment(self, info: Info) -> LazyAssessment | None:
+        return (await info.context.loaders.slot_assessments.load(self.id))[0]
+
+    @strawberry.field(description="The employer's own draft of the next version, if any.")
+    async def risk_assessment_draft(self, info: Info) -> LazyAssessment | None:
+        return (await info.context.loaders.slot_assessments.load(self.id))[1]
 
     @classmethod
     def from_row(cls, row: models.Slot) -> Slot:

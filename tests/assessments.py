@@ -42,3 +42,27 @@ async def submitted(employer: Actor, slot: Slot, **changes: Any) -> RiskAssessme
     outcome = await risk_assessment.submit(employer, slot.id, complete(**changes))
     assert outcome.value is not None, outcome.errors
     return outcome.value
+
+
+def graphql_input(slot_id: str, **changes: Any) -> dict[str, Any]:
+    """submitRiskAssessment's input for a complete assessment of the slot (a global id)."""
+    data = complete()
+    values: dict[str, Any] = {
+        "slotId": slot_id,
+        "tasks": data.tasks,
+        "hazards": [
+            {"code": code, "present": bool(a.present), "measure": a.measure}
+            for code, a in data.hazards.items()
+        ],
+        "supervisorName": data.supervisor_name,
+        "supervisorPhone": data.supervisor_phone,
+        "supervisorEmail": data.supervisor_email,
+        "supervisorYears": data.supervisor_years,
+        "meetingPlace": data.meeting_place,
+        "askFor": data.ask_for,
+        "clothing": data.clothing,
+        "lunch": data.lunch,
+        "emergencyName": data.emergency_name,
+        "emergencyPhone": data.emergency_phone,
+    }
+    return {**values, **changes}

@@ -392,3 +392,43 @@ async def _tell_employer(
             url=form_url(slot.id),
             connection=conn,
         )
+
+
+# --- what the adapters list ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlotAssessment:
+    current: RiskAssessment | None  # the latest submitted version
+    draft: RiskAssessment | None  # the employer's own open draft (None for anyone else)
+
+
+async def for_slots(actor: Actor, slot_ids: Iterable[int]) -> dict[int, SlotAssessment]:
+    """The assessment of each slot the actor may read it of, in three queries for any number."""
+    wanted = sorted({i for i in slot_ids if valid_id(i)})
+    if not wanted:
+        return {}
+    readable = await Slot.filter(readable_slots_q(actor), id__in=wanted).values_list(
+        "id", flat=True
+    )
+    ids = [int(i) for i in readable]  # type: ignore[call-overload]
+    found = await current_versions(ids)
+    open_drafts = await drafts(ids) if actor.role is Role.EMPLOYER else {}
+    return {i: SlotAssessment(found.get(i), open_drafts.get(i)) for i in ids}
+
+
+def listed(actor: Actor, period_id: int | None = None) -> QuerySet[RiskAssessment]:
+    """Submitted versions the actor may read (an employer's drafts too), for school systems:
+    with a period, those of slots the period's pupils are booked on (pending or confirmed),
+    where the actor may see the period."""
+    found = assessments(actor)
+    if period_id is None:
+        return found
+    if not valid_id(period_id):
+        return found.filter(policy.NOTHING)
+    booked = Booking.filter(
+        period_id=period_id,
+        period_id__in=Subquery(policy.periods(actor).values("id")),
+        status__in=list(ACTIVE_BOOKING_STATUSES),
+    ).values("slot_id")
+    return found.filter(slot_id__in=Subquery(booked))

@@ -27,6 +27,7 @@ from prao.models import (
     AllocationRun,
     AllocationStatus,
     ApiToken,
+    AssessmentReview,
     Booking,
     Employer,
     EmployerStatus,
@@ -35,6 +36,7 @@ from prao.models import (
     PeriodMode,
     Permission,
     Pupil,
+    RiskAssessment,
     Role,
     Slot,
     SlotStatus,
@@ -43,7 +45,7 @@ from prao.models import (
     Wish,
 )
 from prao.services.booking import book_slot
-from tests import factories
+from tests import assessments, factories
 from tests.callers import Caller, gid
 from tests.factories import World
 
@@ -180,6 +182,12 @@ async def proposal(world: World) -> Extra:
     return {**extra, "run": started.value.id}
 
 
+async def submitted_assessment(world: World) -> Extra:
+    """The employer's risk assessment of the shared slot, waiting for the schools."""
+    employer = await world.actor(world.employer_user)
+    return {"assessment": (await assessments.submitted(employer, world.slot)).id}
+
+
 def slot_input(**changes: Any) -> dict[str, Any]:
     start, end = factories.prao_weeks()
     values: dict[str, Any] = {
@@ -266,6 +274,12 @@ MATRIX: dict[str, Case] = {
         lambda w, e: {"id": gid("Period", w.period_a.id)},
     ),
     "rateLimit": Case("{ rateLimit { limit cost remaining } }", EVERYONE),
+    "riskAssessments": Case(
+        """{ riskAssessments(first: 100) { totalCount edges { node {
+          id version tasks reviewState } } } }""",
+        reads(EMPTY, EMPTY, OK, OK, OK, OK),
+        setup=submitted_assessment,
+    ),
     # --- Mutation ---
     "bookSlot": Case(
         errors_of("bookSlot", "BookSlotInput", "booking { id }"),
@@ -372,6 +386,28 @@ MATRIX: dict[str, Case] = {
         errors_of("sendUnplacedReminders", "SendUnplacedRemindersInput", "sent"),
         STAFF_WRITE,
         lambda w, e: {"input": {"periodId": gid("Period", w.period_a.id)}},
+    ),
+    "submitRiskAssessment": Case(
+        errors_of("submitRiskAssessment", "SubmitRiskAssessmentInput", "riskAssessment { id }"),
+        # Only the employer's own slots exist for this, as for updateSlot.
+        writes(NOT_FOUND, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        lambda w, e: {"input": assessments.graphql_input(gid("Slot", w.slot.id))},
+    ),
+    "approveRiskAssessment": Case(
+        errors_of("approveRiskAssessment", "ApproveRiskAssessmentInput", "review { decision }"),
+        STAFF_WRITE,
+        lambda w, e: {"input": {"assessmentId": gid("RiskAssessment", e["assessment"])}},
+        submitted_assessment,
+    ),
+    "requestRiskAssessmentChange": Case(
+        errors_of(
+            "requestRiskAssessmentChange", "RequestRiskAssessmentChangeInput", "review { comment }"
+        ),
+        STAFF_WRITE,
+        lambda w, e: {
+            "input": {"assessmentId": gid("RiskAssessment", e["assessment"]), "comment": "Ändra"}
+        },
+        submitted_assessment,
     ),
     "upsertPupils": Case(
         errors_of("upsertPupils", "UpsertPupilsInput", "created pupils { id }"),
@@ -480,6 +516,10 @@ async def snapshot() -> dict[str, Any]:
         .order_by("id")
         .values_list("id", "status", "decline_reason", "decided_by"),
         "outbox": await OutboxMessage.all().count(),
+        "assessment": await RiskAssessment.all()
+        .order_by("id")
+        .values_list("id", "version", "status", "tasks"),
+        "review": await AssessmentReview.all().order_by("id").values_list("id", "decision"),
     }
 
 
@@ -606,6 +646,10 @@ async def foreign_things(world: World) -> Foreign:
     targets: dict[str, dict[str, int]] = {}
     marks: dict[str, set[str]] = {}
     long_marks: dict[str, set[str]] = {}
+    assessed = {
+        "B": await assessments.submitted(await world.actor(world.employer_user), world.slot_b_only),
+        "X": await assessments.submitted(await world.actor(world.other_employer_user), slot_x),
+    }
     for key, school, period, pupil, booking, slot in [
         ("B", world.school_b, world.period_b, world.pupil_b, booked_b.value, world.slot_b_only),
         ("X", world.school_x, period_x, world.pupil_x, booked_x.value, slot_x),
@@ -626,6 +670,7 @@ async def foreign_things(world: World) -> Foreign:
             "run": run.id,
             "slot": slot.id,
             "pending_employer": pending_x.id,
+            "assessment": assessed[key].id,
         }
         row = await Pupil.get(id=pupil.id)
         assert row.email and row.external_id
@@ -798,6 +843,22 @@ ACROSS: dict[str, tuple[ForeignVariables, dict[str, str]]] = {
             "input": {"employerId": gid("Employer", t["pending_employer"]), "reason": "Nej"}
         },
         refused(FORBIDDEN, FORBIDDEN, NOT_FOUND, FORBIDDEN, FORBIDDEN),
+    ),
+    "submitRiskAssessment": (
+        lambda w, t: {"input": assessments.graphql_input(gid("Slot", t["slot"]))},
+        refused(NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    ),
+    # School B's slot is not open to school A and none of A's pupils is booked on it: its
+    # assessment is not A's to review, nor another organiser's for ours.
+    "approveRiskAssessment": (
+        lambda w, t: {"input": {"assessmentId": gid("RiskAssessment", t["assessment"])}},
+        refused(FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    ),
+    "requestRiskAssessmentChange": (
+        lambda w, t: {
+            "input": {"assessmentId": gid("RiskAssessment", t["assessment"]), "comment": "Nej"}
+        },
+        refused(FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     ),
     "upsertPupils": (
         lambda w, t: upsert_input(gid("School", t["school"])),

@@ -116,6 +116,10 @@ async def test_generated_requests_get_no_server_errors(world: World, as_token) -
         "Mutation.upsertPupils",
         "Mutation.approveEmployer",
         "Mutation.declineEmployer",
+        "Query.riskAssessments",
+        "Mutation.submitRiskAssessment",
+        "Mutation.approveRiskAssessment",
+        "Mutation.requestRiskAssessmentChange",
     }
     assert set(sent) == labels and all(n >= 10 for n in sent.values()), sent
     # Positive cases reach the resolvers, not only validation.

@@ -281,10 +281,11 @@ def test_every_error_code_is_reached() -> None:
     from tests.api.test_allocation import ALLOCATION_CODES
     from tests.api.test_coordinator import THROTTLE_CODES
     from tests.api.test_employer import EMPLOYER_CODES
+    from tests.api.test_risk_assessment import ASSESSMENT_CODES
     from tests.api.test_wishes import WISH_CODES
 
     reached = {code for _, code, _ in REFUSALS} | EMPLOYER_CODES | WISH_CODES | ALLOCATION_CODES
-    reached |= THROTTLE_CODES
+    reached |= THROTTLE_CODES | ASSESSMENT_CODES
     assert reached == set(ErrorCode)
 
 

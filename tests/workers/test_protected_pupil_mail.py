@@ -140,8 +140,8 @@ async def write_every_kind(world: World, settings: Settings) -> set[str]:
         vetted.append(waiting.contact_email)
     # assessment_change_requested: a school asks the workplace to change its risk assessment.
     assessment = await assessments.submitted(employer, world.slot)
-    asked = await risk_assessment.request_change(coordinator, assessment.id, "Ange nödnummer")
-    assert asked.ok, asked.errors
+    change = await risk_assessment.request_change(coordinator, assessment.id, "Ange nödnummer")
+    assert change.ok, change.errors
     return {
         address.lower()
         for address in (
