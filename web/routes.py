@@ -24,6 +24,7 @@ from web.views import (
     employer_signup,
     employer_slots,
     periods,
+    risk_assessment,
     self_found,
     signin,
     slot_form,
@@ -41,6 +42,7 @@ RUN = "/fordelning/{run_id:int}"
 TOKEN = f"{admin.TOKENS}/{{token_id:int}}"
 EMPLOYER = f"{admin_employers.EMPLOYERS}/{{employer_id:int}}"
 USER_ACTION = f"{admin_users.USERS}/{{user_id:int}}/{{action:str}}"
+ASSESSMENT = f"{risk_assessment.REVIEWS}/{{assessment_id:int}}"
 
 
 def get(path: str, view: View) -> Route:
@@ -101,6 +103,8 @@ def routes(settings: Settings) -> list[BaseRoute]:
         get(f"{SLOT}/stang", employer_slots.close_page),
         post(f"{SLOT}/stang", employer_slots.close),
         post(f"{SLOT}/kopiera", employer_slots.copy),
+        get(f"{SLOT}/riskbedomning", risk_assessment.form_page),
+        post(f"{SLOT}/riskbedomning", risk_assessment.save),
         post(f"{HOSTED}/godkann", decisions.approve),
         get(f"{HOSTED}/neka", decisions.decline_page),
         post(f"{HOSTED}/neka", decisions.decline),
@@ -126,6 +130,11 @@ def routes(settings: Settings) -> list[BaseRoute]:
         post(f"{PERIOD}/fordelning", allocation.start),
         get(RUN, allocation.run_page),
         post(f"{RUN}/tillampa", allocation.apply),
+        # coordinators and organiser admins: the workplaces' risk assessments
+        get(risk_assessment.REVIEWS, risk_assessment.review_list),
+        get(ASSESSMENT, risk_assessment.review_page),
+        post(f"{ASSESSMENT}/godkann", risk_assessment.approve),
+        post(f"{ASSESSMENT}/andring", risk_assessment.request_change),
         # organiser admins: accounts, API keys, the log, vetting of workplaces
         get(admin_users.USERS, admin_users.users_page),
         get(USER_ACTION, admin_users.confirm_page),

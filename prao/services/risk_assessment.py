@@ -186,16 +186,22 @@ async def submit(actor: Actor, slot_id: int, data: AssessmentInput) -> Outcome[R
     return await _write(actor, slot_id, data, submit=True)
 
 
+def input_errors(data: AssessmentInput, *, submit: bool) -> list[DomainError]:
+    """Every rule the input breaks, one error per field at most; nothing is written."""
+    errors = assessment_input.storable_errors(data)
+    if submit:
+        bad = {e.field for e in errors}
+        errors += [e for e in assessment_input.complete_errors(data) if e.field not in bad]
+    return errors
+
+
 async def _write(
     actor: Actor, slot_id: int, data: AssessmentInput, *, submit: bool
 ) -> Outcome[RiskAssessment]:
     slot = await _writable_slot(actor, slot_id)
     if isinstance(slot, DomainError):
         return Outcome(errors=[slot])
-    errors = assessment_input.storable_errors(data)
-    if submit:
-        bad = {e.field for e in errors}
-        errors += [e for e in assessment_input.complete_errors(data) if e.field not in bad]
+    errors = input_errors(data, submit=submit)
     if errors:
         return Outcome(errors=errors)
     values = assessment_input.columns(data)

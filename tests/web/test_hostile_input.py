@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from prao.auth import create_api_token
 from prao.models import AllocationPolicy, AllocationRun, ClassListImport, EmployerStatus, User
 from prao.services.booking import book_slot
-from tests import factories, hostile
+from tests import assessments, factories, hostile
 from tests.factories import World
 
 PERSONAS = ("anonymous", "pupil", "employer", "coordinator", "admin")
@@ -206,7 +206,9 @@ async def _valid_ids(world: World) -> dict[str, str]:
         period_id=world.period_a.id, seed=1, policy=AllocationPolicy.CONVEX, started_by="test"
     )
     pending = await factories.employer(world.organiser, status=EmployerStatus.PENDING)
+    assessment = await assessments.submitted(await world.actor(world.employer_user), world.slot)
     return {
+        "assessment_id": str(assessment.id),
         "employer_id": str(pending.id),
         "action": "logga-ut",
         "slot_id": str(world.slot.id),

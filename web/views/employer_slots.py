@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from prao.actor import Actor
 from prao.errors import DomainError, Outcome
-from prao.services import hosting, slots
+from prao.services import assessment_pages, hosting, slots
 from prao.services.hosting import is_employer
 from web.access import redirect
 from web.errors import error_page, status_for
@@ -69,6 +69,7 @@ async def show_slot(
         "slot": item.slot,
         "errors": errors,
         "schools": await hosting.listed_schools(item.slot),
+        "view": await assessment_pages.employer_view(actor, slot_id),
     }
     status = 200 if not errors else max(status_for(e) for e in errors)
     return render(request, "employer_slot.html", context, actor=actor, status=status)
