@@ -6,7 +6,8 @@ allocation of them. Everything goes through the services, as a pupil's or coordi
 action would, so counters, audit and e-mails (the demo outbox) are what they would be.
 
 The demo people (/demo) of year 8 are left without bookings, so a visitor books from scratch;
-of year 9 the first has no wishes yet and the others have some."""
+of year 9 the first has no wishes yet and the others have some. Two slots booked by the first
+school have a submitted risk assessment: one approved by its coordinator, one waiting."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from prao.config import current_settings
 from prao.demo_directory import DEMO_PEOPLE_PER_SCHOOL
 from prao.models import (
     Booking,
+    BookingStatus,
     Period,
     PeriodMode,
     Pupil,
@@ -30,6 +32,7 @@ from prao.models import (
     SlotStatus,
     User,
 )
+from prao.services import risk_assessment
 from prao.services.booking import book_slot
 from prao.services.self_found import SelfFound, register
 from prao.services.wishes import submit_wishes
@@ -44,6 +47,7 @@ async def seed_activity(rng: random.Random, schools: Sequence[School]) -> None:
     for school in schools:
         await _first_come_bookings(rng, school)
     await _self_found(schools[1 % len(schools)])
+    await _risk_assessments(schools[0])
     await _wishes_and_a_trial_run(rng, schools[0])
 
 
@@ -133,3 +137,47 @@ async def _wishes_and_a_trial_run(rng: random.Random, school: School) -> None:
     if run.value is None:
         raise RuntimeError(f"demo allocation refused: {run.errors}")
     await execute_run(run.value.id)
+
+
+def _demo_assessment(tasks: str) -> risk_assessment.AssessmentInput:
+    answers = {code: risk_assessment.HazardAnswer(False) for code in risk_assessment.hazard_codes()}
+    answers["public"] = risk_assessment.HazardAnswer(
+        True, "Eleven möter kunder tillsammans med handledaren, aldrig ensam."
+    )
+    return risk_assessment.AssessmentInput(
+        tasks=tasks,
+        hazards=answers,
+        supervisor_name="Maria Lind",
+        supervisor_phone="0340-123 45",
+        supervisor_email="maria.lind@foretag.example.com",
+        supervisor_years=6,
+        meeting_place="Personalingången på baksidan",
+        ask_for="Maria",
+        clothing="Bekväma skor; förkläde får eleven låna.",
+        lunch="Eleven äter i personalrummet och tar med egen matlåda.",
+        emergency_name="Butikschefen",
+        emergency_phone="070-123 45 67",
+    )
+
+
+async def _risk_assessments(school: School) -> None:
+    """The two slots most booked by the first school: both employers have submitted their risk
+    assessment; the school's coordinator has approved the first, the second waits for her."""
+    booked = await Booking.filter(pupil__school_id=school.id, status=BookingStatus.CONFIRMED)
+    counts: dict[int, int] = {}
+    for booking in booked:
+        counts[booking.slot_id] = counts.get(booking.slot_id, 0) + 1
+    chosen = sorted(counts, key=lambda pk: (-counts[pk], pk))[:2]
+    coordinator = await actor_for_user(await User.get(role=Role.COORDINATOR, school_id=school.id))
+    for n, slot_id in enumerate(chosen):
+        slot = await Slot.get(id=slot_id)
+        user = await User.filter(role=Role.EMPLOYER, employer_id=slot.employer_id).first()
+        if user is None:
+            continue
+        done = await risk_assessment.submit(
+            await actor_for_user(user), slot.id, _demo_assessment(slot.tasks)
+        )
+        if done.value is None:
+            raise RuntimeError(f"demo risk assessment refused: {done.errors}")
+        if n == 0 and not (await risk_assessment.approve(coordinator, done.value.id)).ok:
+            raise RuntimeError("demo approval refused")

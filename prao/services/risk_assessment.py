@@ -158,6 +158,10 @@ def visible_reviews(actor: Actor, reviews: list[AssessmentReview]) -> list[Asses
 # --- the employer writes -------------------------------------------------------------------
 
 
+def hazard_codes() -> list[str]:
+    return [h.code for h in hazards.HAZARDS]
+
+
 async def start_input(slot: Slot) -> AssessmentInput:
     """What the form starts from: the newest version, else the slot's tasks."""
     found = await latest(slot.id)

@@ -17,6 +17,7 @@ from prao.demo import seed_demo
 from prao.demo_directory import demo_people
 from prao.models import (
     AllocationRun,
+    AssessmentReview,
     Booking,
     BookingOrigin,
     BookingStatus,
@@ -24,6 +25,7 @@ from prao.models import (
     Period,
     PeriodMode,
     Pupil,
+    RiskAssessment,
     Role,
     User,
     Wish,
@@ -199,6 +201,10 @@ async def test_the_demo_starts_with_a_period_in_full_swing(db: None) -> None:
     assert run.dry_run and run.status == "done"
     assert await Pupil.filter(security_marking=True).exists()
     assert await OutboxMessage.filter(kind="self_found_request").count() == 1
+    # Two risk assessments submitted: one approved by the school, one waiting.
+    assessed = await RiskAssessment.filter(status="submitted")
+    assert len(assessed) == 2
+    assert await AssessmentReview.filter(decision="approved").count() == 1
 
 
 async def test_the_outbox_filters_by_recipient_and_pages(client: httpx.AsyncClient, db: None):
