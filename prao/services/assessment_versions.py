@@ -10,6 +10,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 from tortoise.functions import Max
 
+from prao import hazards
+from prao.errors import DomainError, ErrorCode
 from prao.models import AssessmentStatus, RiskAssessment
 from prao.services.assessment_input import TEXT_FIELDS
 
@@ -78,3 +80,16 @@ async def copy_as_draft(source_slot_id: int, copy_id: int, conn: BaseDBAsyncClie
         using_db=conn,
         **values,
     )
+
+
+async def age_errors(slot_id: int, min_age: int) -> list[DomainError]:
+    """A slot's minimum age may not go below what its current assessment's answers allow."""
+    found = await current(slot_id)
+    needed = hazards.required_age(hazards.parse_answers(found.hazards or {})) if found else 0
+    if min_age >= needed:
+        return []
+    message = (
+        f"Riskbedömningen kräver att eleverna har fyllt {needed} år. Ändra riskbedömningen "
+        "först om arbetet nu passar yngre elever."
+    )
+    return [DomainError.of(ErrorCode.INVALID, "min_age", message)]

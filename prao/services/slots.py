@@ -86,6 +86,8 @@ async def update_slot(actor: Actor, slot_id: int, data: SlotInput) -> Outcome[Sl
         return Outcome(errors=refused)
     data = clean(data)
     errors = await check(data, employer.organiser_id, taken=slot.taken)
+    if not any(e.field == "min_age" for e in errors):
+        errors += await assessment_versions.age_errors(slot.id, data.min_age)
     if errors:
         return Outcome(errors=errors)
     async with in_transaction() as conn:

@@ -104,6 +104,20 @@ async def test_a_forbidden_hazard_raises_the_slots_minimum_age(world: World) -> 
     assert [e.code for e in outcome.errors] == [ErrorCode.TOO_YOUNG]
 
 
+async def test_the_slot_form_cannot_lower_the_age_below_the_assessment(world: World) -> None:
+    employer = await world.actor(world.employer_user)
+    await submitted(employer, world.slot, yes=("violence",))
+    data = slots.SlotInput.from_slot(await Slot.get(id=world.slot.id), [])
+    data.min_age = 15
+    refused = await slots.update_slot(employer, world.slot.id, data)
+    [error] = refused.errors
+    assert (error.code, error.field) == (ErrorCode.INVALID, "min_age")
+    assert "fyllt 16 år" in error.message
+    assert (await Slot.get(id=world.slot.id)).min_age == 16
+    data.min_age = 17
+    assert (await slots.update_slot(employer, world.slot.id, data)).ok
+
+
 async def test_an_allowed_hazard_and_a_draft_leave_the_age(world: World) -> None:
     employer = await world.actor(world.employer_user)
     await submitted(employer, world.slot, yes=("noise", "public"))
