@@ -32,6 +32,7 @@ from prao import clock
 from prao.models import AllocationPolicy, AllocationRun
 from prao.services.booking import book_slot
 from tests import hostile
+from tests.assessments import submitted
 from tests.callers import Caller
 from tests.factories import World, prao_weeks
 
@@ -45,6 +46,7 @@ ID_TYPES = {
     "period": "Period",
     "school": "School",
     "run": "AllocationRun",
+    "assessment": "RiskAssessment",
 }
 TEXTS: dict[str, str | None] = {
     "after": None,
@@ -233,7 +235,9 @@ async def _valid_pks(world: World) -> dict[str, int]:
     run = await AllocationRun.create(
         period_id=world.period_a.id, seed=1, policy=AllocationPolicy.CONVEX, started_by="test"
     )
+    assessment = await submitted(await world.actor(world.employer_user), world.slot)
     return {
+        "assessment": assessment.id,
         "slot": world.slot.id,
         "pupil": world.pupil_a.id,
         "booking": booking.value.id,
