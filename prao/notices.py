@@ -305,3 +305,99 @@ async def assessment_change_requested(
 
 def _clean(values: list[str | None]) -> list[str]:
     return sorted({v.strip().lower() for v in values if v and v.strip()})
+
+
+async def consent_request(
+    *,
+    booking: Booking,
+    first_name: str,
+    to_address: str,
+    guardian_name: str,
+    workplace: str,
+    title: str,
+    starts: date,
+    ends: date,
+    url: str,
+    link_days: int,
+    info: list[str],
+    reminder: bool,
+    connection: BaseDBAsyncClient,
+) -> OutboxMessage:
+    """A guardian's one-time link to consent to her child's placement (and, once, a reminder
+    with a new link when she has not decided)."""
+    greeting = f"Hej {guardian_name}!" if guardian_name else "Hej!"
+    opening = (
+        f"Påminnelse: vi behöver ditt svar om {first_name}s prao."
+        if reminder
+        else f"{first_name} har fått en praoplats, och kommunen ber om ditt godkännande."
+    )
+    body = [
+        greeting,
+        "",
+        opening,
+        "",
+        f"Plats: {title}",
+        f"Arbetsplats: {workplace}",
+        f"Datum: {date_range(starts, ends)}",
+        "",
+        "Läs om platsen och svara här (inget konto behövs; länken är personlig och gäller i "
+        f"{link_days} dagar):",
+        url,
+        *info,
+        "",
+        "Hälsningar, Prao",
+    ]
+    return await OutboxMessage.create(
+        kind="consent_reminder" if reminder else "consent_request",
+        to_address=to_address,
+        subject=(
+            f"Påminnelse: godkänn {first_name}s prao"
+            if reminder
+            else f"Godkänn {first_name}s prao: {title}"
+        ),
+        body="\n".join(body),
+        booking_id=booking.id,
+        using_db=connection,
+    )
+
+
+async def consent_refused(
+    *,
+    booking: Booking,
+    to_address: str,
+    to_pupil: bool,
+    pupil_name: str,
+    guardian_name: str,
+    title: str,
+    message: str,
+    url: str,
+    connection: BaseDBAsyncClient,
+) -> OutboxMessage:
+    """A guardian said no: the school's coordinators decide, and the pupil is told her place is
+    kept until then."""
+    if to_pupil:
+        lines = [
+            f"Hej {pupil_name}!",
+            "",
+            f"Din vårdnadshavare har inte godkänt praon på {title}. Du har kvar platsen tills "
+            "din SYV har pratat med er och bestämt hur det blir.",
+        ]
+    else:
+        who = guardian_name or "En vårdnadshavare"
+        lines = [
+            "Hej!",
+            "",
+            f"{who} har inte godkänt {pupil_name}s prao på {title}. Platsen finns kvar tills "
+            "du har bestämt: avboka den, eller registrera ett godkännande på papper.",
+        ]
+        if message:
+            lines += ["", f"Meddelande: {message}"]
+        lines += ["", f"Samtycken i perioden: {url}"]
+    return await OutboxMessage.create(
+        kind="consent_refused",
+        to_address=to_address,
+        subject=f"Vårdnadshavare har inte godkänt praon: {title}",
+        body="\n".join([*lines, "", "Hälsningar, Prao"]),
+        booking_id=booking.id,
+        using_db=connection,
+    )

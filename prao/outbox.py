@@ -15,11 +15,13 @@ from tortoise.transactions import in_transaction
 
 from prao import clock, ics
 from prao.config import current_settings
+from prao.info_texts import info_texts
 from prao.models import (
     Booking,
     BookingStatus,
     Employer,
     Guardian,
+    Organiser,
     OutboxEvent,
     OutboxMessage,
     Pupil,
@@ -48,6 +50,9 @@ KINDS = frozenset(
         "employer_approved",
         "employer_declined",
         "assessment_change_requested",
+        "consent_request",
+        "consent_reminder",
+        "consent_refused",
     }
 )
 
@@ -96,6 +101,7 @@ def _booking_body(
     employer: Employer | None,
     school: School | None,
     card: str | None,
+    info: list[str] | None = None,
 ) -> str:
     key = f"{kind}_pending" if kind == "booking_created" and booking.status == "pending" else kind
     default = "Bokningen av praoplatsen har ändrats."
@@ -119,6 +125,8 @@ def _booking_body(
         else:
             lines += ["", f"Praoplatskort att skriva ut: {card}"]
         lines.append("Tiderna finns i den bifogade kalenderfilen (praoplats.ics).")
+    if card is not None and info and role != "employer":
+        lines += info  # the organiser's texts on insurance, lunch, travel and whom to ask
     lines += ["", f"Ändrad {datum(booking.updated_at)}.", "", "Hälsningar, Prao"]
     return "\n".join(lines)
 
@@ -192,21 +200,25 @@ def booking_messages(
     employer: Employer | None = None,
     school: School | None = None,
     base_url: str | None = None,
+    organiser: Organiser | None = None,
 ) -> list[OutboxMessage]:
     """The unsaved messages of booking_changed, for callers that insert many at once. Without
-    guardian_emails/employer, every address gets the pupil's text and the employer none."""
+    guardian_emails/employer, every address gets the pupil's text and the employer none; with
+    the organiser, a confirmed placement's texts to the pupil and guardians end with its
+    information texts."""
     employer = employer or _fetched(slot, "employer")
     school = school or _fetched(pupil, "school")
     subject = f"{SUBJECTS.get(kind, 'Praoplats')}: {slot.title}"
     confirmed = booking.status == BookingStatus.CONFIRMED
     card = card_url(booking.id, base_url) if confirmed else None
     attachment = ics.placement_calendar(booking, slot, employer, card) if confirmed else None
+    info = info_texts(organiser).mail_lines() if organiser is not None and confirmed else None
     return [
         OutboxMessage(
             kind=kind,
             to_address=address,
             subject=subject,
-            body=_booking_body(role, kind, pupil, slot, booking, employer, school, card),
+            body=_booking_body(role, kind, pupil, slot, booking, employer, school, card, info),
             booking_id=booking.id,
             attachment=attachment,
             attachment_name=ics.FILENAME if attachment else None,
@@ -383,6 +395,9 @@ async def expand_events(event_ids: list[int], base_url: str | None = None) -> li
     employer come from today's rows; what the booking and slot said, from the snapshot.
     A handful of queries for any number of events: the claim with bookings, pupils, schools,
     slots and employers joined, the pupils' accounts, their guardians, then the inserts."""
+    # Asking the guardians' consent writes through prao.notices, which reads this module.
+    from prao.services import consent
+
     wanted = sorted(set(event_ids))
     if not wanted:
         return []
@@ -417,6 +432,9 @@ async def expand_events(event_ids: list[int], base_url: str | None = None) -> li
                 .values_list("pupil_id", "email")
             ):
                 guardians[pupil_id].append(email)
+        organiser_ids = sorted({e.booking.pupil.school.organiser_id for e in events if e.booking})
+        organisers = {o.id: o for o in await Organiser.filter(id__in=organiser_ids).using_db(conn)}
+        confirmed: list[consent.Asked] = []
         messages: list[OutboxMessage] = []
         for event in events:
             if event.booking is None:  # the booking is gone (its pupil erased): nothing to say
@@ -425,6 +443,9 @@ async def expand_events(event_ids: list[int], base_url: str | None = None) -> li
             pupil = event.booking.pupil
             named = event.snapshot.get("recipients")
             extra = [str(a) for a in named] if isinstance(named, list) else []
+            organiser = organisers.get(pupil.school.organiser_id)
+            if organiser is not None and consent.confirms(event.kind, booking, event.booking):
+                confirmed.append(consent.Asked(event.booking, organiser))
             messages += booking_messages(
                 kind=event.kind,
                 booking=booking,
@@ -435,9 +456,13 @@ async def expand_events(event_ids: list[int], base_url: str | None = None) -> li
                 employer=slot.employer,
                 school=pupil.school,
                 base_url=base_url,
+                organiser=organiser,
             )
         for message in messages:
             await message.save(using_db=conn)
+        # The guardians' consent is asked here, once the booking is confirmed: in the worker,
+        # off the booking's hot path, in the transaction that claims the event.
+        messages += await consent.ask_guardians(confirmed, conn, base_url)
     return [m.id for m in messages]
 
 
