@@ -9,6 +9,7 @@ from prao.config import Settings
 from web.errors import View, not_cached, with_error_pages
 from web.views import (
     admin,
+    admin_consent,
     admin_employers,
     admin_users,
     allocation,
@@ -18,6 +19,7 @@ from web.views import (
     catalogue,
     class_lists,
     colleagues,
+    consent,
     coordinator,
     decisions,
     demo,
@@ -91,6 +93,9 @@ def routes(settings: Settings) -> list[BaseRoute]:
         post("/mina-bokningar/egen-plats", self_found.register),
         link_get("/bekrafta/{token}", self_found.confirm_page),
         link_post("/bekrafta/{token}", self_found.answer),
+        # guardians: consent by the one-time link (no account)
+        link_get("/samtycke/{booking_id:int}/{token}", consent.consent_page),
+        link_post("/samtycke/{booking_id:int}/{token}", consent.answer),
         # employers: signing up, slots, decisions on pupils, colleagues
         get("/arbetsgivare/registrera", employer_signup.signup_form),
         post("/arbetsgivare/registrera", employer_signup.signup),
@@ -130,6 +135,9 @@ def routes(settings: Settings) -> list[BaseRoute]:
         post(f"{PERIOD}/fordelning", allocation.start),
         get(RUN, allocation.run_page),
         post(f"{RUN}/tillampa", allocation.apply),
+        get(f"{PERIOD}/samtycken", consent.period_page),
+        get("/oversikt/bokningar/{booking_id:int}/samtycke", consent.paper_form),
+        post("/oversikt/bokningar/{booking_id:int}/samtycke", consent.paper_record),
         # coordinators and organiser admins: the workplaces' risk assessments
         get(risk_assessment.REVIEWS, risk_assessment.review_list),
         get(ASSESSMENT, risk_assessment.review_page),
@@ -149,6 +157,8 @@ def routes(settings: Settings) -> list[BaseRoute]:
         post(f"{EMPLOYER}/godkann", admin_employers.approve),
         get(f"{EMPLOYER}/neka", admin_employers.decline_page),
         post(f"{EMPLOYER}/neka", admin_employers.decline),
+        get(admin_consent.CONSENT, admin_consent.settings_page),
+        post(admin_consent.CONSENT, admin_consent.save_settings),
     ]
     if settings.demo:
         table += [

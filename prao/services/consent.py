@@ -464,16 +464,27 @@ async def _paper_target(
     return Outcome(value=(booking, guardian, name))
 
 
-async def record_paper(actor: Actor, data: PaperConsent) -> Outcome[GuardianConsent]:
-    """A coordinator's (or school system's) record of a signed paper, given or refused, for a
-    listed guardian (replacing what she decided by link) or a guardian by name. Audited."""
+async def _checked_paper(
+    actor: Actor, data: PaperConsent
+) -> Outcome[tuple[Booking, Guardian | None, str]]:
     if refusal := policy.lacks_write(actor):
         return Outcome(errors=[refusal])
     if not actor.is_school_staff:
         return Outcome.fail(ErrorCode.FORBIDDEN)
     if errors := _paper_errors(data):
         return Outcome(errors=errors)
-    target = await _paper_target(actor, data)
+    return await _paper_target(actor, data)
+
+
+async def check_paper(actor: Actor, data: PaperConsent) -> list[DomainError]:
+    """What record_paper would refuse, without recording: the form asks "Stämmer det?" first."""
+    return (await _checked_paper(actor, data)).errors
+
+
+async def record_paper(actor: Actor, data: PaperConsent) -> Outcome[GuardianConsent]:
+    """A coordinator's (or school system's) record of a signed paper, given or refused, for a
+    listed guardian (replacing what she decided by link) or a guardian by name. Audited."""
+    target = await _checked_paper(actor, data)
     if target.value is None:
         return Outcome(errors=target.errors)
     booking, guardian, name = target.value

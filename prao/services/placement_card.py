@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from prao import ics, outbox, policy
 from prao.actor import Actor
-from prao.models import Booking, BookingStatus, Employer, Slot, User
+from prao.info_texts import InfoTexts, info_texts
+from prao.models import Booking, BookingStatus, Employer, Organiser, Slot, User
 from prao.pupil_view import PupilView
 from prao.readiness import State
 from prao.services.readiness import booking_states
@@ -23,6 +24,7 @@ class PlacementCard:
     supervisor: User | None
     status_text: str
     readiness: State | None = None  # of a confirmed booking: what it waits for before the start
+    info: InfoTexts | None = None  # the organiser's texts on insurance, lunch, travel, contact
 
     @property
     def confirmed(self) -> bool:
@@ -67,6 +69,7 @@ async def placement_card(actor: Actor, booking_id: int) -> PlacementCard | None:
         readiness=(await booking_states([booking.id])).get(booking.id)
         if booking.status == BookingStatus.CONFIRMED
         else None,
+        info=info_texts(await Organiser.get(id=booking.pupil.school.organiser_id)),
     )
 
 
