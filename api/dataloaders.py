@@ -16,12 +16,13 @@ from strawberry.dataloader import DataLoader
 from tortoise.models import Model
 
 from api.assessment_types import RiskAssessment
+from api.consent_objects import GuardianConsent
 from api.types import Employer, Period, Pupil, School, Slot
 from prao import models, policy, rows
 from prao.actor import Actor
 from prao.readiness import Readiness, State, Step
 from prao.rows import fetch as rows_of
-from prao.services import risk_assessment
+from prao.services import consent, risk_assessment
 from prao.services.readiness import booking_states
 
 M = TypeVar("M", bound=Model)
@@ -134,6 +135,14 @@ class Loaders:
     ) -> list[list[models.AssessmentReview] | BaseException]:
         found = await risk_assessment.reviews_of(ids)
         return [found.get(i, []) for i in ids]
+
+    @cached_property
+    def booking_consents(self) -> DataLoader[int, list[GuardianConsent]]:
+        return DataLoader(self._booking_consents)
+
+    async def _booking_consents(self, ids: list[int]) -> list[list[GuardianConsent]]:
+        found = await consent.of_bookings(self.actor, ids)
+        return [[GuardianConsent.from_view(v) for v in found.get(i, [])] for i in ids]
 
     async def _employers(self, ids: list[int]) -> list[Employer | BaseException]:
         return await self._after_known("employer", ids, self._read_employers)

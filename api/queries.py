@@ -27,6 +27,7 @@ from api.connections import (
     connection,
     item_fields,
 )
+from api.consent_objects import GuardianConsent
 from api.context import Info
 from api.execution_plans import Completed
 from api.inputs import BookingFilter, PupilFilter, SlotFilter, moment
@@ -35,7 +36,7 @@ from api.types import Booking, Employer, Period, Pupil, Role, School, Slot, View
 from prao import models, policy
 from prao.actor import Actor
 from prao.allocation import access
-from prao.services import catalogue, lookup, risk_assessment
+from prao.services import catalogue, consent, lookup, risk_assessment
 
 Scope = Callable[[Actor], QuerySet[Any]]
 Build = Callable[[Any, Actor], relay.Node]
@@ -52,6 +53,7 @@ NODE_TYPES: dict[str, tuple[Scope, Build]] = {
         risk_assessment.assessments,
         lambda row, _: RiskAssessment.from_row(row),
     ),
+    "GuardianConsent": (consent.consents, lambda row, _: GuardianConsent.for_staff(row)),
 }
 
 

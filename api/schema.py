@@ -25,6 +25,7 @@ from api.allocation_mutations import AllocationMutation, AllocationQuery
 from api.assessment_mutations import AssessmentMutation, AssessmentQuery
 from api.booking_mutations import BookingMutation
 from api.budget import CostAndRateLimit
+from api.consent_types import ConsentMutation, ConsentQuery
 from api.coordinator_mutations import CoordinatorMutation, CoordinatorQuery
 from api.employer_mutations import EmployerMutation
 from api.errors import MaskUnexpected, log_unexpected
@@ -92,10 +93,12 @@ Mutation = merge_types(
         CoordinatorMutation,
         PupilMutation,
         AssessmentMutation,
+        ConsentMutation,
     ),
 )
 RootQuery = merge_types(
-    "Query", (Query, AllocationQuery, CoordinatorQuery, RateLimitQuery, AssessmentQuery)
+    "Query",
+    (Query, AllocationQuery, CoordinatorQuery, RateLimitQuery, AssessmentQuery, ConsentQuery),
 )
 
 

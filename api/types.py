@@ -15,6 +15,7 @@ import strawberry
 from strawberry import relay
 
 from api.batched import loaded
+from api.consent_objects import GuardianConsent
 from api.context import Info
 from prao import errors, models, policy, readiness
 
@@ -256,6 +257,12 @@ class Booking(relay.Node):
         "missing_steps", "id", description="Every step the booking still waits for, in order."
     )
     next_step: str = loaded("next_step", "id", description="What happens next, in plain Swedish.")
+    guardian_consents: list[GuardianConsent] = loaded(
+        "booking_consents",
+        "id",
+        description="Each guardian's consent, where the organiser asks for it; the guardians' "
+        "names only for the pupil and her school.",
+    )
 
     @classmethod
     def from_row(cls, row: models.Booking) -> Booking:

@@ -10,6 +10,7 @@ from typing import Any
 from prao import clock
 from prao.allocation.runs import execute_run
 from prao.outbox import expand_events, unexpanded_events
+from prao.services.consent import send_consent_reminders
 from prao.services.delivery import (
     BATCH_SIZE,
     SWEEP_EVERY_SECONDS,
@@ -82,8 +83,10 @@ class InProcessJobs:
         return ids
 
     async def before_the_start(self) -> list[int]:
-        """The first-day briefs (and reminders) due now, written and sent."""
+        """The first-day briefs (and reminders, the guardians' consent reminders among them)
+        due now, written and sent."""
         ids = await before_the_start()
+        ids += await send_consent_reminders(clock.now())
         await self.deliver(ids)
         return ids
 

@@ -13,6 +13,7 @@ from prao.db import close_db, init_db
 from prao.services.delivery import RETRY_BASE_SECONDS, SWEEP_EVERY_SECONDS
 from workers.allocation import run_allocation_job
 from workers.arq_jobs import DELIVER_MESSAGES, EXPAND_EVENTS, RUN_ALLOCATION
+from workers.consent_reminders import consent_reminders_job
 from workers.delivery import deliver_messages_job, sweep_outbox_job
 from workers.events import expand_events_job, sweep_events_job
 from workers.mail_throttle import prune_mail_throttle_job
@@ -56,6 +57,7 @@ CRON_JOBS = [
     cron(placement_reminders_job, name="placement_reminders", minute=7, second=30),
     cron(flag_stale_pending_job, name="flag_stale_pending", minute=17, second=30),
     cron(prune_mail_throttle_job, name="prune_mail_throttle", minute=27, second=30),
+    cron(consent_reminders_job, name="consent_reminders", minute=37, second=30),
 ]
 
 

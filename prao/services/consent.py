@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from prao import audit, clock, notices, policy
@@ -648,3 +649,55 @@ def decided_line(consent: GuardianConsent) -> str:
     if consent.decided_at is not None:
         text += f" {datum(consent.decided_at)}"
     return text
+
+
+# --- Reads for school systems and the booking's consents --------------------------------------
+
+
+def consents(actor: Actor) -> QuerySet[GuardianConsent]:
+    """The consents of pupils the actor reads as school staff (coordinators, organiser admins
+    and tokens, within their school or organiser); nobody else's."""
+    scope = policy.pupil_scope(actor) if actor.is_school_staff else None
+    if scope is None:
+        return GuardianConsent.filter(policy.NOTHING)
+    kind, key = scope
+    if kind is policy.PupilScope.SCHOOL:
+        return GuardianConsent.filter(booking__pupil__school_id=key)
+    if kind is policy.PupilScope.ORGANISER:
+        return GuardianConsent.filter(booking__pupil__school__organiser_id=key)
+    return GuardianConsent.filter(policy.NOTHING)
+
+
+def sees_guardians(reader: policy.Reader) -> bool:
+    """Who may read the names of a pupil's guardians: the pupil and her school's staff; never
+    a workplace (DESIGN.md §7), whatever the pupil's protection."""
+    return reader in (policy.Reader.SELF, policy.Reader.STAFF)
+
+
+@dataclass(frozen=True)
+class ConsentView:
+    consent: GuardianConsent
+    guardian_name: str | None  # None where the reader may not see the pupil's guardians
+
+
+async def of_bookings(actor: Actor, booking_ids: Sequence[int]) -> dict[int, list[ConsentView]]:
+    """The consents of bookings the actor was already allowed to see, each with the guardian's
+    name where the actor may see the pupil's guardians; a read of names is audited."""
+    rows = (
+        await GuardianConsent.filter(booking_id__in=sorted(set(booking_ids)))
+        .select_related("booking__pupil__school")
+        .order_by("id")
+    )
+    found: dict[int, list[ConsentView]] = {}
+    named: set[int] = set()
+    for row in rows:
+        pupil = row.booking.pupil
+        shows = sees_guardians(policy.reader_of(actor, pupil, pupil.school))
+        if shows:
+            named.add(pupil.id)
+        found.setdefault(row.booking_id, []).append(
+            ConsentView(row, row.guardian_name if shows else None)
+        )
+    if named:
+        await policy.audit_read(actor, len(named), purpose="graphql:guardianConsents")
+    return found

@@ -29,8 +29,11 @@ from prao.models import (
     ApiToken,
     AssessmentReview,
     Booking,
+    ConsentMode,
     Employer,
     EmployerStatus,
+    GuardianConsent,
+    Organiser,
     OutboxMessage,
     Period,
     PeriodMode,
@@ -145,6 +148,14 @@ async def booking_of_hugo(world: World) -> Extra:
     return {"booking": (await _book(world, world.pupil_a2, world.slot)).id}
 
 
+async def consent_of_alva(world: World) -> Extra:
+    """Alva's confirmed booking where the organiser asks her guardian's consent."""
+    await Organiser.filter(id=world.organiser.id).update(consent_mode=ConsentMode.ONE_GUARDIAN)
+    extra = await booking_of_alva(world)
+    assert await GuardianConsent.filter(booking_id=extra["booking"]).exists()
+    return extra
+
+
 async def pending_booking(world: World) -> Extra:
     slot = await factories.slot(world.employer, title="Snickare", requires_approval=True)
     booking = await _book(world, world.pupil_a, slot)
@@ -223,6 +234,10 @@ def self_found_input() -> dict[str, Any]:
     }
 
 
+def paper_consent_input(booking: str) -> dict[str, Any]:
+    return {"bookingId": booking, "decision": "GIVEN", "guardianName": "Anna Andersson"}
+
+
 def errors_of(name: str, input_type: str, selection: str = "") -> str:
     return f"""mutation($input: {input_type}!) {{
   {name}(input: $input) {{ {selection} errors {{ code field message }} }}
@@ -279,6 +294,12 @@ MATRIX: dict[str, Case] = {
           id version tasks reviewState } } } }""",
         reads(EMPTY, EMPTY, OK, OK, OK, OK),
         setup=submitted_assessment,
+    ),
+    "guardianConsents": Case(
+        """{ guardianConsents(first: 100) { totalCount edges { node {
+          id decision guardianName } } } }""",
+        STAFF_READ,
+        setup=consent_of_alva,
     ),
     # --- Mutation ---
     "bookSlot": Case(
@@ -409,6 +430,12 @@ MATRIX: dict[str, Case] = {
         },
         submitted_assessment,
     ),
+    "recordPaperConsent": Case(
+        errors_of("recordPaperConsent", "RecordPaperConsentInput", "consent { decision }"),
+        STAFF_WRITE,
+        lambda w, e: {"input": paper_consent_input(gid("Booking", e["booking"]))},
+        booking_of_alva,
+    ),
     "upsertPupils": Case(
         errors_of("upsertPupils", "UpsertPupilsInput", "created pupils { id }"),
         STAFF_WRITE,
@@ -520,6 +547,9 @@ async def snapshot() -> dict[str, Any]:
         .order_by("id")
         .values_list("id", "version", "status", "tasks"),
         "review": await AssessmentReview.all().order_by("id").values_list("id", "decision"),
+        "consent": await GuardianConsent.all()
+        .order_by("id")
+        .values_list("id", "booking_id", "decision", "method", "guardian_name"),
     }
 
 
@@ -858,6 +888,10 @@ ACROSS: dict[str, tuple[ForeignVariables, dict[str, str]]] = {
         lambda w, t: {
             "input": {"assessmentId": gid("RiskAssessment", t["assessment"]), "comment": "Nej"}
         },
+        refused(FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    ),
+    "recordPaperConsent": (
+        lambda w, t: {"input": paper_consent_input(gid("Booking", t["booking"]))},
         refused(FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     ),
     "upsertPupils": (

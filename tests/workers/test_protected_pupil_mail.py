@@ -13,8 +13,26 @@ import pytest
 
 from prao import clock, notices, outbox
 from prao.config import Settings
-from prao.models import EmployerStatus, OutboxMessage, Pupil, Role, School, Slot
-from prao.services import decisions, risk_assessment, self_found, self_found_link, vetting
+from prao.models import (
+    ConsentMode,
+    EmployerStatus,
+    GuardianConsent,
+    Organiser,
+    OutboxMessage,
+    Pupil,
+    Role,
+    School,
+    Slot,
+)
+from prao.services import (
+    consent,
+    consent_link,
+    decisions,
+    risk_assessment,
+    self_found,
+    self_found_link,
+    vetting,
+)
 from prao.services.booking import book_slot, cancel_booking
 from prao.services.first_day_brief import send_first_day_briefs
 from prao.services.placement import remind_unplaced
@@ -142,6 +160,19 @@ async def write_every_kind(world: World, settings: Settings) -> set[str]:
     assessment = await assessments.submitted(employer, world.slot)
     change = await risk_assessment.request_change(coordinator, assessment.id, "Ange nödnummer")
     assert change.ok, change.errors
+    # consent_request, consent_reminder and consent_refused: to the guardian, the school and
+    # the pupil (never to the workplace).
+    await Organiser.filter(id=world.organiser.id).update(consent_mode=ConsentMode.ONE_GUARDIAN)
+    consented = await book_slot(pupil_actor, world.slot.id)
+    assert consented.value is not None, consented.errors
+    assert await consent.send_consent_reminders(clock.now() + timedelta(days=4))
+    request = await OutboxMessage.filter(kind="consent_request").order_by("-id").first()
+    assert request is not None
+    booking_id, raw = request.body.split("/samtycke/")[1].split()[0].split("/")
+    shown = await consent_link.open_link(int(booking_id), raw)
+    assert shown.value is not None, shown.errors
+    no = await consent_link.answer(int(booking_id), raw, False, "", shown.value.text_version)
+    assert no.ok and await GuardianConsent.filter(decision="refused").exists()
     return {
         address.lower()
         for address in (
@@ -173,11 +204,10 @@ async def test_no_message_to_a_workplace_names_a_protected_pupils_school(
     messages = await OutboxMessage.all()
     assert {m.kind for m in messages} == outbox.KINDS  # every kind was written
     to_workplaces = [m for m in messages if m.to_address in workplaces]
-    # Every kind but those only pupils and guardians get.
-    assert {m.kind for m in to_workplaces} >= outbox.KINDS - {
-        "unplaced_reminder",
-        "first_day_brief",
-    }
+    # Every kind but those only pupils, guardians and the school get.
+    to_school_side = {"unplaced_reminder", "first_day_brief", "consent_request", "consent_reminder",
+                      "consent_refused"}  # fmt: skip
+    assert {m.kind for m in to_workplaces} >= outbox.KINDS - to_school_side
     for m in to_workplaces:
         # Links carry random tokens, which can spell "8A" by chance; the words are what count.
         text = LINK.sub("<länk>", f"{m.subject}\n{m.body}\n{m.attachment or ''}")
