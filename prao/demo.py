@@ -15,6 +15,7 @@ from prao import clock, orgnr
 from prao.config import TIMEZONE
 from prao.demo_activity import seed_activity
 from prao.models import (
+    ConsentMode,
     Employer,
     Guardian,
     Organiser,
@@ -201,6 +202,21 @@ def _email(first: str, last: str, domain: str, n: int) -> str:
     return f"{first.lower().translate(table)}.{last.lower().translate(table)}{n}@{domain}"
 
 
+# One guardian's consent, and what guardians and pupils are told.
+DEMO_CONSENT: dict[str, object] = {
+    "consent_mode": ConsentMode.ONE_GUARDIAN,
+    "info_insurance": "Kommunens olycksfallsförsäkring gäller under praodagarna och på vägen "
+    "till och från arbetsplatsen.",
+    "info_lunch": "Eleven får lunchkupong från skolan för varje praodag. Fråga handledaren var "
+    "det går att äta.",
+    "info_travel": "Bor eleven mer än 4 km från arbetsplatsen gäller busskortet även under "
+    "praon. Cykel går bra.",
+    "info_contact": "Frågor om praon: skolans SYV. Är eleven sjuk, ring både skolan och "
+    "handledaren före kl. 8.",
+    "info_version": 1,
+}
+
+
 async def seed_demo(pupils_per_school: int = 100, rng_seed: int = 8) -> bool:
     """Create the demo data unless it is there; returns whether anything was created."""
     if await Organiser.exists(name=ORGANISER):
@@ -209,7 +225,7 @@ async def seed_demo(pupils_per_school: int = 100, rng_seed: int = 8) -> bool:
     today = clock.today()
     start, end = period_dates(today)
     async with in_transaction():
-        organiser = await Organiser.create(name=ORGANISER)
+        organiser = await Organiser.create(name=ORGANISER, **DEMO_CONSENT)
         await User.create(
             email=f"admin@{STAFF_DOMAIN}",
             name="Karin Admin",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from prao import policy
+from prao import clock, policy
 from prao.actor import Actor
 from prao.allocation.runs import execute_run, start_run
 from prao.auth import actor_for_user
@@ -22,7 +22,11 @@ from prao.config import current_settings
 from prao.demo_directory import DEMO_PEOPLE_PER_SCHOOL
 from prao.models import (
     Booking,
+    BookingLink,
     BookingStatus,
+    GuardianConsent,
+    LinkPurpose,
+    Organiser,
     Period,
     PeriodMode,
     Pupil,
@@ -32,7 +36,7 @@ from prao.models import (
     SlotStatus,
     User,
 )
-from prao.services import risk_assessment
+from prao.services import consent, consent_link, risk_assessment
 from prao.services.booking import book_slot
 from prao.services.self_found import SelfFound, register
 from prao.services.wishes import submit_wishes
@@ -49,6 +53,19 @@ async def seed_activity(rng: random.Random, schools: Sequence[School]) -> None:
     await _self_found(schools[1 % len(schools)])
     await _risk_assessments(schools[0])
     await _wishes_and_a_trial_run(rng, schools[0])
+    await _a_consent_given()
+
+
+async def _a_consent_given() -> None:
+    """The first guardian asked has answered yes by her link; the others have not answered."""
+    link = await BookingLink.filter(purpose=LinkPurpose.GUARDIAN_CONSENT).order_by("id").first()
+    if link is None or link.guardian_id is None:
+        return
+    asked = await GuardianConsent.get(booking_id=link.booking_id, guardian_id=link.guardian_id)
+    organiser = await Organiser.get(schools__pupils__bookings__id=link.booking_id)
+    shown = consent.text_version(organiser, None)
+    decision = consent.Decision(True, text_version=shown, shown_at=clock.now())
+    await consent.decide(asked.id, decision, consent_link.LinkCapture(link.id))
 
 
 def _zipf(rng: random.Random, items: list[Slot], count: int) -> list[Slot]:

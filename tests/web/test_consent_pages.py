@@ -202,3 +202,13 @@ async def test_the_card_shows_the_texts(world: World, browser_for: ClientFactory
         page = await c.get(f"/bokningar/{booking.id}/kort")
     assert page.status_code == 200
     assert "Information från kommunen" in page.text and "&lt;b&gt;försäkring" in page.text
+
+
+async def test_the_demo_shows_a_consent_given_and_others_pending(db: None) -> None:
+    from prao.demo import seed_demo
+
+    assert await seed_demo(pupils_per_school=12)
+    organiser = await Organiser.get()
+    assert organiser.consent_mode == ConsentMode.ONE_GUARDIAN and organiser.info_insurance
+    assert await GuardianConsent.filter(decision="given", method="link").count() == 1
+    assert await GuardianConsent.filter(decision="pending").exists()
