@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
@@ -203,7 +204,7 @@ def _email(first: str, last: str, domain: str, n: int) -> str:
 
 
 # One guardian's consent, and what guardians and pupils are told.
-DEMO_CONSENT: dict[str, object] = {
+DEMO_CONSENT: dict[str, Any] = {
     "consent_mode": ConsentMode.ONE_GUARDIAN,
     "info_insurance": "Kommunens olycksfallsförsäkring gäller under praodagarna och på vägen "
     "till och från arbetsplatsen.",

@@ -38,7 +38,7 @@ def _pending_consent_link(page: Any) -> str:
                 continue
             page.goto(href)
             if page.get_by_role("button", name="Jag godkänner", exact=True).count():
-                return "/" + href.split("/", 3)[3]
+                return "/" + str(href).split("/", 3)[3]
         page.goto(path)
         older = page.get_by_role("link", name=re.compile("äldre"))
         if not older.count():
