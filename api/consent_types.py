@@ -21,6 +21,7 @@ from api.connections import (
 )
 from api.consent_objects import ConsentDecision, GuardianConsent
 from api.context import Info
+from api.inputs import moment
 from api.mutation_errors import MutationError, pk_of
 from prao import models, policy
 from prao.errors import DomainError, ErrorCode
@@ -68,7 +69,7 @@ class ConsentQuery:
             queryset,
             PageArgs(first, after),
             GuardianConsent.for_staff,
-            updated_since,
+            moment(updated_since) if updated_since is not None else None,
             loaded=audited,
         )
         return page

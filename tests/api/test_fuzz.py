@@ -120,6 +120,8 @@ async def test_generated_requests_get_no_server_errors(world: World, as_token) -
         "Mutation.submitRiskAssessment",
         "Mutation.approveRiskAssessment",
         "Mutation.requestRiskAssessmentChange",
+        "Query.guardianConsents",
+        "Mutation.recordPaperConsent",
     }
     assert set(sent) == labels and all(n >= 10 for n in sent.values()), sent
     # Positive cases reach the resolvers, not only validation.

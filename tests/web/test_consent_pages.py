@@ -157,9 +157,17 @@ async def test_the_coordinator_sees_consents_and_records_a_paper(
         assert "Bo Andersson: Godkänt på papper" in after
         bad = await c.post(form_path, data={**values, "guardian": "", "guardianName": "x\x00"})
         assert bad.status_code == 422 and 'id="guardianName-fel"' in bad.text
+        # Paper "no" from the other guardian: the place is kept, and the coordinator may cancel.
+        alva = await Guardian.get(email="vh.alva@example.se")
+        no = {**values, "decision": "refused", "guardian": str(alva.id), "confirmed": "yes"}
+        assert (await c.post(form_path, data=no)).status_code == 303
+        refused = await c.get(f"/oversikt/perioder/{booking.period_id}/samtycken")
+        assert f'href="/bokningar/{booking.id}/avboka"' in refused.text
+        assert "Inte godkänt: du bestämmer" in main_text(refused.text)
+    assert (await Booking.get(id=booking.id)).status == BookingStatus.CONFIRMED
     row = await GuardianConsent.get(guardian_id=bo.id)
     assert row.method == "paper" and row.message == "Lämnat på expeditionen"
-    assert await AuditEvent.filter(action="record_consent").count() == 1
+    assert await AuditEvent.filter(action="record_consent").count() == 2
     async with browser_for(world.coordinator_b) as c:
         assert (await c.get(f"/oversikt/perioder/{booking.period_id}/samtycken")).status_code == 404
         assert (await c.get(f"/oversikt/bokningar/{booking.id}/samtycke")).status_code == 404
