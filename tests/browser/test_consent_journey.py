@@ -67,7 +67,7 @@ def test_guardian_consents_and_school_and_admin_see_it(
         sign_in_from_demo(page, "SYV · Håstensskolan")
         page.goto("/oversikt/perioder")
         page.locator("a[href^='/oversikt/perioder/']").filter(has_text="Prao åk 8").first.click()
-        page.get_by_role("link", name="Vårdnadshavares godkännande").click()
+        page.get_by_role("link", name="Vårdnadshavares godkännande", exact=True).click()
         page.wait_for_url("**/samtycken")
         consents = "/" + page.url.split("/", 3)[3]
         _checked(page, pages, problems, consents)
