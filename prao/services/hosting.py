@@ -20,6 +20,8 @@ from prao.models import (
     Slot,
 )
 from prao.pupil_view import PupilView
+from prao.readiness import State
+from prao.services.readiness import booking_states
 from prao.services.slots import visible_school_ids
 from prao.services.vetting import not_approved
 from prao.wording import STATUS_TEXT
@@ -33,6 +35,7 @@ class HostedPupil:
     first_name: str
     school_name: str | None  # None for a pupil with protected identity
     year_group: int | None
+    readiness: State | None = None  # of a confirmed booking: what it waits for before the start
 
     @property
     def pending(self) -> bool:
@@ -49,7 +52,7 @@ class HostedSlot:
         return sum(p.pending for p in self.pupils)
 
 
-def hosted(booking: Booking, view: PupilView) -> HostedPupil:
+def hosted(booking: Booking, view: PupilView, readiness: State | None = None) -> HostedPupil:
     return HostedPupil(
         booking_id=booking.id,
         status=BookingStatus(booking.status),
@@ -57,6 +60,7 @@ def hosted(booking: Booking, view: PupilView) -> HostedPupil:
         first_name=view.first_name,
         school_name=view.school_name,
         year_group=view.year_group,
+        readiness=readiness,
     )
 
 
@@ -71,9 +75,10 @@ async def employer_slots(actor: Actor, slot_id: int | None = None) -> list[Hoste
         bookings = bookings.filter(slot_id=slot_id)
     rows = await bookings.select_related("pupil__school").order_by("created_at", "id")
     views = await policy.pupil_views(actor, [b.pupil for b in rows], purpose="web:arbetsgivare")
+    states = await booking_states([b.id for b in rows if b.status == BookingStatus.CONFIRMED])
     by_slot: dict[int, list[HostedPupil]] = {}
     for b, view in zip(rows, views, strict=True):
-        by_slot.setdefault(b.slot_id, []).append(hosted(b, view))
+        by_slot.setdefault(b.slot_id, []).append(hosted(b, view, states.get(b.id)))
     ordered = await slots.order_by("start_date", "title", "id")
     return [HostedSlot(s, by_slot.get(s.id, [])) for s in ordered]
 

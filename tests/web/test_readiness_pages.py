@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from prao import clock
 from prao.models import (
     AssessmentReview,
     AssessmentStatus,
@@ -19,7 +20,11 @@ from tests.factories import World
 async def _booked(world: World) -> None:
     ready_slot = await factories.slot(world.employer, title="Kock")
     approved = await RiskAssessment.create(
-        slot_id=ready_slot.id, version=1, status=AssessmentStatus.SUBMITTED
+        slot_id=ready_slot.id,
+        version=1,
+        status=AssessmentStatus.SUBMITTED,
+        submitted_at=clock.now(),
+        submitted_by="user:test",
     )
     await AssessmentReview.create(
         assessment_id=approved.id,
@@ -82,3 +87,20 @@ async def test_the_pupil_and_the_card_show_the_next_step_in_plain_swedish(
     async with browser_for(world.employer_user) as c:
         card = " ".join(main_text((await c.get(f"/bokningar/{hugo.id}/kort")).text).split())
         assert "Nästa steg: Väntar på riskbedömning från arbetsplatsen." in card
+
+
+async def test_the_employer_sees_what_each_confirmed_pupil_waits_for(
+    world: World, browser_for
+) -> None:
+    await _booked(world)
+    async with browser_for(world.employer_user) as c:
+        page = " ".join(
+            main_text((await c.get(f"/arbetsgivare/platser/{world.slot.id}")).text).split()
+        )
+        assert "Hugo" in page
+        assert "Nästa steg: Väntar på riskbedömning från arbetsplatsen." in page
+        ready = await Booking.get(pupil_id=world.pupil_a.id).prefetch_related("slot")
+        page = " ".join(
+            main_text((await c.get(f"/arbetsgivare/platser/{ready.slot_id}")).text).split()
+        )
+        assert "Klar för prao" in page and "Nästa steg" not in page
