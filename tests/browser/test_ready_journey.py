@@ -54,7 +54,7 @@ def free_the_pupil(pupil: Page) -> None:
     pupil.goto("/mina-bokningar")
     while pupil.get_by_role("link", name=re.compile("^Avboka ")).count():
         pupil.get_by_role("link", name=re.compile("^Avboka ")).first.click()
-        pupil.get_by_role("button", name=re.compile("Avboka")).click()
+        pupil.get_by_role("button", name="Ja, avboka").click()
         expect(pupil.locator(".notice-success")).to_contain_text("avbokad")
 
 
