@@ -17,12 +17,14 @@ from tortoise.models import Model
 
 from api.assessment_types import RiskAssessment
 from api.consent_objects import GuardianConsent
-from api.types import Employer, Period, Pupil, School, Slot
-from prao import models, policy, rows
+from api.types import AttendanceDay, CertificateInfo, Employer, Period, Pupil, School, Slot
+from prao import audit, models, policy, rows
 from prao.actor import Actor
 from prao.readiness import Readiness, State, Step
 from prao.rows import fetch as rows_of
 from prao.services import consent, risk_assessment
+from prao.services.attendance import booking_days
+from prao.services.certificate import signed_certificates
 from prao.services.readiness import booking_states
 
 M = TypeVar("M", bound=Model)
@@ -94,6 +96,35 @@ class Loaders:
     @cached_property
     def next_step(self) -> DataLoader[int, str]:
         return DataLoader(self._next_step)
+
+    @cached_property
+    def attendance(self) -> DataLoader[int, list[AttendanceDay]]:
+        return DataLoader(self._attendance)
+
+    async def _attendance(self, ids: list[int]) -> list[list[AttendanceDay]]:
+        """Two queries for a page of bookings; a read of attendance by anyone but the pupil
+        herself is audited once per batch."""
+        found = await booking_days(ids)
+        if not self.actor.is_pupil:
+            await audit.record(self.actor, "read", "attendance", len(found), source="graphql")
+        return [
+            [
+                AttendanceDay(date=d.day, status=d.status, note=d.note, confirmed=d.confirmed)
+                for d in found.get(i, [])
+            ]
+            for i in ids
+        ]
+
+    @cached_property
+    def certificate(self) -> DataLoader[int, CertificateInfo | None]:
+        return DataLoader(self._certificates)
+
+    async def _certificates(self, ids: list[int]) -> list[CertificateInfo | None]:
+        """One query for a page; a read by anyone but the pupil herself is audited."""
+        found = await signed_certificates(ids)
+        if found and not self.actor.is_pupil:
+            await audit.record(self.actor, "read", "certificate", len(found), source="graphql")
+        return [CertificateInfo.from_row(found[i]) if i in found else None for i in ids]
 
     async def _readiness_states(self, ids: list[int]) -> list[State | BaseException]:
         found = await booking_states(ids)

@@ -23,6 +23,7 @@ from strawberry.types import ExecutionContext
 
 from api.allocation_mutations import AllocationMutation, AllocationQuery
 from api.assessment_mutations import AssessmentMutation, AssessmentQuery
+from api.attendance_mutations import AttendanceMutation
 from api.booking_mutations import BookingMutation
 from api.budget import CostAndRateLimit
 from api.consent_types import ConsentMutation, ConsentQuery
@@ -94,6 +95,7 @@ Mutation = merge_types(
         PupilMutation,
         AssessmentMutation,
         ConsentMutation,
+        AttendanceMutation,
     ),
 )
 RootQuery = merge_types(

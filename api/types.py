@@ -55,6 +55,60 @@ strawberry.enum(
 )
 
 
+AttendanceStatus = models.AttendanceStatus
+strawberry.enum(
+    AttendanceStatus,
+    description="A working day of a placement: PRESENT, LATE, ABSENT_REPORTED (absent, the "
+    "absence reported) or ABSENT (absent without a report).",
+)
+
+
+@strawberry.type(description="One working day (Monday to Friday) of a placement.")
+class AttendanceDay:
+    date: date
+    status: AttendanceStatus | None = strawberry.field(
+        description="Null: not recorded yet (the supervisor confirms the week on its last day)."
+    )
+    note: str
+    confirmed: bool = strawberry.field(description="Confirmed by the supervisor.")
+
+
+@strawberry.type(
+    name="Certificate",
+    description="The praktikintyg the supervisor signed after the placement; anyone holding "
+    "the paper checks it at /intyg/{verificationCode}.",
+)
+class CertificateInfo:
+    signed_at: datetime
+    signed_by: str = strawberry.field(description="The supervisor's name, as she signed.")
+    verification_code: str
+    days_attended: int = strawberry.field(description="Days present or late.")
+    days_total: int = strawberry.field(description="Working days of the placement.")
+    tasks: str
+    punctuality: int = strawberry.field(description="1–4: behöver utvecklas … mycket bra.")
+    initiative: int
+    cooperation: int
+    interest: int
+    comment: str
+
+    @classmethod
+    def from_row(cls, row: models.Certificate) -> CertificateInfo:
+        assert row.signed_at is not None and row.code is not None
+        return cls(
+            signed_at=row.signed_at,
+            signed_by=row.signed_name,
+            verification_code=row.code,
+            days_attended=row.days_attended,
+            days_total=row.days_total,
+            tasks=row.tasks,
+            punctuality=row.punctuality or 0,
+            initiative=row.initiative or 0,
+            cooperation=row.cooperation or 0,
+            interest=row.interest or 0,
+            comment=row.comment,
+        )
+
+
 @strawberry.enum
 class ViewerKind(Enum):
     USER = "user"
@@ -262,6 +316,18 @@ class Booking(relay.Node):
         "id",
         description="Each guardian's consent, where the organiser asks for it; the guardians' "
         "names only for the pupil and her school.",
+    )
+    attendance: list[AttendanceDay] = loaded(
+        "attendance",
+        "id",
+        description="Every working day of the placement with its attendance. A change of "
+        "attendance moves the booking's updatedAt, so `bookings(updatedSince:)` syncs it.",
+    )
+    certificate: CertificateInfo | None = loaded(
+        "certificate",
+        "id",
+        description="The signed certificate; null until the supervisor has signed it (signing "
+        "moves the booking's updatedAt).",
     )
 
     @classmethod

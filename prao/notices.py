@@ -12,7 +12,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from prao import ics
 from prao.models import Booking, Employer, OutboxMessage, Pupil, RiskAssessment, School, Slot
 from prao.outbox import WEEKDAY_NAMES, card_url, placement_lines, workplace_name
-from prao.pupil_view import workplace_view
+from prao.pupil_view import PupilView, workplace_view
 from prao.wording import date_range, datum
 
 
@@ -163,9 +163,11 @@ async def first_day_brief_to_supervisor(
     organiser_contact: str,
     addition: bool,
     connection: BaseDBAsyncClient,
+    no_show_urls: dict[int, str] | None = None,
 ) -> list[OutboxMessage]:
     """The slot's pupils, each as a workplace may see her (bookings with pupil__school
-    fetched), their schools' contacts, and what to do if one does not come."""
+    fetched), their schools' contacts, and what to do if one does not come (with each pupil's
+    one-time link to say so, where given)."""
     if not address:
         return []
     views = [workplace_view(b.pupil, b.pupil.school) for b in bookings]
@@ -196,6 +198,13 @@ async def first_day_brief_to_supervisor(
         "Om en elev inte kommer: ring eller mejla elevens skola samma morgon, så tar skolan "
         "kontakt med eleven och hennes vårdnadshavare.",
     ]
+    if no_show_urls:
+        body += ["Eller meddela skolan med elevens länk (fungerar en gång, inget konto behövs):"]
+        body += [
+            f"- {v.first_name}: {no_show_urls[b.id]}"
+            for b, v in zip(bookings, views, strict=True)
+            if b.id in no_show_urls
+        ]
     if organiser_contact:
         body += ["", f"Kommunens praokontakt: {organiser_contact}"]
     body += ["", "Hälsningar, Prao"]
@@ -401,3 +410,168 @@ async def consent_refused(
         booking_id=booking.id,
         using_db=connection,
     )
+
+
+async def attendance_request(
+    *,
+    booking: Booking,
+    slot: Slot,
+    pupil: PupilView,
+    to_address: str,
+    supervisor_name: str,
+    url: str,
+    link_days: int,
+    connection: BaseDBAsyncClient,
+) -> OutboxMessage:
+    """The last day: the supervisor confirms the pupil's week by link, in one step."""
+    name = workplace_name(pupil)
+    body = [
+        f"Hej {supervisor_name}!" if supervisor_name else "Hej!",
+        "",
+        f"I dag är sista dagen av {name}s prao hos er ({slot.title}, "
+        f"{date_range(slot.start_date, slot.end_date)}).",
+        "",
+        "Bekräfta närvaron för veckan här. Alla dagar är förifyllda som närvarande utom de "
+        "dagar eleven har anmält frånvaro; ändra det som inte stämmer och bekräfta med en "
+        f"knapp. Inget konto behövs; länken fungerar en gång och i {link_days} dagar:",
+        url,
+        "",
+        "I morgon får ni en länk till elevens praktikintyg.",
+        "",
+        "Hälsningar, Prao",
+    ]
+    return await OutboxMessage.create(
+        kind="attendance_request",
+        to_address=to_address,
+        subject=f"Bekräfta närvaron för {pupil.first_name}",
+        body="\n".join(body),
+        booking_id=booking.id,
+        using_db=connection,
+    )
+
+
+async def certificate_request(
+    *,
+    booking: Booking,
+    slot: Slot,
+    pupil: PupilView,
+    to_address: str,
+    supervisor_name: str,
+    url: str,
+    link_days: int,
+    reminder: bool,
+    connection: BaseDBAsyncClient,
+) -> OutboxMessage:
+    """After the last day (and, as reminders, 3 and 7 days later): the certificate by link."""
+    name = workplace_name(pupil)
+    headline = (
+        f"Påminnelse: {name} väntar på sitt praktikintyg från praon hos er."
+        if reminder
+        else f"Tack för att {name} fick göra prao hos er ({slot.title}, "
+        f"{date_range(slot.start_date, slot.end_date)})."
+    )
+    body = [
+        f"Hej {supervisor_name}!" if supervisor_name else "Hej!",
+        "",
+        headline,
+        "",
+        "Fyll i elevens praktikintyg: vad eleven har gjort, fyra korta bedömningar och en "
+        "kommentar om du vill. Det tar ett par minuter. Eleven laddar sedan ner intyget.",
+        f"Inget konto behövs; länken gäller i {link_days} dagar:",
+        url,
+        "",
+        "Hälsningar, Prao",
+    ]
+    return await OutboxMessage.create(
+        kind="certificate_reminder" if reminder else "certificate_request",
+        to_address=to_address,
+        subject=f"{'Påminnelse: ' if reminder else ''}Praktikintyg för {pupil.first_name}",
+        body="\n".join(body),
+        booking_id=booking.id,
+        using_db=connection,
+    )
+
+
+async def no_show_report(
+    *,
+    booking: Booking,
+    slot: Slot,
+    pupil: Pupil,
+    day: date,
+    addresses: list[str | None],
+    connection: BaseDBAsyncClient,
+) -> list[OutboxMessage]:
+    """The supervisor says the pupil has not come: to her school's contact and her guardians,
+    at once (never to a workplace: the school and the guardians know the pupil)."""
+    body = [
+        "Hej!",
+        "",
+        f"Handledaren på {slot.title} meddelar att {pupil.first_name} {pupil.last_name} inte "
+        f"har kommit till sin prao i dag, {WEEKDAY_NAMES[day.weekday()]} {datum(day)}.",
+        "",
+        "Ta kontakt med eleven, och med arbetsplatsen om eleven inte kommer alls i dag.",
+        "",
+        "Hälsningar, Prao",
+    ]
+    return [
+        await OutboxMessage.create(
+            kind="no_show_report",
+            to_address=address,
+            subject=f"{pupil.first_name} har inte kommit till praon i dag",
+            body="\n".join(body),
+            booking_id=booking.id,
+            using_db=connection,
+        )
+        for address in _clean(addresses)
+    ]
+
+
+async def absence_report(
+    *,
+    booking: Booking,
+    slot: Slot,
+    pupil: Pupil,
+    day: date,
+    sick: bool,
+    supervisor_address: str | None,
+    school_address: str | None,
+    connection: BaseDBAsyncClient,
+) -> list[OutboxMessage]:
+    """The pupil's same-day report: to her supervisor (naming her as a workplace may) and to
+    her school's contact (pupil with school fetched)."""
+    when = f"{WEEKDAY_NAMES[day.weekday()]} {datum(day)}"
+    what = "är sjuk och kommer inte" if sick else "kommer sent"
+    seen = workplace_name(workplace_view(pupil, pupil.school))
+    to_workplace = [
+        "Hej!",
+        "",
+        f"{seen} {what} till praon i dag, {when} ({slot.title}).",
+        "",
+        "Eleven har anmält det själv i Prao. Skolan har också fått besked.",
+        "",
+        "Hälsningar, Prao",
+    ]
+    to_school = [
+        "Hej!",
+        "",
+        f"{pupil.first_name} {pupil.last_name} ({pupil.class_name}) {what} till praon i dag, "
+        f"{when}, hos {slot.employer.name} ({slot.title}).",
+        "",
+        "Eleven har anmält det själv i Prao. Handledaren har också fått besked.",
+        "",
+        "Hälsningar, Prao",
+    ]
+    subject_name = pupil.first_name
+    addressed = [(a, to_workplace) for a in _clean([supervisor_address])]
+    addressed += [(a, to_school) for a in _clean([school_address]) if a not in dict(addressed)]
+    return [
+        await OutboxMessage.create(
+            kind="absence_report",
+            to_address=address,
+            subject=f"{subject_name} {'är sjuk' if sick else 'kommer sent'} i dag",
+            body="\n".join(body),
+            booking_id=booking.id,
+            using_db=connection,
+        )
+        for address, body in addressed
+    ]

@@ -53,6 +53,11 @@ KINDS = frozenset(
         "consent_request",
         "consent_reminder",
         "consent_refused",
+        "attendance_request",
+        "certificate_request",
+        "certificate_reminder",
+        "no_show_report",
+        "absence_report",
     }
 )
 

@@ -12,6 +12,7 @@ from web.views import (
     admin_consent,
     admin_employers,
     admin_users,
+    after,
     allocation,
     api_docs,
     bookings,
@@ -96,6 +97,17 @@ def routes(settings: Settings) -> list[BaseRoute]:
         # guardians: consent by the one-time link (no account)
         link_get("/samtycke/{booking_id:int}/{token}", consent.consent_page),
         link_post("/samtycke/{booking_id:int}/{token}", consent.answer),
+        # supervisors: the week's attendance and the certificate by one-time link (no account)
+        link_get("/handledare/narvaro/{booking_id:int}/{token}", after.week_page),
+        link_post("/handledare/narvaro/{booking_id:int}/{token}", after.week_confirm),
+        link_get("/handledare/intyg/{booking_id:int}/{token}", after.sign_page),
+        link_post("/handledare/intyg/{booking_id:int}/{token}", after.sign),
+        link_get("/handledare/inte-kommit/{booking_id:int}/{token}", after.no_show_page),
+        link_post("/handledare/inte-kommit/{booking_id:int}/{token}", after.no_show_report),
+        # anyone holding the paper: is the certificate genuine?
+        get("/intyg/{code}", after.verify_page),
+        get(f"{BOOKING}/intyg.pdf", after.certificate_file),
+        post(f"{BOOKING}/franvaro", after.report_absence),
         # employers: signing up, slots, decisions on pupils, colleagues
         get("/arbetsgivare/registrera", employer_signup.signup_form),
         post("/arbetsgivare/registrera", employer_signup.signup),
@@ -143,6 +155,9 @@ def routes(settings: Settings) -> list[BaseRoute]:
         get(ASSESSMENT, risk_assessment.review_page),
         post(f"{ASSESSMENT}/godkann", risk_assessment.approve),
         post(f"{ASSESSMENT}/andring", risk_assessment.request_change),
+        get(f"{PERIOD}/intyg", after.period_page),
+        get("/oversikt/bokningar/{booking_id:int}/narvaro", after.attendance_form),
+        post("/oversikt/bokningar/{booking_id:int}/narvaro", after.attendance_save),
         # organiser admins: accounts, API keys, the log, vetting of workplaces
         get(admin_users.USERS, admin_users.users_page),
         get(USER_ACTION, admin_users.confirm_page),

@@ -2,6 +2,7 @@
 module per area. Tortoise discovers the models of the app in this module, and callers import
 every model and enum from here."""
 
+from prao.models.after import AttendanceDay, AttendanceStatus, Certificate
 from prao.models.allocation import AllocationPolicy, AllocationRun, AllocationStatus, Wish
 from prao.models.credentials import ApiToken, BookingLink, LinkPurpose, Permission, SignInToken
 from prao.models.people import (
@@ -53,11 +54,14 @@ __all__ = [
     "ApiToken",
     "AssessmentReview",
     "AssessmentStatus",
+    "AttendanceDay",
+    "AttendanceStatus",
     "AuditEvent",
     "Booking",
     "BookingLink",
     "BookingOrigin",
     "BookingStatus",
+    "Certificate",
     "ClassListImport",
     "ConsentDecision",
     "ConsentMethod",

@@ -25,6 +25,9 @@ class Permission(StrEnum):
 class LinkPurpose(StrEnum):
     CONFIRM_SELF_FOUND = "confirm_self_found"
     GUARDIAN_CONSENT = "guardian_consent"
+    CONFIRM_ATTENDANCE = "confirm_attendance"  # the supervisor confirms the week
+    SIGN_CERTIFICATE = "sign_certificate"  # the supervisor signs the certificate
+    REPORT_NO_SHOW = "report_no_show"  # the supervisor tells the school a pupil did not come
 
 
 class SignInToken(Model):

@@ -28,6 +28,7 @@ from prao.models import (
     Slot,
     User,
 )
+from prao.services import no_show
 
 BRIEF_WORKING_DAYS = 3
 # Far enough ahead for three working days around any weekend.
@@ -115,6 +116,11 @@ async def _brief_slot(bookings: list[Booking], now: datetime) -> list[int]:
         )
         if first:
             await FirstDayBrief.create(slot_id=slot.id, start_date=slot.start_date, using_db=conn)
+        no_show_urls = (
+            await no_show.links_for(conn, claimed, supervisor_address, now)
+            if supervisor_address
+            else {}
+        )
         messages = await notices.first_day_brief_to_supervisor(
             slot=slot,
             employer=employer,
@@ -126,6 +132,7 @@ async def _brief_slot(bookings: list[Booking], now: datetime) -> list[int]:
             organiser_contact=organiser.info_contact,
             addition=not first,
             connection=conn,
+            no_show_urls=no_show_urls,
         )
         for booking in claimed:
             messages += await notices.first_day_brief_to_pupil(

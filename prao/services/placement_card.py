@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prao import ics, outbox, policy
+from prao import clock, ics, outbox, policy
 from prao.actor import Actor
 from prao.info_texts import InfoTexts, info_texts
-from prao.models import Booking, BookingStatus, Employer, Organiser, Slot, User
+from prao.models import Booking, BookingStatus, Certificate, Employer, Organiser, Slot, User
 from prao.pupil_view import PupilView
 from prao.readiness import State
+from prao.services import absence
 from prao.services.readiness import booking_states
 from prao.validation import valid_id
 from prao.wording import STATUS_TEXT
@@ -25,6 +26,8 @@ class PlacementCard:
     status_text: str
     readiness: State | None = None  # of a confirmed booking: what it waits for before the start
     info: InfoTexts | None = None  # the organiser's texts on insurance, lunch, travel, contact
+    certificate_signed: bool = False  # the supervisor has signed the certificate: a PDF
+    absence_today: bool = False  # the pupil herself may report sick or late today
 
     @property
     def confirmed(self) -> bool:
@@ -70,6 +73,8 @@ async def placement_card(actor: Actor, booking_id: int) -> PlacementCard | None:
         if booking.status == BookingStatus.CONFIRMED
         else None,
         info=info_texts(await Organiser.get(id=booking.pupil.school.organiser_id)),
+        certificate_signed=await Certificate.exists(booking_id=booking.id, signed_at__isnull=False),
+        absence_today=actor.is_pupil and absence.reportable(booking, clock.today()),
     )
 
 

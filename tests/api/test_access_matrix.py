@@ -28,6 +28,7 @@ from prao.models import (
     AllocationStatus,
     ApiToken,
     AssessmentReview,
+    AttendanceDay,
     Booking,
     ConsentMode,
     Employer,
@@ -436,6 +437,19 @@ MATRIX: dict[str, Case] = {
         lambda w, e: {"input": paper_consent_input(gid("Booking", e["booking"]))},
         booking_of_alva,
     ),
+    "recordAttendance": Case(
+        errors_of(
+            "recordAttendance", "RecordAttendanceInput", "booking { id attendance { status } }"
+        ),
+        STAFF_WRITE,
+        lambda w, e: {
+            "input": {
+                "bookingId": gid("Booking", e["booking"]),
+                "days": [{"date": w.slot.start_date.isoformat(), "status": "ABSENT"}],
+            }
+        },
+        booking_of_alva,
+    ),
     "upsertPupils": Case(
         errors_of("upsertPupils", "UpsertPupilsInput", "created pupils { id }"),
         STAFF_WRITE,
@@ -550,6 +564,7 @@ async def snapshot() -> dict[str, Any]:
         "consent": await GuardianConsent.all()
         .order_by("id")
         .values_list("id", "booking_id", "decision", "method", "guardian_name"),
+        "attendance": await AttendanceDay.all().order_by("id").values_list("booking_id", "status"),
     }
 
 
@@ -892,6 +907,15 @@ ACROSS: dict[str, tuple[ForeignVariables, dict[str, str]]] = {
     ),
     "recordPaperConsent": (
         lambda w, t: {"input": paper_consent_input(gid("Booking", t["booking"]))},
+        refused(FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    ),
+    "recordAttendance": (
+        lambda w, t: {
+            "input": {
+                "bookingId": gid("Booking", t["booking"]),
+                "days": [{"date": w.slot.start_date.isoformat(), "status": "ABSENT"}],
+            }
+        },
         refused(FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     ),
     "upsertPupils": (

@@ -122,6 +122,7 @@ async def test_generated_requests_get_no_server_errors(world: World, as_token) -
         "Mutation.requestRiskAssessmentChange",
         "Query.guardianConsents",
         "Mutation.recordPaperConsent",
+        "Mutation.recordAttendance",
     }
     assert set(sent) == labels and all(n >= 10 for n in sent.values()), sent
     # Positive cases reach the resolvers, not only validation.

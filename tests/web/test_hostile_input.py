@@ -219,6 +219,7 @@ async def _valid_ids(world: World) -> dict[str, str]:
         "run_id": str(run.id),
         "user_id": str(world.pupil_b_user.id),
         "token": "not-a-real-token",
+        "code": "ABCD-EFGH-JKMN",
     }
 
 

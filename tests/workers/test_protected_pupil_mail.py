@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import ast
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 
 from prao import clock, notices, outbox
-from prao.config import Settings
+from prao.config import TIMEZONE, Settings
 from prao.models import (
     ConsentMode,
     EmployerStatus,
@@ -25,14 +25,17 @@ from prao.models import (
     Slot,
 )
 from prao.services import (
+    absence,
     consent,
     consent_link,
     decisions,
+    no_show,
     risk_assessment,
     self_found,
     self_found_link,
     vetting,
 )
+from prao.services.after_the_end import send_after_the_end
 from prao.services.booking import book_slot, cancel_booking
 from prao.services.first_day_brief import send_first_day_briefs
 from prao.services.placement import remind_unplaced
@@ -140,6 +143,17 @@ async def write_every_kind(world: World, settings: Settings) -> set[str]:
     placed = await book_slot(coordinator, soon.id, world.pupil_a.id)
     assert placed.value is not None, placed.errors
     assert await send_first_day_briefs(clock.now())
+    # no_show_report: the supervisor's link in the brief, to the school and the guardians.
+    brief = await OutboxMessage.get(kind="first_day_brief_supervisor")
+    booking_id, raw = brief.body.split("/handledare/inte-kommit/")[1].split()[0].split("/")
+    workday = next(
+        soon.start_date + timedelta(days=i)
+        for i in range(5)
+        if (soon.start_date + timedelta(days=i)).weekday() < 5
+    )
+    morning = datetime.combine(workday, time(9), TIMEZONE)
+    reported = await no_show.report(int(booking_id), raw, now=morning)
+    assert reported.value is not None, reported.errors
     assert (await cancel_booking(coordinator, placed.value.id)).ok
     # unplaced_reminder and sign_in_link (the employer's contact signs in).
     assert (await remind_unplaced(coordinator, world.period_a.id)).ok
@@ -156,6 +170,19 @@ async def write_every_kind(world: World, settings: Settings) -> set[str]:
         )
         assert decided.ok, decided.errors
         vetted.append(waiting.contact_email)
+    # attendance_request, certificate_request and certificate_reminder: to the workplace, at
+    # and after the end of a placement.
+    ended = await factories.slot(world.employer, title="Konditor")
+    placed = await book_slot(coordinator, ended.id, world.pupil_a.id)
+    assert placed.value is not None, placed.errors
+    # absence_report: the pupil reports sick on her card, to the workplace and the school.
+    sick_day = datetime.combine(ended.start_date, time(7), TIMEZONE)
+    sick = await absence.report(pupil_actor, placed.value.id, absence.Absence.SICK, now=sick_day)
+    assert sick.value is not None, sick.errors
+    last = datetime.combine(ended.end_date, time(14), TIMEZONE)
+    for days in (0, 1, 4):
+        assert await send_after_the_end(last + timedelta(days=days))
+    assert (await cancel_booking(coordinator, placed.value.id)).ok
     # assessment_change_requested: a school asks the workplace to change its risk assessment.
     assessment = await assessments.submitted(employer, world.slot)
     change = await risk_assessment.request_change(coordinator, assessment.id, "Ange nödnummer")
@@ -206,7 +233,7 @@ async def test_no_message_to_a_workplace_names_a_protected_pupils_school(
     to_workplaces = [m for m in messages if m.to_address in workplaces]
     # Every kind but those only pupils, guardians and the school get.
     to_school_side = {"unplaced_reminder", "first_day_brief", "consent_request", "consent_reminder",
-                      "consent_refused"}  # fmt: skip
+                      "consent_refused", "no_show_report"}  # fmt: skip
     assert {m.kind for m in to_workplaces} >= outbox.KINDS - to_school_side
     for m in to_workplaces:
         # Links carry random tokens, which can spell "8A" by chance; the words are what count.

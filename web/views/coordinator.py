@@ -14,6 +14,7 @@ from prao.errors import DomainError
 from prao.models import PeriodMode
 from prao.readiness import STEP_TEXT, Step
 from prao.services import exports
+from prao.services.after_overview import absent_today, missing_certificates
 from prao.services.period_overview import (
     READY_TEXT,
     PeriodOverview,
@@ -70,6 +71,8 @@ async def _overview_page(
         "modes": MODE_NAMES,
         "policies": POLICY_TEXT,
         "seed": secrets.randbelow(SEED_LIMIT),
+        "missing_certificates": await missing_certificates(overview.period.id),
+        "absent_today": await absent_today(overview.period.id),
     }
     status = status_for(error) if error else 200
     # Suggestions as she types: only the list of matching pupils.
