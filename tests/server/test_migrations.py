@@ -50,7 +50,9 @@ def test_a_sqlite_database_with_rows_upgrades(tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
-async def test_a_postgres_database_with_rows_upgrades_and_rolls_back(tmp_path: Path) -> None:
+async def test_a_postgres_database_with_rows_upgrades_and_rolls_back(
+    postgres: None, tmp_path: Path
+) -> None:
     server = postgres_server_url()
     assert server is not None
     url = await create_postgres_database(server)
