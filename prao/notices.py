@@ -11,7 +11,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from prao import ics
 from prao.models import Booking, Employer, OutboxMessage, Pupil, RiskAssessment, School, Slot
-from prao.outbox import WEEKDAY_NAMES, card_url, placement_lines, workplace_name
+from prao.outbox import WEEKDAY_NAMES, card_url, clean_addresses, placement_lines, workplace_name
 from prao.pupil_view import PupilView, workplace_view
 from prao.wording import date_range, datum
 
@@ -257,9 +257,9 @@ async def first_day_brief_to_pupil(
         *footer,
     ]
     attachment = ics.placement_calendar(booking, slot, employer, card)
-    pupils = _clean(pupil_addresses)
+    pupils = clean_addresses(pupil_addresses)
     addressed = [(a, to_pupil) for a in pupils]
-    addressed += [(a, to_guardians) for a in _clean(guardian_addresses) if a not in pupils]
+    addressed += [(a, to_guardians) for a in clean_addresses(guardian_addresses) if a not in pupils]
     return [
         await OutboxMessage.create(
             kind="first_day_brief",
@@ -310,10 +310,6 @@ async def assessment_change_requested(
         body="\n".join(body),
         using_db=connection,
     )
-
-
-def _clean(values: list[str | None]) -> list[str]:
-    return sorted({v.strip().lower() for v in values if v and v.strip()})
 
 
 async def consent_request(
@@ -522,7 +518,7 @@ async def no_show_report(
             booking_id=booking.id,
             using_db=connection,
         )
-        for address in _clean(addresses)
+        for address in clean_addresses(addresses)
     ]
 
 
@@ -562,8 +558,10 @@ async def absence_report(
         "Hälsningar, Prao",
     ]
     subject_name = pupil.first_name
-    addressed = [(a, to_workplace) for a in _clean([supervisor_address])]
-    addressed += [(a, to_school) for a in _clean([school_address]) if a not in dict(addressed)]
+    addressed = [(a, to_workplace) for a in clean_addresses([supervisor_address])]
+    addressed += [
+        (a, to_school) for a in clean_addresses([school_address]) if a not in dict(addressed)
+    ]
     return [
         await OutboxMessage.create(
             kind="absence_report",

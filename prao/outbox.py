@@ -142,9 +142,9 @@ def _addressed(
     """(address, role) once per address: the pupil's own first, then guardians, then the
     employer's contact. Addresses a caller passed that are neither are taken as the pupil's."""
 
-    guardians = set(_clean(guardian_emails))
-    contact = _clean([employer.contact_email if employer else None])
-    pupil_side = [a for a in _clean(recipients) if a not in guardians and a not in contact]
+    guardians = set(clean_addresses(guardian_emails))
+    contact = clean_addresses([employer.contact_email if employer else None])
+    pupil_side = [a for a in clean_addresses(recipients) if a not in guardians and a not in contact]
     result: list[tuple[str | None, str]] = [(a, "pupil") for a in pupil_side]
     # With no address for the pupil, one unaddressed message the school can see.
     if not pupil_side and not guardians:
@@ -540,10 +540,10 @@ async def placement_reminder(
     ]
     attachment = ics.placement_calendar(booking, slot, employer, card)
     supervisor_address = supervisor.email if supervisor is not None else employer.contact_email
-    addressed = [(a, "\n".join(pupil_body)) for a in _clean(pupil_addresses)]
+    addressed = [(a, "\n".join(pupil_body)) for a in clean_addresses(pupil_addresses)]
     addressed += [
         (a, "\n".join(supervisor_body))
-        for a in _clean([supervisor_address])
+        for a in clean_addresses([supervisor_address])
         if a not in {x for x, _ in addressed}
     ]
     return [
@@ -570,5 +570,6 @@ def _school_lines(view: PupilView) -> list[str]:
     return [f"Skola: {view.school_name}{contact}"]
 
 
-def _clean(values: list[str | None]) -> list[str]:
+def clean_addresses(values: list[str | None]) -> list[str]:
+    """The addresses given, trimmed, lower-cased, without blanks and repeats, sorted."""
     return sorted({v.strip().lower() for v in values if v and v.strip()})
