@@ -573,3 +573,89 @@ async def absence_report(
         )
         for address, body in addressed
     ]
+
+
+async def evaluation_request(
+    *,
+    booking: Booking,
+    slot: Slot,
+    pupil: Pupil,
+    addresses: list[str | None],
+    url: str,
+    reminder: bool,
+    connection: BaseDBAsyncClient,
+) -> list[OutboxMessage]:
+    """After the last day (and once more, as a reminder): the pupil's five questions, answered
+    signed in; she is told that the workplace never sees her own answers."""
+    headline = (
+        f"Du har inte svarat än på hur din prao hos {slot.employer.name} var."
+        if reminder
+        else f"Nu är din prao hos {slot.employer.name} slut. Hur var den?"
+    )
+    body = [
+        f"Hej {pupil.first_name}!",
+        "",
+        headline,
+        "",
+        "Svara på fem korta frågor, det tar ett par minuter. Logga in i Prao och gå till "
+        "Mina bokningar, eller använd länken:",
+        url,
+        "",
+        "Arbetsplatsen ser aldrig dina egna svar, bara en sammanställning av många elevers svar.",
+        "",
+        "Hälsningar, Prao",
+    ]
+    return [
+        await OutboxMessage.create(
+            kind="evaluation_reminder" if reminder else "evaluation_request",
+            to_address=address,
+            subject=f"{'Påminnelse: ' if reminder else ''}Hur var din prao?",
+            body="\n".join(body),
+            booking_id=booking.id,
+            using_db=connection,
+        )
+        for address in clean_addresses(addresses)
+    ]
+
+
+async def host_evaluation_request(
+    *,
+    booking: Booking,
+    slot: Slot,
+    pupil: PupilView,
+    to_address: str,
+    supervisor_name: str,
+    url: str,
+    link_days: int,
+    reminder: bool,
+    connection: BaseDBAsyncClient,
+) -> OutboxMessage:
+    """After the last day (and once more, as a reminder): the supervisor's three questions by
+    link."""
+    name = workplace_name(pupil)
+    headline = (
+        f"Påminnelse: vi vill gärna veta hur praon med {name} gick."
+        if reminder
+        else f"Tack för att {name} fick göra prao hos er ({slot.title}, "
+        f"{date_range(slot.start_date, slot.end_date)}). Hur gick det?"
+    )
+    body = [
+        f"Hej {supervisor_name}!" if supervisor_name else "Hej!",
+        "",
+        headline,
+        "",
+        "Tre korta frågor: hur praon gick, om ni vill ta emot praoelever igen och hur många "
+        "platser ni kan erbjuda nästa år. Svaren hjälper skolan och kommunen att planera.",
+        f"Inget konto behövs; länken fungerar en gång och i {link_days} dagar:",
+        url,
+        "",
+        "Hälsningar, Prao",
+    ]
+    return await OutboxMessage.create(
+        kind="host_evaluation_reminder" if reminder else "host_evaluation_request",
+        to_address=to_address,
+        subject=f"{'Påminnelse: ' if reminder else ''}Hur gick praon med {pupil.first_name}?",
+        body="\n".join(body),
+        booking_id=booking.id,
+        using_db=connection,
+    )

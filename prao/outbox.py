@@ -58,6 +58,10 @@ KINDS = frozenset(
         "certificate_reminder",
         "no_show_report",
         "absence_report",
+        "evaluation_request",
+        "evaluation_reminder",
+        "host_evaluation_request",
+        "host_evaluation_reminder",
     }
 )
 

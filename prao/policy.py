@@ -195,3 +195,13 @@ def employers(actor: Actor) -> QuerySet[Employer]:
     if actor.organiser_id is not None and not actor.is_anonymous:
         return Employer.filter(organiser_id=actor.organiser_id)
     return Employer.filter(NOTHING)
+
+
+# The smallest group an aggregate of pupils' answers is shown for (evaluations to a workplace,
+# statistics cells): under it one pupil's answer could be told from the figure.
+MIN_GROUP = 5
+
+
+def group_shown(pupils: int) -> bool:
+    """Whether an aggregate over this many pupils may be shown to anyone but the pupils."""
+    return pupils >= MIN_GROUP

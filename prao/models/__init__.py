@@ -5,6 +5,7 @@ every model and enum from here."""
 from prao.models.after import AttendanceDay, AttendanceStatus, Certificate
 from prao.models.allocation import AllocationPolicy, AllocationRun, AllocationStatus, Wish
 from prao.models.credentials import ApiToken, BookingLink, LinkPurpose, Permission, SignInToken
+from prao.models.evaluations import Evaluation, HostAgain
 from prao.models.people import (
     ClassListImport,
     Employer,
@@ -68,9 +69,11 @@ __all__ = [
     "ConsentMode",
     "Employer",
     "EmployerStatus",
+    "Evaluation",
     "FirstDayBrief",
     "Guardian",
     "GuardianConsent",
+    "HostAgain",
     "LinkPurpose",
     "MailThrottle",
     "Organiser",

@@ -28,6 +28,7 @@ class LinkPurpose(StrEnum):
     CONFIRM_ATTENDANCE = "confirm_attendance"  # the supervisor confirms the week
     SIGN_CERTIFICATE = "sign_certificate"  # the supervisor signs the certificate
     REPORT_NO_SHOW = "report_no_show"  # the supervisor tells the school a pupil did not come
+    EVALUATE_PLACEMENT = "evaluate_placement"  # the supervisor evaluates the placement
 
 
 class SignInToken(Model):

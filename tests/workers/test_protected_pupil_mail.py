@@ -37,6 +37,7 @@ from prao.services import (
 )
 from prao.services.after_the_end import send_after_the_end
 from prao.services.booking import book_slot, cancel_booking
+from prao.services.evaluation_requests import send_evaluation_requests
 from prao.services.first_day_brief import send_first_day_briefs
 from prao.services.placement import remind_unplaced
 from prao.services.reminders import send_placement_reminders
@@ -171,7 +172,7 @@ async def write_every_kind(world: World, settings: Settings) -> set[str]:
         assert decided.ok, decided.errors
         vetted.append(waiting.contact_email)
     # attendance_request, certificate_request and certificate_reminder: to the workplace, at
-    # and after the end of a placement.
+    # and after the end of a placement; then the evaluations.
     ended = await factories.slot(world.employer, title="Konditor")
     placed = await book_slot(coordinator, ended.id, world.pupil_a.id)
     assert placed.value is not None, placed.errors
@@ -182,6 +183,9 @@ async def write_every_kind(world: World, settings: Settings) -> set[str]:
     last = datetime.combine(ended.end_date, time(14), TIMEZONE)
     for days in (0, 1, 4):
         assert await send_after_the_end(last + timedelta(days=days))
+    # evaluation_request and _reminder to the pupil, host_evaluation_* to the workplace.
+    for days in (1, 6):
+        assert await send_evaluation_requests(last + timedelta(days=days))
     assert (await cancel_booking(coordinator, placed.value.id)).ok
     # assessment_change_requested: a school asks the workplace to change its risk assessment.
     assessment = await assessments.submitted(employer, world.slot)
@@ -233,7 +237,8 @@ async def test_no_message_to_a_workplace_names_a_protected_pupils_school(
     to_workplaces = [m for m in messages if m.to_address in workplaces]
     # Every kind but those only pupils, guardians and the school get.
     to_school_side = {"unplaced_reminder", "first_day_brief", "consent_request", "consent_reminder",
-                      "consent_refused", "no_show_report"}  # fmt: skip
+                      "consent_refused", "no_show_report", "evaluation_request",
+                      "evaluation_reminder"}  # fmt: skip
     assert {m.kind for m in to_workplaces} >= outbox.KINDS - to_school_side
     for m in to_workplaces:
         # Links carry random tokens, which can spell "8A" by chance; the words are what count.
