@@ -26,6 +26,7 @@ from web.views import (
     demo,
     employer_signup,
     employer_slots,
+    evaluations,
     periods,
     risk_assessment,
     self_found,
@@ -108,6 +109,11 @@ def routes(settings: Settings) -> list[BaseRoute]:
         get("/intyg/{code}", after.verify_page),
         get(f"{BOOKING}/intyg.pdf", after.certificate_file),
         post(f"{BOOKING}/franvaro", after.report_absence),
+        # after the placement: the pupil's evaluation, and the supervisor's by one-time link
+        get(f"{BOOKING}/utvardering", evaluations.pupil_page),
+        post(f"{BOOKING}/utvardering", evaluations.pupil_answer),
+        link_get("/handledare/utvardering/{booking_id:int}/{token}", evaluations.host_page),
+        link_post("/handledare/utvardering/{booking_id:int}/{token}", evaluations.host_answer),
         # employers: signing up, slots, decisions on pupils, colleagues
         get("/arbetsgivare/registrera", employer_signup.signup_form),
         post("/arbetsgivare/registrera", employer_signup.signup),

@@ -1,6 +1,7 @@
 """A period after its placements, for its coordinator: each confirmed booking's attendance
-(confirmed by the supervisor or not, days attended) and certificate (signed, asked, reminded,
-not yet asked), with the missing certificates counted."""
+(confirmed by the supervisor or not, days attended), certificate (signed, asked, reminded,
+not yet asked) and evaluations (answered or not by the pupil and the supervisor; never the
+answers), with the missing certificates counted."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from prao import clock, policy
 from prao.actor import Actor
 from prao.errors import ErrorCode, Outcome
 from prao.models import AttendanceDay, AttendanceStatus, Booking, BookingStatus, Certificate, Period
-from prao.services import attendance
+from prao.services import attendance, evaluation
 from prao.validation import valid_id
 
 
@@ -20,6 +21,7 @@ class AfterLine:
     pupil: policy.PupilView
     days: list[attendance.Day]
     certificate: Certificate | None
+    response: evaluation.Response | None = None
 
     @property
     def ended(self) -> bool:
@@ -58,6 +60,15 @@ class AfterLine:
             return "Saknas (påmint en gång)"
         return "Saknas (efterfrågat)"
 
+    @property
+    def evaluation_text(self) -> str:
+        if not self.ended:
+            return ""
+        e = self.response
+        pupil = "svarat" if e and e.pupil_answered else "inte svarat"
+        supervisor = "svarat" if e and e.supervisor_answered else "inte svarat"
+        return f"Elev: {pupil} · Handledare: {supervisor}"
+
 
 @dataclass(frozen=True)
 class AfterOverview:
@@ -87,11 +98,12 @@ async def period_after(actor: Actor, period_id: int) -> Outcome[AfterOverview]:
     certificates = {
         c.booking_id: c for c in await Certificate.filter(booking_id__in=ids) if c.booking_id
     }
+    responses = await evaluation.responses(ids)
     views = await policy.pupil_views(
         actor, [b.pupil for b in bookings], purpose="web:narvaro-intyg", period_id=period.id
     )
     lines = [
-        AfterLine(b, view, days.get(b.id, []), certificates.get(b.id))
+        AfterLine(b, view, days.get(b.id, []), certificates.get(b.id), responses.get(b.id))
         for b, view in zip(bookings, views, strict=True)
     ]
     return Outcome(value=AfterOverview(period, lines))

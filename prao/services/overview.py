@@ -18,6 +18,7 @@ from prao.models import (
 )
 from prao.pagination import Page, paginate
 from prao.readiness import State
+from prao.services import evaluation
 from prao.services.booking import cancel_refusal
 from prao.services.readiness import booking_states
 from prao.wording import STATUS_TEXT
@@ -35,6 +36,7 @@ class PupilBooking:
     status_text: str
     cancel_refusal: DomainError | None
     readiness: State | None = None  # of an active booking: what it waits for before the start
+    evaluation: str | None = None  # "open": she may evaluate it now; "answered": she has
 
     @property
     def active(self) -> bool:
@@ -52,8 +54,17 @@ async def pupil_bookings(actor: Actor) -> list[PupilBooking]:
     )
     now = clock.now()
     states = await booking_states([b.id for b in rows if b.status in ACTIVE_BOOKING_STATUSES])
+    evaluations = await evaluation.pupil_states(
+        [b for b in rows if b.status == BookingStatus.CONFIRMED]
+    )
     return [
-        PupilBooking(b, status_text(b), cancel_refusal(actor, b, b.period, now), states.get(b.id))
+        PupilBooking(
+            b,
+            status_text(b),
+            cancel_refusal(actor, b, b.period, now),
+            states.get(b.id),
+            evaluations.get(b.id),
+        )
         for b in rows
     ]
 

@@ -10,7 +10,7 @@ from prao.info_texts import InfoTexts, info_texts
 from prao.models import Booking, BookingStatus, Certificate, Employer, Organiser, Slot, User
 from prao.pupil_view import PupilView
 from prao.readiness import State
-from prao.services import absence
+from prao.services import absence, evaluation
 from prao.services.readiness import booking_states
 from prao.validation import valid_id
 from prao.wording import STATUS_TEXT
@@ -28,6 +28,7 @@ class PlacementCard:
     info: InfoTexts | None = None  # the organiser's texts on insurance, lunch, travel, contact
     certificate_signed: bool = False  # the supervisor has signed the certificate: a PDF
     absence_today: bool = False  # the pupil herself may report sick or late today
+    evaluation: str | None = None  # the pupil's own: "open" to answer now, or "answered"
 
     @property
     def confirmed(self) -> bool:
@@ -75,6 +76,9 @@ async def placement_card(actor: Actor, booking_id: int) -> PlacementCard | None:
         info=info_texts(await Organiser.get(id=booking.pupil.school.organiser_id)),
         certificate_signed=await Certificate.exists(booking_id=booking.id, signed_at__isnull=False),
         absence_today=actor.is_pupil and absence.reportable(booking, clock.today()),
+        evaluation=(await evaluation.pupil_states([booking])).get(booking.id)
+        if actor.is_pupil
+        else None,
     )
 
 

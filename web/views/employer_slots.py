@@ -8,9 +8,10 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from prao import policy
 from prao.actor import Actor
 from prao.errors import DomainError, Outcome
-from prao.services import assessment_pages, hosting, slots
+from prao.services import assessment_pages, evaluation, hosting, slots
 from prao.services.hosting import is_employer
 from web.access import redirect
 from web.errors import error_page, status_for
@@ -37,6 +38,9 @@ async def start_page(request: Request, actor: Actor) -> Response:
         "items": await hosting.employer_slots(actor) or [],
         "requests": await hosting.self_found_requests(actor),
         "vetting_notice": notice.message if notice else None,
+        "evaluations": await evaluation.workplace_summary(actor),
+        "questions": evaluation.PUPIL_QUESTIONS,
+        "min_group": policy.MIN_GROUP,
     }
     return render(request, "employer_start.html", context, actor=actor)
 
