@@ -1,6 +1,7 @@
 """The outbox's messages that report no change of a booking: a sign-in link, the vetting of a
 workplace, the reminder to an unplaced pupil, the request to confirm a self-found placement,
-the first-day brief, and a school's request to change a risk assessment. Each is written in the
+the first-day brief, a school's request to change a risk assessment, and what is asked during
+and after the placement (attendance, the certificate, the evaluations). Each is written in the
 caller's transaction, like the booking messages in prao.outbox."""
 
 from __future__ import annotations

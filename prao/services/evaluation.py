@@ -59,6 +59,7 @@ HOST_AGAIN_TEXT = {HostAgain.YES: "Ja", HostAgain.MAYBE: "Kanske", HostAgain.NO:
 PLACES = "Hur många praoplatser tror ni att ni kan erbjuda nästa år?"
 MAX_PLACES = 99
 COMMENT_LENGTH = 1000
+MIN_GROUP = policy.MIN_GROUP  # for the pages, which say how many answers it takes
 # How long after the last day the pupil may still answer (the supervisor's link lasts as long).
 ANSWER_DAYS = 60
 
@@ -97,7 +98,7 @@ async def row_for(booking: Booking) -> Evaluation:
 
 def _score(form: dict[str, str], name: str, scale: dict[int, str]) -> int | None:
     text = (form.get(name) or "").strip()
-    return int(text) if text.isdigit() and int(text) in scale else None
+    return next((score for score in scale if str(score) == text), None)
 
 
 def _comment_errors(name: str, text: str) -> list[DomainError]:
@@ -252,7 +253,8 @@ def host_answers(form: dict[str, str]) -> tuple[HostAnswers | None, list[DomainE
     places_text = (form.get("places_next_year") or "").strip()
     places: int | None = None
     if places_text:
-        if places_text.isdigit() and len(places_text) <= 2:
+        # ASCII digits only: str.isdigit also passes "²", which int() refuses.
+        if places_text.isascii() and places_text.isdigit() and len(places_text) <= 2:
             places = int(places_text)
         else:
             errors.append(DomainError.of(ErrorCode.INVALID, "places_next_year", BAD_PLACES))

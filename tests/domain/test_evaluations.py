@@ -231,3 +231,11 @@ async def test_a_workplace_sees_averages_only_over_five_pupils(
     assert other is not None and not other.shown and other.pupils == 0
     for not_a_workplace in (world.coordinator_a, world.admin, world.pupil_a_user):
         assert await evaluation.workplace_summary(await world.actor(not_a_workplace)) is None
+
+
+@pytest.mark.parametrize("text", ["²", "٣", "3.0", " 3 3", "9" * 5000, "\x00"])
+def test_only_the_offered_answers_are_taken(text: str) -> None:
+    _, pupil_errors = evaluation.pupil_answers({**GOOD, "overall": text})
+    assert [e.field for e in pupil_errors] == ["overall"]
+    answers, host_errors = evaluation.host_answers({**HOST, "places_next_year": text})
+    assert answers is None and [e.field for e in host_errors] == ["places_next_year"]

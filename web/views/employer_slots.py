@@ -8,7 +8,6 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from prao import policy
 from prao.actor import Actor
 from prao.errors import DomainError, Outcome
 from prao.services import assessment_pages, evaluation, hosting, slots
@@ -40,7 +39,7 @@ async def start_page(request: Request, actor: Actor) -> Response:
         "vetting_notice": notice.message if notice else None,
         "evaluations": await evaluation.workplace_summary(actor),
         "questions": evaluation.PUPIL_QUESTIONS,
-        "min_group": policy.MIN_GROUP,
+        "min_group": evaluation.MIN_GROUP,
     }
     return render(request, "employer_start.html", context, actor=actor)
 

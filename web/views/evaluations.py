@@ -8,7 +8,6 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from prao import policy
 from prao.actor import Actor
 from prao.errors import DomainError, ErrorCode
 from prao.services import evaluation
@@ -55,7 +54,7 @@ def _pupil_page(
         "form": form,
         "questions": evaluation.PUPIL_QUESTIONS,
         "comment_question": evaluation.PUPIL_COMMENT,
-        "min_group": policy.MIN_GROUP,
+        "min_group": evaluation.MIN_GROUP,
         "values": values or {},
         "errors": _errors(errors),
         "error_count": len(errors),
