@@ -63,7 +63,12 @@ MIN_GROUP = policy.MIN_GROUP  # for the pages, which say how many answers it tak
 # How long after the last day the pupil may still answer (the supervisor's link lasts as long).
 ANSWER_DAYS = 60
 
-PICK_ONE = "Välj ett av svaren."
+
+def pick_one(question: str) -> str:
+    """The error of an unanswered question names it: the summary lists several at once."""
+    return f"Välj ett svar: {question}"
+
+
 ALREADY_ANSWERED = "Du har redan svarat. Tack! Här är dina svar."
 HOST_ALREADY_ANSWERED = "Utvärderingen är redan besvarad. Tack för era svar!"
 NOT_ENDED = "Du kan svara när praon är slut, från dagen efter sista praodagen."
@@ -121,10 +126,10 @@ def pupil_answers(form: dict[str, str]) -> tuple[PupilAnswers, list[DomainError]
     """The form as answers, and every problem of it, each on its field."""
     scores: dict[str, int] = {}
     errors: list[DomainError] = []
-    for name, (_, scale) in PUPIL_QUESTIONS.items():
+    for name, (question, scale) in PUPIL_QUESTIONS.items():
         score = _score(form, name, scale)
         if score is None:
-            errors.append(DomainError.of(ErrorCode.INVALID, name, PICK_ONE))
+            errors.append(DomainError.of(ErrorCode.INVALID, name, pick_one(question)))
         else:
             scores[name] = score
     comment = form.get("comment") or ""
@@ -245,11 +250,11 @@ def host_answers(form: dict[str, str]) -> tuple[HostAnswers | None, list[DomainE
     errors: list[DomainError] = []
     went_well = _score(form, "went_well", WENT_WELL[1])
     if went_well is None:
-        errors.append(DomainError.of(ErrorCode.INVALID, "went_well", PICK_ONE))
+        errors.append(DomainError.of(ErrorCode.INVALID, "went_well", pick_one(WENT_WELL[0])))
     again_text = (form.get("host_again") or "").strip()
     again = HostAgain(again_text) if again_text in set(HostAgain) else None
     if again is None:
-        errors.append(DomainError.of(ErrorCode.INVALID, "host_again", PICK_ONE))
+        errors.append(DomainError.of(ErrorCode.INVALID, "host_again", pick_one(HOST_AGAIN)))
     places_text = (form.get("places_next_year") or "").strip()
     places: int | None = None
     if places_text:

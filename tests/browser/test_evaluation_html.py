@@ -1,10 +1,12 @@
 """The evaluation pages, which the crawl cannot reach (the demo has no ended placement and
-supervisors arrive by one-time link), through the Nu HTML Checker as the crawl checks its own:
-each state of the pupil's form, the supervisor's, the workplace's averages and the school's
-overview."""
+supervisors arrive by one-time link), checked as the crawl checks its own: each state of the
+pupil's form, the supervisor's, the workplace's averages and the school's overview through the
+Nu HTML Checker, then in Chromium at phone size (no sideways scrolling, no serious axe
+violation, no script error)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -17,10 +19,11 @@ from prao.models import Booking, OutboxMessage
 from prao.services.booking import book_slot
 from prao.services.evaluation_requests import send_evaluation_requests
 from tests import factories
-from tests.browser.conftest import MISSING
-from tests.browser.crawl import html_errors
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, MISSING, PHONE
+from tests.browser.crawl import html_errors, page_problems
 from tests.callers import ClientFactory, token_of
 from tests.factories import World
+from web import STATIC_DIR
 
 pytestmark = [
     pytest.mark.browser,
@@ -83,3 +86,35 @@ async def test_every_state_of_the_evaluation_pages_is_valid_html(
         pages["syv-efter"] = (await c.get(f"/oversikt/perioder/{world.period_a.id}/intyg")).text
 
     assert html_errors(pages, tmp_path) == []
+    # Playwright's sync API in a thread of its own: this test's loop runs in the main one.
+    assert await asyncio.to_thread(on_a_phone, pages) == []
+
+
+def on_a_phone(pages: dict[str, str]) -> list[str]:
+    """Each page as a phone shows it, its stylesheet and script served from web/static."""
+    from playwright.sync_api import Route, sync_playwright
+
+    def serve(route: Route) -> None:
+        path = route.request.url.split("//", 1)[1].split("/", 1)[1].split("?")[0]
+        if path.startswith("static/") and (STATIC_DIR / path[7:]).is_file():
+            file = STATIC_DIR / path[7:]
+            kind = "text/css" if file.suffix == ".css" else "text/javascript"
+            route.fulfill(body=file.read_bytes(), content_type=kind)
+        elif path.startswith("sida/") and path[5:] in pages:
+            route.fulfill(body=pages[path[5:]], content_type="text/html; charset=utf-8")
+        else:
+            route.fulfill(status=404, body="")
+
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(viewport=PHONE, locale="sv-SE").new_page()
+            page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+            page.route("**/*", serve)
+            for name in pages:
+                page.goto(f"http://prao.test/sida/{name}")
+                problems += [f"{name}: {p}" for p in page_problems(page)]
+        finally:
+            browser.close()
+    return problems
