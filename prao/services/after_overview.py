@@ -79,6 +79,18 @@ class AfterOverview:
     def missing(self) -> list[AfterLine]:
         return [line for line in self.lines if line.missing]
 
+    @property
+    def ended(self) -> list[AfterLine]:
+        return [line for line in self.lines if line.ended]
+
+    @property
+    def pupils_answered(self) -> int:
+        return sum(bool(line.response and line.response.pupil_answered) for line in self.ended)
+
+    @property
+    def supervisors_answered(self) -> int:
+        return sum(bool(line.response and line.response.supervisor_answered) for line in self.ended)
+
 
 async def period_after(actor: Actor, period_id: int) -> Outcome[AfterOverview]:
     """The school's staff only; the read of the pupils is audited once."""

@@ -164,4 +164,5 @@ async def test_the_workplace_sees_averages_from_five_pupils_and_the_school_who_a
     async with browser_for(world.coordinator_a) as c:
         listed = main_text((await c.get(f"/oversikt/perioder/{world.period_a.id}/intyg")).text)
         assert listed.count("Elev: svarat · Handledare: inte svarat") == policy.MIN_GROUP
+        assert "Utvärdering: 5 av 5 elever och 0 av 5 handledare har svarat" in listed
         assert "Hemlig" not in listed
