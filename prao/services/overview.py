@@ -42,6 +42,11 @@ class PupilBooking:
     def active(self) -> bool:
         return self.booking.status in ACTIVE_BOOKING_STATUSES
 
+    @property
+    def ended(self) -> bool:
+        """The placement is over: what it waited for before the start is no next step."""
+        return self.booking.slot.end_date < clock.today()
+
 
 async def pupil_bookings(actor: Actor) -> list[PupilBooking]:
     """The pupil's own bookings, newest first."""

@@ -50,6 +50,7 @@ async def test_the_pupil_answers_once_from_her_bookings(
     async with browser_for(world.pupil_a_user) as c:
         mine = await c.get("/mina-bokningar")
         assert f'href="{path}"' in mine.text and "Berätta hur din prao" in main_text(mine.text)
+        assert "Nästa steg" not in main_text(mine.text)  # nothing waits for the start now
         assert f'href="{path}"' in (await c.get(f"/bokningar/{booking.id}/kort")).text
         form = await c.get(path)
         assert form.status_code == 200
