@@ -10,6 +10,7 @@ import asyncio
 import re
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -107,7 +108,7 @@ def on_a_phone(pages: dict[str, str]) -> list[str]:
 
     problems: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser: Any = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_context(viewport=PHONE, locale="sv-SE").new_page()
             page.on("pageerror", lambda error: problems.append(f"script error: {error}"))

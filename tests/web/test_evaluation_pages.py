@@ -60,9 +60,9 @@ async def test_the_pupil_answers_once_from_her_bookings(
         token = await token_of(c, path)
         bad = await c.post(path, data={"csrf_token": token, "overall": "4", "learned": "7"})
         assert bad.status_code == 422
-        refused = main_text(bad.text)
-        assert "Välj ett svar: Lärde du dig något om hur det är att jobba där?" in refused
-        assert "Välj ett svar: Hur var din prao?" not in refused  # she answered that one
+        said = main_text(bad.text)
+        assert "Välj ett svar: Lärde du dig något om hur det är att jobba där?" in said
+        assert "Välj ett svar: Hur var din prao?" not in said  # she answered that one
         assert 'value="4" checked' in bad.text  # what she chose is kept
         assert not await Evaluation.filter(pupil_answered_at__isnull=False).exists()
         done = await c.post(
