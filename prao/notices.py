@@ -230,9 +230,11 @@ async def first_day_brief_to_pupil(
     pupil_addresses: list[str | None],
     guardian_addresses: list[str | None],
     connection: BaseDBAsyncClient,
+    absence_urls: dict[str, str] | None = None,
 ) -> list[OutboxMessage]:
     """Where, when and whom to ask for, with the calendar file: to the pupil and, in words
-    for them, to her guardians."""
+    for them, to her guardians, each with her own link to report the pupil sick or late
+    (`absence_urls` by guardian address, where given)."""
     pupil = booking.pupil
     card = card_url(booking.id)
     details = [*placement_lines(slot, employer), *_introduction(assessment, supervisor_name)]
@@ -247,20 +249,33 @@ async def first_day_brief_to_pupil(
         "Blir du sjuk eller kan inte komma? Säg till din handledare och din skola samma morgon.",
         *footer,
     ]
-    to_guardians = [
-        "Hej!",
-        "",
-        f"{pupil.first_name}s prao hos {employer.name} börjar {_starts(slot)}.",
-        "",
-        *details,
-        "",
-        f"Om {pupil.first_name} blir sjuk: meddela arbetsplatsen och skolan samma morgon.",
-        *footer,
-    ]
+    urls = absence_urls or {}
+
+    def to_guardian(address: str) -> list[str]:
+        sick = f"Om {pupil.first_name} blir sjuk: meddela arbetsplatsen och skolan samma morgon."
+        if address in urls:
+            sick = (
+                f"Om {pupil.first_name} blir sjuk eller kommer sent: anmäl det samma morgon med "
+                "din länk, så får handledaren och skolan besked direkt (inget konto behövs; "
+                f"länken är din och gäller under praon):\n{urls[address]}"
+            )
+        return [
+            "Hej!",
+            "",
+            f"{pupil.first_name}s prao hos {employer.name} börjar {_starts(slot)}.",
+            "",
+            *details,
+            "",
+            sick,
+            *footer,
+        ]
+
     attachment = ics.placement_calendar(booking, slot, employer, card)
     pupils = clean_addresses(pupil_addresses)
     addressed = [(a, to_pupil) for a in pupils]
-    addressed += [(a, to_guardians) for a in clean_addresses(guardian_addresses) if a not in pupils]
+    addressed += [
+        (a, to_guardian(a)) for a in clean_addresses(guardian_addresses) if a not in pupils
+    ]
     return [
         await OutboxMessage.create(
             kind="first_day_brief",
@@ -533,18 +548,20 @@ async def absence_report(
     supervisor_address: str | None,
     school_address: str | None,
     connection: BaseDBAsyncClient,
+    by_guardian: bool = False,
 ) -> list[OutboxMessage]:
-    """The pupil's same-day report: to her supervisor (naming her as a workplace may) and to
-    her school's contact (pupil with school fetched)."""
+    """The same-day report of the pupil or a guardian: to her supervisor (naming her as a
+    workplace may) and to her school's contact (pupil with school fetched)."""
     when = f"{WEEKDAY_NAMES[day.weekday()]} {datum(day)}"
     what = "är sjuk och kommer inte" if sick else "kommer sent"
     seen = workplace_name(workplace_view(pupil, pupil.school))
+    who = "En vårdnadshavare har anmält det" if by_guardian else "Eleven har anmält det själv"
     to_workplace = [
         "Hej!",
         "",
         f"{seen} {what} till praon i dag, {when} ({slot.title}).",
         "",
-        "Eleven har anmält det själv i Prao. Skolan har också fått besked.",
+        f"{who} i Prao. Skolan har också fått besked.",
         "",
         "Hälsningar, Prao",
     ]
@@ -554,7 +571,7 @@ async def absence_report(
         f"{pupil.first_name} {pupil.last_name} ({pupil.class_name}) {what} till praon i dag, "
         f"{when}, hos {slot.employer.name} ({slot.title}).",
         "",
-        "Eleven har anmält det själv i Prao. Handledaren har också fått besked.",
+        f"{who} i Prao. Handledaren har också fått besked.",
         "",
         "Hälsningar, Prao",
     ]

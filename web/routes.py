@@ -27,6 +27,7 @@ from web.views import (
     employer_signup,
     employer_slots,
     evaluations,
+    hosted_no_show,
     periods,
     risk_assessment,
     self_found,
@@ -95,9 +96,11 @@ def routes(settings: Settings) -> list[BaseRoute]:
         post("/mina-bokningar/egen-plats", self_found.register),
         link_get("/bekrafta/{token}", self_found.confirm_page),
         link_post("/bekrafta/{token}", self_found.answer),
-        # guardians: consent by the one-time link (no account)
+        # guardians: consent, and the pupil's absence, by their own links (no account)
         link_get("/samtycke/{booking_id:int}/{token}", consent.consent_page),
         link_post("/samtycke/{booking_id:int}/{token}", consent.answer),
+        link_get("/franvaro/{booking_id:int}/{token}", after.guardian_absence_page),
+        link_post("/franvaro/{booking_id:int}/{token}", after.guardian_absence_report),
         # supervisors: the week's attendance and the certificate by one-time link (no account)
         link_get("/handledare/narvaro/{booking_id:int}/{token}", after.week_page),
         link_post("/handledare/narvaro/{booking_id:int}/{token}", after.week_confirm),
@@ -131,6 +134,8 @@ def routes(settings: Settings) -> list[BaseRoute]:
         post(f"{HOSTED}/godkann", decisions.approve),
         get(f"{HOSTED}/neka", decisions.decline_page),
         post(f"{HOSTED}/neka", decisions.decline),
+        get(f"{HOSTED}/inte-kommit", hosted_no_show.confirm_page),
+        post(f"{HOSTED}/inte-kommit", hosted_no_show.report),
         get(colleagues.COLLEAGUES, colleagues.invite_page),
         post(colleagues.COLLEAGUES, colleagues.invite),
         # coordinators: periods, placements, class lists, allocation

@@ -29,6 +29,7 @@ class LinkPurpose(StrEnum):
     SIGN_CERTIFICATE = "sign_certificate"  # the supervisor signs the certificate
     REPORT_NO_SHOW = "report_no_show"  # the supervisor tells the school a pupil did not come
     EVALUATE_PLACEMENT = "evaluate_placement"  # the supervisor evaluates the placement
+    REPORT_ABSENCE = "report_absence"  # a guardian reports the pupil sick or late, any day
 
 
 class SignInToken(Model):

@@ -1,6 +1,8 @@
-"""The pupil reports, the same day, that she is sick or will be late: one tap on her placement
-card records the day (absent, reported; or late) and mails her supervisor and her school's
-contact at once. Tapping again changes nothing and sends nothing."""
+"""The same-day absence report: the pupil (one tap on her placement card) or a guardian (the
+link in the first-day e-mail, prao.services.guardian_absence) says she is sick or will be
+late today. The day is recorded (absent, reported; or late) and her supervisor and her
+school's contact are mailed at once. Reporting the same again changes nothing and sends
+nothing; only the placement's working days can be reported."""
 
 from __future__ import annotations
 
@@ -25,11 +27,23 @@ class Absence(StrEnum):
     LATE = "late"
 
 
+class Reporter(StrEnum):
+    PUPIL = "pupil"
+    GUARDIAN = "guardian"
+
+
 STATUS = {Absence.SICK: AttendanceStatus.ABSENT_REPORTED, Absence.LATE: AttendanceStatus.LATE}
 NOTE = {
-    Absence.SICK: "Sjukanmäld av eleven",
-    Absence.LATE: "Eleven har meddelat att hen kommer sent",
+    (Absence.SICK, Reporter.PUPIL): "Sjukanmäld av eleven",
+    (Absence.LATE, Reporter.PUPIL): "Eleven har meddelat att hen kommer sent",
+    (Absence.SICK, Reporter.GUARDIAN): "Sjukanmäld av vårdnadshavare",
+    (Absence.LATE, Reporter.GUARDIAN): "Vårdnadshavare har meddelat att eleven kommer sent",
 }
+
+
+def parse(value: str) -> Absence:
+    """What a form sent: late, or else sick (the button most people need)."""
+    return Absence.LATE if value == Absence.LATE.value else Absence.SICK
 
 
 def reportable(booking: Booking, today: date) -> bool:
@@ -38,6 +52,54 @@ def reportable(booking: Booking, today: date) -> bool:
     return booking.status == BookingStatus.CONFIRMED and today in attendance.working_days(
         slot.start_date, slot.end_date
     )
+
+
+async def today_status(booking_id: int, today: date) -> AttendanceStatus | None:
+    known = await AttendanceDay.get_or_none(booking_id=booking_id, day=today)
+    return AttendanceStatus(known.status) if known is not None else None
+
+
+async def record(
+    booking: Booking,
+    today: date,
+    absence: Absence,
+    by: Actor,
+    reporter: Reporter = Reporter.PUPIL,
+) -> Outcome[AttendanceDay]:
+    """The one rule for every reporter (booking with pupil__school and slot__employer fetched,
+    already found to be the reporter's): a working day of the confirmed placement, recorded
+    and told once."""
+    if not reportable(booking, today):
+        return Outcome.fail(ErrorCode.INVALID, "booking_id", NOT_A_DAY)
+    status = STATUS[absence]
+    known = await AttendanceDay.get_or_none(booking_id=booking.id, day=today)
+    if known is not None and known.status == status:
+        return Outcome(value=known)  # said already
+    supervisor = await supervisor_of(booking.slot)
+    async with in_transaction() as conn:
+        change = attendance.Change(today, status, NOTE[absence, reporter])
+        await attendance.write(conn, booking.id, [change], by.label)
+        await notices.absence_report(
+            booking=booking,
+            slot=booking.slot,
+            pupil=booking.pupil,
+            day=today,
+            sick=absence is Absence.SICK,
+            supervisor_address=supervisor.address,
+            school_address=booking.pupil.school.contact_email,
+            by_guardian=reporter is Reporter.GUARDIAN,
+            connection=conn,
+        )
+        await audit.record(
+            by,
+            "report_absence",
+            "attendance",
+            connection=conn,
+            booking_id=booking.id,
+            day=today.isoformat(),
+        )
+        day = await AttendanceDay.get(booking_id=booking.id, day=today, using_db=conn)
+    return Outcome(value=day)
 
 
 async def report(
@@ -49,7 +111,6 @@ async def report(
     if not valid_id(booking_id):
         return Outcome.fail(ErrorCode.NOT_FOUND, "booking_id")
     now = now or clock.now()
-    today = clock.local(now).date()
     booking = (
         await policy.bookings(actor)
         .filter(id=booking_id)
@@ -58,28 +119,4 @@ async def report(
     )
     if booking is None:
         return Outcome.fail(ErrorCode.NOT_FOUND, "booking_id")
-    if not reportable(booking, today):
-        return Outcome.fail(ErrorCode.INVALID, "booking_id", NOT_A_DAY)
-    status = STATUS[absence]
-    known = await AttendanceDay.get_or_none(booking_id=booking.id, day=today)
-    if known is not None and known.status == status:
-        return Outcome(value=known)  # tapped twice: said already
-    supervisor = await supervisor_of(booking.slot)
-    async with in_transaction() as conn:
-        change = attendance.Change(today, status, NOTE[absence])
-        await attendance.write(conn, booking.id, [change], actor.label)
-        await notices.absence_report(
-            booking=booking,
-            slot=booking.slot,
-            pupil=booking.pupil,
-            day=today,
-            sick=absence is Absence.SICK,
-            supervisor_address=supervisor.address,
-            school_address=booking.pupil.school.contact_email,
-            connection=conn,
-        )
-        await audit.record(
-            actor, "report_absence", "attendance", connection=conn, booking_id=booking.id
-        )
-        day = await AttendanceDay.get(booking_id=booking.id, day=today, using_db=conn)
-    return Outcome(value=day)
+    return await record(booking, clock.local(now).date(), absence, actor)

@@ -1,8 +1,9 @@
 """The first-day brief, three working days before a slot starts: one e-mail to the supervisor
 listing the slot's pupils (as a workplace may see them), the school contact and what to do if a
 pupil does not come; one to each pupil and her guardians with where, when and whom to ask for,
-and the calendar file. Each booking is briefed once: the brief claims it by a conditional
-UPDATE, so two sweeps at once, or a sweep run again, send nothing twice. A booking confirmed
+the calendar file and, for each guardian, her own link to report the pupil sick or late. Each
+booking is briefed once: the brief claims it by a conditional UPDATE, so two sweeps at once,
+or a sweep run again, send nothing twice. A booking confirmed
 after its slot's brief is briefed at the next sweep, and the supervisor hears of it then.
 
 The brief takes the place of the older reminder (prao.services.reminders), which now reaches
@@ -28,7 +29,7 @@ from prao.models import (
     Slot,
     User,
 )
-from prao.services import no_show
+from prao.services import guardian_absence, no_show
 
 BRIEF_WORKING_DAYS = 3
 # Far enough ahead for three working days around any weekend.
@@ -87,11 +88,9 @@ async def _brief_slot(bookings: list[Booking], now: datetime) -> list[int]:
         "pupil_id", "email"
     ):
         pupil_addresses[pupil_id].append(email)
-    guardian_addresses: dict[int, list[str | None]] = defaultdict(list)
-    for pupil_id, email in await Guardian.filter(pupil_id__in=pupil_ids).values_list(
-        "pupil_id", "email"
-    ):
-        guardian_addresses[pupil_id].append(email)
+    guardians: dict[int, list[Guardian]] = defaultdict(list)
+    for guardian in await Guardian.filter(pupil_id__in=pupil_ids).order_by("id"):
+        guardians[guardian.pupil_id].append(guardian)
     supervisor_address = (
         (assessment.supervisor_email if assessment else "")
         or (supervisor.email if supervisor else "")
@@ -135,6 +134,7 @@ async def _brief_slot(bookings: list[Booking], now: datetime) -> list[int]:
             no_show_urls=no_show_urls,
         )
         for booking in claimed:
+            own = guardians.get(booking.pupil_id, [])
             messages += await notices.first_day_brief_to_pupil(
                 booking=booking,
                 slot=slot,
@@ -142,7 +142,8 @@ async def _brief_slot(bookings: list[Booking], now: datetime) -> list[int]:
                 assessment=assessment,
                 supervisor_name=supervisor.name if supervisor else "",
                 pupil_addresses=[booking.pupil.email, *pupil_addresses.get(booking.pupil_id, [])],
-                guardian_addresses=guardian_addresses.get(booking.pupil_id, []),
+                guardian_addresses=[g.email for g in own],
                 connection=conn,
+                absence_urls=await guardian_absence.links_for(conn, booking, own),
             )
     return [m.id for m in messages]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prao import policy
+from prao import clock, policy
 from prao.actor import Actor
 from prao.errors import DomainError
 from prao.models import (
@@ -21,6 +21,7 @@ from prao.models import (
 )
 from prao.pupil_view import PupilView
 from prao.readiness import State
+from prao.services.attendance import working_days
 from prao.services.readiness import booking_states
 from prao.services.slots import visible_school_ids
 from prao.services.vetting import not_approved
@@ -46,6 +47,11 @@ class HostedPupil:
 class HostedSlot:
     slot: Slot
     pupils: list[HostedPupil]
+
+    @property
+    def working_day_today(self) -> bool:
+        """Whether the pupils should be at work today: she can say one has not come."""
+        return clock.today() in working_days(self.slot.start_date, self.slot.end_date)
 
     @property
     def pending(self) -> int:

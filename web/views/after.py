@@ -13,7 +13,14 @@ from starlette.responses import Response
 from prao import certificate_pdf
 from prao.actor import Actor
 from prao.errors import DomainError, ErrorCode
-from prao.services import absence, after_overview, attendance, certificate, no_show
+from prao.services import (
+    absence,
+    after_overview,
+    attendance,
+    certificate,
+    guardian_absence,
+    no_show,
+)
 from web.access import redirect
 from web.errors import error_page, status_for
 from web.forms import text_field
@@ -298,7 +305,7 @@ async def no_show_report(request: Request, form: FormData) -> Response:
 async def report_absence(request: Request, actor: Actor, form: FormData) -> Response:
     """One tap on the placement card: sick or late today; the supervisor and school are told."""
     booking_id = request.path_params["booking_id"]
-    kind = absence.Absence.LATE if text_field(form, "kind") == "late" else absence.Absence.SICK
+    kind = absence.parse(text_field(form, "kind"))
     done = await absence.report(actor, booking_id, kind)
     if done.value is None:
         error = done.errors[0]
@@ -306,3 +313,46 @@ async def report_absence(request: Request, actor: Actor, form: FormData) -> Resp
     said = "att du är sjuk" if kind is absence.Absence.SICK else "att du kommer sent"
     set_flash(request, f"Tack! Din handledare och skolan har fått besked {said} i dag.")
     return redirect(f"/bokningar/{booking_id}/kort")
+
+
+def _guardian_page(
+    request: Request, page: guardian_absence.AbsencePage, said: str = "", status: int = 200
+) -> Response:
+    context = {
+        "title": f"Anmäl frånvaro för {page.first_name}",
+        "personal": True,
+        "page": page,
+        "said": said,
+        "not_a_day": absence.NOT_A_DAY,
+        "path": request.url.path,
+    }
+    return render(request, "guardian_absence.html", context, actor=None, status=status)
+
+
+async def guardian_absence_page(request: Request) -> Response:
+    """Two buttons; opening the link (mail scanners do) tells no one anything."""
+    opened = await guardian_absence.open_page(
+        request.path_params["booking_id"], request.path_params["token"]
+    )
+    if opened.value is None:
+        return _refused(request, opened.errors[0])
+    return _guardian_page(request, opened.value)
+
+
+@public_form_post()
+async def guardian_absence_report(request: Request, form: FormData) -> Response:
+    booking_id, token = request.path_params["booking_id"], request.path_params["token"]
+    kind = absence.parse(text_field(form, "kind"))
+    done = await guardian_absence.report(booking_id, token, kind)
+    if done.value is None:
+        error = done.errors[0]
+        if error.field == "token":
+            return _refused(request, error)
+        opened = await guardian_absence.open_page(booking_id, token)
+        if opened.value is None:
+            return _refused(request, opened.errors[0])
+        return _guardian_page(request, opened.value, status=status_for(error))
+    name = done.value.first_name
+    what = "är sjuk" if kind is absence.Absence.SICK else "kommer sent"
+    said = f"Tack! Handledaren och skolan har fått besked att {name} {what} i dag."
+    return _guardian_page(request, done.value, said)
