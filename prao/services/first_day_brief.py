@@ -29,7 +29,7 @@ from prao.models import (
     Slot,
     User,
 )
-from prao.services import guardian_absence, no_show
+from prao.services import absence_link, no_show
 
 BRIEF_WORKING_DAYS = 3
 # Far enough ahead for three working days around any weekend.
@@ -144,6 +144,6 @@ async def _brief_slot(bookings: list[Booking], now: datetime) -> list[int]:
                 pupil_addresses=[booking.pupil.email, *pupil_addresses.get(booking.pupil_id, [])],
                 guardian_addresses=[g.email for g in own],
                 connection=conn,
-                absence_urls=await guardian_absence.links_for(conn, booking, own),
+                absence_urls=await absence_link.links_for(conn, booking, own),
             )
     return [m.id for m in messages]

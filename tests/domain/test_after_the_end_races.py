@@ -11,7 +11,7 @@ import pytest
 
 from prao.config import TIMEZONE
 from prao.models import AttendanceDay, Certificate, OutboxMessage
-from prao.services import attendance, certificate
+from prao.services import attendance, certificate, no_show
 from prao.services.after_the_end import send_after_the_end
 from prao.services.booking import book_slot
 from tests.factories import World
@@ -61,3 +61,19 @@ async def test_sweeps_at_once_ask_once_and_one_link_acts_once(postgres: None, wo
     )
     assert sorted(o.ok for o in signings) == [False, False, True]
     assert await Certificate.filter(signed_at__isnull=False).count() == 1
+
+
+async def test_clicks_at_once_from_the_employer_pages_tell_the_school_once(
+    postgres: None, world: World
+) -> None:
+    coordinator = await world.actor(world.coordinator_a)
+    booked = await book_slot(coordinator, world.slot.id, world.pupil_a.id)
+    assert booked.value is not None
+    employer = await world.actor(world.employer_user)
+    monday = at(world.slot.start_date, 9)
+    done = await asyncio.gather(
+        *(no_show.report_by_employer(employer, booked.value.id, monday) for _ in range(4))
+    )
+    assert sorted(o.ok for o in done) == [False, False, False, True]
+    assert await OutboxMessage.filter(kind="no_show_report").count() == 1  # the guardian
+    assert await AttendanceDay.filter(booking_id=booked.value.id).count() == 1
