@@ -1,5 +1,6 @@
-"""Throttling of mail-sending actions, counted in the database so that every web process and
-worker sees the same counts: at most `limit` actions per key within a sliding window."""
+"""Throttling of mail-sending actions and of public look-ups (a certificate's verification
+code), counted in the database so that every web process and worker sees the same counts: at
+most `limit` actions per key within a sliding window."""
 
 from __future__ import annotations
 
@@ -25,6 +26,13 @@ SIGN_UPS_PER_ADDRESS = 3  # a quarter of an hour
 SIGN_UPS_PER_CALLER = 10  # an hour
 INVITES_PER_ADDRESS = 3  # a day
 INVITES_PER_EMPLOYER = 20  # a day
+# Anyone may check a certificate's code, found or not; a few papers a quarter of an hour is
+# plenty, and the codes (31^12 of them) cannot be tried in bulk.
+VERIFICATIONS_PER_CALLER = 20
+TOO_MANY_CHECKS = (
+    "Du har kontrollerat många intyg på kort tid. Vänta en kvart och försök igen. "
+    "Behöver du kontrollera fler, kontakta kommunen."
+)
 TOO_OFTEN = (
     "Det har skickats flera e-postmeddelanden till adressen eller härifrån på kort tid. "
     "Vänta en stund och försök igen."
@@ -99,6 +107,14 @@ async def invite_refusal(email: str, employer_id: int) -> DomainError | None:
         rule("invite:employer", employer_id, INVITES_PER_EMPLOYER, DAY),
     ]
     return await _refusal(rules, "email")
+
+
+async def verification_refusal(caller: str) -> DomainError | None:
+    """Each look-up of a certificate's code counts, whatever it finds."""
+    rules = [rule("verify:caller", caller or "unknown", VERIFICATIONS_PER_CALLER, QUARTER)]
+    if await check(*rules) is None:
+        return None
+    return DomainError.of(ErrorCode.TOO_MANY_REQUESTS, "code", TOO_MANY_CHECKS)
 
 
 async def _refusal(rules: list[Rule], field: str) -> DomainError | None:

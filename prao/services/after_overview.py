@@ -139,12 +139,13 @@ async def missing_certificates(period_id: int) -> int:
     return total - signed
 
 
-async def absent_today(period_id: int) -> int:
-    """Pupils of the period recorded absent without a report today (a supervisor's "has not
-    come"), for the period page's count."""
-    return await AttendanceDay.filter(
+async def absent_today(period_id: int) -> list[int]:
+    """The bookings of the period whose pupil is recorded absent without a report today (a
+    supervisor's "has not come"), for the period page's count and list."""
+    rows = await AttendanceDay.filter(
         booking__period_id=period_id,
         booking__status=BookingStatus.CONFIRMED,
         day=clock.today(),
         status=AttendanceStatus.ABSENT,
-    ).count()
+    ).values("booking_id")
+    return sorted(int(row["booking_id"]) for row in rows)

@@ -10,7 +10,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from prao import certificate_pdf
+from prao import certificate_pdf, throttle
 from prao.actor import Actor
 from prao.errors import DomainError, ErrorCode
 from prao.services import (
@@ -21,7 +21,7 @@ from prao.services import (
     guardian_absence,
     no_show,
 )
-from web.access import redirect
+from web.access import client_address, redirect
 from web.errors import error_page, status_for
 from web.forms import text_field
 from web.guards import form_post, is_pupil, public_form_post, signed_in
@@ -171,7 +171,10 @@ async def sign(request: Request, form: FormData) -> Response:
 
 
 async def verify_page(request: Request) -> Response:
-    """Public: whether a certificate's code is one of ours, and for whom, where and when."""
+    """Public: whether a certificate's code is one of ours, and for whom, where and when; a
+    caller who asks too often is refused (codes must not be guessed by trying them)."""
+    if refusal := await throttle.verification_refusal(client_address(request)):
+        return error_page(request, 429, refusal.message, None, "Vänta en stund")
     code = request.path_params["code"][:40]
     found = await certificate.verify(code)
     context = {"title": "Kontrollera praktikintyg", "found": found, "code": code}

@@ -36,6 +36,12 @@ MAX_SEARCH = 100
 MAX_MATCHES = 10  # more than a phone shows: she types another letter
 
 
+async def _absent_today(overview: PeriodOverview) -> list[PupilLine]:
+    """The lines of the pupils a supervisor has said have not come today."""
+    absent = set(await absent_today(overview.period.id))
+    return [line for line in overview.lines if line.booking and line.booking.id in absent]
+
+
 def _id(value: str) -> int:
     return int(value) if value.isdigit() and len(value) < 10 else 0
 
@@ -72,7 +78,7 @@ async def _overview_page(
         "policies": POLICY_TEXT,
         "seed": secrets.randbelow(SEED_LIMIT),
         "missing_certificates": await missing_certificates(overview.period.id),
-        "absent_today": await absent_today(overview.period.id),
+        "absent_today": await _absent_today(overview),
     }
     status = status_for(error) if error else 200
     # Suggestions as she types: only the list of matching pupils.
