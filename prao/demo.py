@@ -1,4 +1,5 @@
-"""Demo data: Varbergs kommun with three schools, ~300 pupils and ~120 placements. Idempotent.
+"""Demo data: Varbergs kommun with three schools, ~300 pupils and ~120 placements, and an
+earlier week of prao that has just ended (prao.demo_after). Idempotent.
 
 Every address is on a domain reserved for examples (RFC 2606: example.com and its subdomains),
 so no demo message can reach a real mailbox, whatever SMTP_URL says.
@@ -15,6 +16,7 @@ from tortoise.transactions import in_transaction
 from prao import clock, orgnr
 from prao.config import TIMEZONE
 from prao.demo_activity import seed_activity
+from prao.demo_after import seed_ended_week
 from prao.models import (
     ConsentMode,
     Employer,
@@ -260,6 +262,7 @@ async def seed_demo(pupils_per_school: int = 100, rng_seed: int = 8) -> bool:
         await _seed_employers(rng, organiser, schools, start, end)
         await _seed_allocation_period(rng, schools[0], today, start, end)
     await seed_activity(rng, schools)  # through the services, each in its own transaction
+    await seed_ended_week(schools[0])
     return True
 
 

@@ -3,7 +3,18 @@ sending: reads for /demo, beside the seeding in prao/demo.py."""
 
 from __future__ import annotations
 
-from prao.models import Employer, OutboxMessage, Period, PeriodMode, Pupil, Role, School, User
+from prao.models import (
+    Booking,
+    Certificate,
+    Employer,
+    OutboxMessage,
+    Period,
+    PeriodMode,
+    Pupil,
+    Role,
+    School,
+    User,
+)
 from prao.validation import clean_text
 
 DEMO_PEOPLE_PER_SCHOOL = 3
@@ -53,6 +64,23 @@ async def _where(user: User) -> str:
 async def demo_directory() -> list[tuple[User, str]]:
     """The demo people, each with where she belongs, for the /demo page."""
     return [(user, await _where(user)) for user in await demo_people()]
+
+
+async def ended_people() -> list[tuple[User, str]]:
+    """The pupils of the demo's week that has ended, each with how it went: her certificate
+    signed (she downloads it), or still asked for."""
+    found: list[tuple[User, str]] = []
+    for row in await Certificate.filter(booking_id__isnull=False).order_by("id").limit(2):
+        booking = await Booking.get(id=row.booking_id).select_related("pupil__school")
+        user = await User.get_or_none(pupil_id=booking.pupil_id, role=Role.PUPIL)
+        if user is None:
+            continue
+        state = "intyget är signerat" if row.signed_at else "sjukanmäld en dag, intyget saknas"
+        pupil = booking.pupil
+        found.append(
+            (user, f"{pupil.school.name}, klass {pupil.class_name} · praon är slut, {state}")
+        )
+    return found
 
 
 async def demo_outbox(limit: int, to: str = "", before: int | None = None) -> list[OutboxMessage]:

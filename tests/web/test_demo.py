@@ -18,9 +18,12 @@ from prao.demo_directory import demo_people
 from prao.models import (
     AllocationRun,
     AssessmentReview,
+    AttendanceDay,
+    AttendanceStatus,
     Booking,
     BookingOrigin,
     BookingStatus,
+    Certificate,
     OutboxMessage,
     Period,
     PeriodMode,
@@ -231,3 +234,26 @@ async def test_the_outbox_filters_by_recipient_and_pages(client: httpx.AsyncClie
     assert "Inga meddelanden till en adress med ”ingen-alls”" in main_text(none.text)
     odd = await client.get("/utkorg", params={"fore": "x" * 20, "till": "y" * 5000})
     assert odd.status_code == 200
+
+
+async def test_the_demo_has_a_week_that_has_ended(client: httpx.AsyncClient, db: None) -> None:
+    """A placement that has ended with its week confirmed and its certificate signed (the
+    pupil downloads it, and its code verifies), and one with a reported absence."""
+    assert await seed_demo(pupils_per_school=6)
+    signed = await Certificate.get(signed_at__isnull=False, booking_id__isnull=False)
+    assert signed.code and signed.days_attended == signed.days_total == 5
+    asked = await Certificate.get(signed_at__isnull=True, booking_id__isnull=False)
+    assert asked.requested_at is not None
+    days = await AttendanceDay.filter(booking_id=asked.booking_id).order_by("day")
+    assert [d.status for d in days].count(AttendanceStatus.ABSENT_REPORTED) == 1
+    assert all(d.confirmed_at is not None for d in days) and len(days) == 5
+    verified = main_text((await client.get(f"/intyg/{signed.code}")).text)
+    assert "är äkta" in verified and signed.first_name in verified
+    page = await client.get("/demo")
+    assert "Efter praon" in page.text and "intyget är signerat" in page.text
+    booking = await Booking.get(id=signed.booking_id)
+    user = await User.get(pupil_id=booking.pupil_id)
+    token = await token_of(client, "/demo")
+    assert (await client.post(f"/demo/{user.id}", data={"csrf_token": token})).status_code == 303
+    pdf = await client.get(f"/bokningar/{booking.id}/intyg.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from prao.actor import Actor
-from prao.demo_directory import demo_directory, demo_outbox, demo_people
+from prao.demo_directory import demo_directory, demo_outbox, demo_people, ended_people
 from prao.models import Role
 from web.errors import error_page
 from web.guards import any_visitor, form_post
@@ -33,6 +33,7 @@ async def demo_page(request: Request, actor: Actor) -> Response:
     groups = [
         (heading, [(u, where) for u, where in people if u.role == role]) for role, heading in GROUPS
     ]
+    groups.append(("Efter praon", await ended_people()))
     context = {
         "title": "Demo",
         "nav": "demo",
@@ -45,7 +46,8 @@ async def demo_page(request: Request, actor: Actor) -> Response:
 @form_post(anyone=True)  # trying someone else on is what the page is for
 async def demo_sign_in(request: Request, actor: Actor, form: FormData) -> Response:
     user_id = request.path_params["user_id"]
-    user = next((u for u in await demo_people() if u.id == user_id), None)
+    people = [*await demo_people(), *(u for u, _ in await ended_people())]
+    user = next((u for u in people if u.id == user_id), None)
     if user is None:
         return error_page(request, 404, "Det finns ingen sådan demoperson.", None)
     return await signin.signed_in(request, user)
