@@ -4,6 +4,7 @@ Plain sync fixtures and tests: Playwright's sync API must not run inside an asyn
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -13,7 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -89,9 +90,12 @@ class LiveServer:
     url: str
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    var = tmp_path_factory.mktemp("browser-var")
+@contextlib.contextmanager
+def running_server(
+    var: Path, command: Callable[[int], list[str]], extra: dict[str, str] | None = None
+) -> Iterator[tuple[LiveServer, dict[str, str]]]:
+    """A migrated database with the demo data and a server started by `command(port)`, with
+    the environment it runs in; stopped and its database dropped afterwards."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "SMTP_URL", "ENV")}
     server_url = postgres_server_url()
@@ -108,18 +112,18 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         DEMO="1",
         PRAO_VAR_DIR=str(var),
         BASE_URL=f"http://127.0.0.1:{port}",
+        **(extra or {}),
     )
     _prao(["migrate"], env)
     _prao(["seed-demo", "--pupils-per-school", str(PUPILS_PER_SCHOOL)], env)
     log = var / "server.log"
     with log.open("wb") as out:
         server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "server.asgi:app", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            command(port), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     try:
         _wait_until_up(f"http://127.0.0.1:{port}/logga-in", server, log)
-        yield LiveServer(url=f"http://127.0.0.1:{port}")
+        yield LiveServer(url=f"http://127.0.0.1:{port}"), env
     finally:
         server.terminate()
         try:
@@ -133,6 +137,16 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
                 f"asyncio.run(d({server_url!r}, {database_url!r}))",
                 env,
             )
+
+
+def uvicorn_command(port: int) -> list[str]:
+    return [sys.executable, "-m", "uvicorn", "server.asgi:app", "--port", str(port)]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with running_server(tmp_path_factory.mktemp("browser-var"), uvicorn_command) as (server, _):
+        yield server
 
 
 def sign_in_from_demo(page: Any, card: str) -> str:
