@@ -62,8 +62,8 @@ def test_migrate_seed_and_token(tmp_path: Path) -> None:
         "school": 3,
         "pupil": 330,  # 100 in year 8 per school, 30 in year 9 at the first
         "employer": 41,  # 40 vetted, and the workplace a pupil found herself
-        "slot": 121,  # 3 each, and the self-found placement's
-        "period": 4,  # one first-come per school, one allocation period for year 9
+        "slot": 123,  # 3 each, the self-found placement's, and 2 of the week that has ended
+        "period": 5,  # one first-come per school, one allocation period for year 9, one ended
     }
 
     made = prao(tmp_path, "token", "create", "--school", "Håstensskolan")
