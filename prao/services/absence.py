@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from prao import audit, clock, notices, policy
@@ -16,7 +17,7 @@ from prao.actor import Actor
 from prao.errors import ErrorCode, Outcome
 from prao.models import AttendanceDay, AttendanceStatus, Booking, BookingStatus
 from prao.services import attendance
-from prao.services.after_the_end import supervisor_of
+from prao.services.after_the_end import Supervisor, supervisor_of
 from prao.validation import valid_id
 
 NOT_A_DAY = "Du kan anmäla frånvaro på praons arbetsdagar."
@@ -59,6 +60,10 @@ async def today_status(booking_id: int, today: date) -> AttendanceStatus | None:
     return AttendanceStatus(known.status) if known is not None else None
 
 
+class _SaidAlready(Exception):
+    """Another report of the same got there first: nothing to tell."""
+
+
 async def record(
     booking: Booking,
     today: date,
@@ -76,7 +81,24 @@ async def record(
     if known is not None and known.status == status:
         return Outcome(value=known)  # said already
     supervisor = await supervisor_of(booking.slot)
+    try:
+        return Outcome(value=await _tell(booking, today, absence, by, reporter, supervisor))
+    except (IntegrityError, _SaidAlready):  # the same report at the same moment
+        return Outcome(value=await AttendanceDay.get(booking_id=booking.id, day=today))
+
+
+async def _tell(
+    booking: Booking,
+    today: date,
+    absence: Absence,
+    by: Actor,
+    reporter: Reporter,
+    supervisor: Supervisor,
+) -> AttendanceDay:
+    status = STATUS[absence]
     async with in_transaction() as conn:
+        if not await attendance.claim_day(conn, booking.id, today, status):
+            raise _SaidAlready
         change = attendance.Change(today, status, NOTE[absence, reporter])
         await attendance.write(conn, booking.id, [change], by.label)
         await notices.absence_report(
@@ -98,8 +120,7 @@ async def record(
             booking_id=booking.id,
             day=today.isoformat(),
         )
-        day = await AttendanceDay.get(booking_id=booking.id, day=today, using_db=conn)
-    return Outcome(value=day)
+        return await AttendanceDay.get(booking_id=booking.id, day=today, using_db=conn)
 
 
 async def report(

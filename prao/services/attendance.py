@@ -6,7 +6,7 @@ moves the booking's updated_at, so a school system's `bookings(updatedSince:)` s
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -163,6 +163,29 @@ async def write(
                 booking_id=booking_id, day=change.day, using_db=conn, **values
             )
     await Booking.filter(id=booking_id).using_db(conn).update(updated_at=now)
+
+
+async def claim_day(
+    conn: BaseDBAsyncClient,
+    booking_id: int,
+    day: date,
+    status: AttendanceStatus,
+    keep: Collection[AttendanceStatus] = (),
+) -> bool:
+    """Set a day to `status` unless it already is, or is one of `keep`: whether it changed,
+    by a conditional write in the caller's transaction, so two reports at once change it
+    once (on PostgreSQL the second waits for the first's row, or fails on the unique day
+    with IntegrityError, which the caller answers as already said)."""
+    kept = [*{status, *keep}]
+    rows = AttendanceDay.filter(booking_id=booking_id, day=day).using_db(conn)
+    if await rows.filter(status__not_in=kept).update(status=status):
+        return True
+    if await rows.exists():
+        return False
+    await AttendanceDay.create(
+        booking_id=booking_id, day=day, status=status, recorded_by="", using_db=conn
+    )
+    return True
 
 
 # Staff: see and correct

@@ -241,7 +241,10 @@ async def report_by_employer(
         return Outcome(errors=[hosted.refusal])
     try:
         async with in_transaction() as conn:
-            if not await _claim(conn, hosted.booking.id, hosted.today, actor.label):
+            claimed = await attendance.claim_day(
+                conn, hosted.booking.id, hosted.today, AttendanceStatus.ABSENT, DONE_OR_REPORTED
+            )
+            if not claimed:
                 raise Refused(DomainError.of(ErrorCode.DUPLICATE, "booking_id", TOLD_TODAY))
             await _tell(conn, hosted.booking, hosted.today, actor, actor.label)
     except IntegrityError:  # the same day claimed at the same moment by another request
@@ -249,14 +252,3 @@ async def report_by_employer(
     except Refused as refused:
         return Outcome(errors=[refused.error])
     return await for_employer(actor, booking_id, now)
-
-
-async def _claim(conn: BaseDBAsyncClient, booking_id: int, today: date, by: str) -> bool:
-    values = {"status": AttendanceStatus.ABSENT, "note": NOTE, "recorded_by": by}
-    day = AttendanceDay.filter(booking_id=booking_id, day=today).using_db(conn)
-    if await day.filter(status__not_in=list(DONE_OR_REPORTED)).update(**values):
-        return True
-    if await day.exists():
-        return False
-    await AttendanceDay.create(booking_id=booking_id, day=today, using_db=conn, **values)
-    return True

@@ -10,10 +10,11 @@ from datetime import date, datetime, time, timedelta
 import pytest
 
 from prao.config import TIMEZONE
-from prao.models import AttendanceDay, Certificate, OutboxMessage
-from prao.services import attendance, certificate, no_show
+from prao.models import AttendanceDay, AuditEvent, Certificate, OutboxMessage
+from prao.services import absence, attendance, certificate, guardian_absence, no_show
 from prao.services.after_the_end import send_after_the_end
 from prao.services.booking import book_slot
+from prao.services.first_day_brief import send_first_day_briefs
 from tests.factories import World
 
 pytestmark = pytest.mark.postgres
@@ -77,3 +78,29 @@ async def test_clicks_at_once_from_the_employer_pages_tell_the_school_once(
     assert sorted(o.ok for o in done) == [False, False, False, True]
     assert await OutboxMessage.filter(kind="no_show_report").count() == 1  # the guardian
     assert await AttendanceDay.filter(booking_id=booked.value.id).count() == 1
+
+
+async def test_a_guardian_and_the_pupil_reporting_at_once_tell_the_workplace_once(
+    postgres: None, world: World
+) -> None:
+    coordinator = await world.actor(world.coordinator_a)
+    booked = await book_slot(coordinator, world.slot.id, world.pupil_a.id)
+    assert booked.value is not None
+    await send_first_day_briefs(at(world.slot.start_date - timedelta(days=3), 9))
+    brief = await OutboxMessage.get(kind="first_day_brief", to_address="vh.alva@example.se")
+    found = re.search(r"/franvaro/(\d+)/(\S+)", brief.body)
+    assert found is not None
+    monday = at(world.slot.start_date, 7)
+    pupil = await world.actor(world.pupil_a_user)
+    done = await asyncio.gather(
+        *(
+            guardian_absence.report(
+                int(found.group(1)), found.group(2), absence.Absence.SICK, monday
+            )
+            for _ in range(3)
+        ),
+        absence.report(pupil, booked.value.id, absence.Absence.SICK, monday),
+    )
+    assert all(o.ok for o in done), [o.errors for o in done]
+    assert await OutboxMessage.filter(kind="absence_report").count() == 1  # the workplace
+    assert await AuditEvent.filter(action="report_absence").count() == 1

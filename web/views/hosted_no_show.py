@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from prao.actor import Actor
+from prao.errors import ErrorCode
 from prao.services import no_show
 from prao.services.hosting import is_employer
 from web.access import redirect
@@ -41,8 +42,7 @@ async def report(request: Request, actor: Actor, form: FormData) -> Response:
     done = await no_show.report_by_employer(actor, request.path_params["booking_id"])
     if done.value is None:
         error = done.errors[0]
-        found = await no_show.for_employer(actor, request.path_params["booking_id"])
-        if found.value is None:
+        if error.code in (ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN):  # not hers: nothing read
             return error_page(request, 404, "Bokningen finns inte.", actor)
         return error_page(request, status_for(error), error.message, actor)
     name = done.value.pupil.first_name
