@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Coroutine
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import pytest
 
 from prao.config import TIMEZONE
+from prao.errors import Outcome
 from prao.models import AttendanceDay, AuditEvent, Certificate, OutboxMessage
 from prao.services import absence, attendance, certificate, guardian_absence, no_show
 from prao.services.after_the_end import send_after_the_end
@@ -92,15 +95,12 @@ async def test_a_guardian_and_the_pupil_reporting_at_once_tell_the_workplace_onc
     assert found is not None
     monday = at(world.slot.start_date, 7)
     pupil = await world.actor(world.pupil_a_user)
-    done = await asyncio.gather(
-        *(
-            guardian_absence.report(
-                int(found.group(1)), found.group(2), absence.Absence.SICK, monday
-            )
-            for _ in range(3)
-        ),
-        absence.report(pupil, booked.value.id, absence.Absence.SICK, monday),
-    )
+    reports: list[Coroutine[Any, Any, Outcome[Any]]] = [
+        guardian_absence.report(int(found.group(1)), found.group(2), absence.Absence.SICK, monday)
+        for _ in range(3)
+    ]
+    reports.append(absence.report(pupil, booked.value.id, absence.Absence.SICK, monday))
+    done = await asyncio.gather(*reports)
     assert all(o.ok for o in done), [o.errors for o in done]
     assert await OutboxMessage.filter(kind="absence_report").count() == 1  # the workplace
     assert await AuditEvent.filter(action="report_absence").count() == 1
