@@ -16,7 +16,7 @@ class _DescriptionOnly(ops.AlterField):
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0012_attendance')]
+    dependencies = [('models', '0013_evaluations')]
 
     initial = False
 
@@ -24,6 +24,6 @@ class Migration(migrations.Migration):
         _DescriptionOnly(
             model_name='BookingLink',
             name='purpose',
-            field=fields.CharEnumField(description='CONFIRM_SELF_FOUND: confirm_self_found\nGUARDIAN_CONSENT: guardian_consent\nCONFIRM_ATTENDANCE: confirm_attendance\nSIGN_CERTIFICATE: sign_certificate\nREPORT_NO_SHOW: report_no_show\nREPORT_ABSENCE: report_absence', enum_type=LinkPurpose, max_length=30),
+            field=fields.CharEnumField(description='CONFIRM_SELF_FOUND: confirm_self_found\nGUARDIAN_CONSENT: guardian_consent\nCONFIRM_ATTENDANCE: confirm_attendance\nSIGN_CERTIFICATE: sign_certificate\nREPORT_NO_SHOW: report_no_show\nEVALUATE_PLACEMENT: evaluate_placement\nREPORT_ABSENCE: report_absence', enum_type=LinkPurpose, max_length=30),
         ),
     ]
