@@ -40,6 +40,8 @@ class Organiser(Model):
     info_contact = fields.TextField(default="")
     info_version = fields.IntField(default=0)
     info_updated_at = fields.DatetimeField(null=True)
+    # How long pupil data is kept after a period ends (prao.services.retention).
+    retention_months: int = fields.SmallIntField(default=12)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -76,6 +78,9 @@ class Pupil(Model):
     birth_date = fields.DateField(null=True)
     security_marking = fields.BooleanField(default=False)
     external_id = fields.CharField(max_length=100, null=True)
+    # Set when her personal data was erased (prao.services.erasure): the row stays, blank, so
+    # the statistics keep counting her and school systems sync the erasure as a tombstone.
+    erased_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True, db_index=True)
 

@@ -182,6 +182,9 @@ class Booking(Model):
     brief_sent_at = fields.DatetimeField(null=True)
     # Set when a pending booking has waited too long for the employer (shown to the coordinator).
     flagged_at = fields.DatetimeField(null=True)
+    # Set when its personal fields were erased: an anonymous row of school, slot, period and
+    # how it was placed, for the statistics (prao.services.erasure).
+    erased_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "booking"

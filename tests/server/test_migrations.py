@@ -25,7 +25,9 @@ ROWS = [
     "'2026-01-01', '2026-01-01')",
     "INSERT INTO guardian (pupil_id, name, email) VALUES (1, 'Vh', 'vh@example.se')",
 ]
-ORGANISER = "SELECT consent_mode, info_insurance, info_version FROM organiser"
+ORGANISER = (
+    "SELECT consent_mode, info_insurance, info_version, retention_months FROM organiser"
+)
 
 
 def tortoise(tmp_path: Path, url: str, *args: str) -> None:
@@ -46,7 +48,7 @@ def test_a_sqlite_database_with_rows_upgrades(tmp_path: Path) -> None:
             db.execute(statement)
     tortoise(tmp_path, url, "migrate")
     with sqlite3.connect(tmp_path / "old.sqlite3") as db:
-        assert db.execute(ORGANISER).fetchall() == [("off", "", 0)]
+        assert db.execute(ORGANISER).fetchall() == [("off", "", 0, 12)]
 
 
 @pytest.mark.postgres
@@ -63,7 +65,7 @@ async def test_a_postgres_database_with_rows_upgrades_and_rolls_back(
             for statement in ROWS:
                 await conn.execute(statement.replace("'2026-01-01'", "now()"))
             tortoise(tmp_path, url, "migrate")
-            assert [tuple(r) for r in await conn.fetch(ORGANISER)] == [("off", "", 0)]
+            assert [tuple(r) for r in await conn.fetch(ORGANISER)] == [("off", "", 0, 12)]
         finally:
             await conn.close()
         tortoise(tmp_path, url, "downgrade", "models", BEFORE)
