@@ -76,6 +76,10 @@ class Column:
     combine: Callable[..., Any] | None = None
 
 
+def _is_set(value: object) -> bool:
+    return value is not None
+
+
 def _same(*names: str) -> dict[str, Column]:
     return {name: Column((name,)) for name in names}
 
@@ -119,7 +123,10 @@ ROW_TYPES: dict[str, RowType] = {
     "Employer": RowType(models.Employer, _same("name", "city", "address", "status")),
     "Booking": RowType(
         models.Booking,
-        _same("status", "origin", "reason", "created_at", "updated_at"),
+        {
+            **_same("status", "origin", "reason", "created_at", "updated_at"),
+            "erased": Column(("erased_at",), _is_set),
+        },
         {"slot": "slot", "pupil": "pupil"},
     ),
     "School": RowType(models.School, _same("name")),
@@ -137,10 +144,17 @@ PUPIL_FACTS = (
     "updated_at",
     "security_marking",
     "school_id",
+    "erased_at",
 )
 SCHOOL_FACTS = ("organiser_id", "name", "contact_email")
 # The Pupil type's fields read from the view, each shown where prao.pupil_view.shown says so.
-PUPIL_FIELDS = frozenset(PUPIL_FACTS) - {"id", "first_name", "security_marking", "school_id"}
+PUPIL_FIELDS = frozenset(PUPIL_FACTS) - {
+    "id",
+    "first_name",
+    "security_marking",
+    "school_id",
+    "erased_at",
+}
 
 
 _ENUMS = (CharEnumFieldInstance, IntEnumFieldInstance)
@@ -187,6 +201,7 @@ class _PupilFacts:
             self.updated_at,
             self.security_marking,
             self.school_id,
+            self.erased_at,
         ) = values
 
 
@@ -619,6 +634,9 @@ class _Compiler:
         if attribute == "first_name":  # every reader sees it
             first_name = self.leaf(field_def.type, Column((attribute,)), path)
             return lambda sees, row: first_name(row)
+        if attribute == "erased":  # so does whether she is erased (a tombstone)
+            erased = self.leaf(field_def.type, Column(("erased_at",), _is_set), path)
+            return lambda sees, row: erased(row)
         if attribute is not None and attribute in PUPIL_FIELDS:
             get = self.leaf(field_def.type, Column((attribute,)), path)
             if is_non_null_type(field_def.type):

@@ -266,6 +266,10 @@ class Pupil(relay.Node):
     email: str | None
     external_id: str | None
     updated_at: datetime | None
+    erased: bool = strawberry.field(
+        description="Her personal data is erased (a tombstone): the other fields are blank or "
+        "null, and a copy should drop them. `pupils(updatedSince:)` returns the erasure."
+    )
     school_id: strawberry.Private[int | None]
 
     school: School | None = loaded("school", "school_id")
@@ -282,6 +286,7 @@ class Pupil(relay.Node):
             email=view.email,
             external_id=view.external_id,
             updated_at=view.updated_at,
+            erased=view.erased,
             school_id=view.school_id,
         )
 
@@ -294,6 +299,11 @@ class Booking(relay.Node):
     reason: str
     created_at: datetime
     updated_at: datetime
+    erased: bool = strawberry.field(
+        description="Its personal fields are erased (a tombstone): an anonymous row of slot, "
+        "period, status and origin, without consents and with blank notes. "
+        "`bookings(updatedSince:)` returns the erasure."
+    )
     slot_id: strawberry.Private[int]
     pupil_id: strawberry.Private[int]
     period_id: strawberry.Private[int]
@@ -339,6 +349,7 @@ class Booking(relay.Node):
             reason=row.reason,
             created_at=row.created_at,
             updated_at=row.updated_at,
+            erased=row.erased_at is not None,
             slot_id=row.slot_id,
             pupil_id=row.pupil_id,
             period_id=row.period_id,

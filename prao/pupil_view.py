@@ -47,6 +47,8 @@ class PupilView:
     school_id: int | None = None
     school_name: str | None = None  # None also when the school row was not at hand
     school_email: str | None = None
+    # Her personal data is erased (a tombstone): every reader may know it, nothing is left.
+    erased: bool = False
 
     @property
     def name(self) -> str:
@@ -86,6 +88,8 @@ class PupilFacts(PupilRef, Protocol):
     def updated_at(self) -> datetime: ...
     @property
     def security_marking(self) -> bool: ...
+    @property
+    def erased_at(self) -> datetime | None: ...
 
 
 class SchoolRef(Protocol):
@@ -161,8 +165,9 @@ def view_as(reader: Reader, pupil: PupilFacts, school: SchoolFacts | None = None
     """The view `shown` allows a kind of reader; no audit (e-mails are recorded in the
     outbox)."""
     sees = shown(reader, pupil.security_marking)
+    erased = pupil.erased_at is not None
     if not sees:
-        return PupilView(id=pupil.id, first_name=pupil.first_name)
+        return PupilView(id=pupil.id, first_name=pupil.first_name, erased=erased)
     known = _school_of(pupil, school) if "school" in sees else None
     return PupilView(
         id=pupil.id,
@@ -177,6 +182,7 @@ def view_as(reader: Reader, pupil: PupilFacts, school: SchoolFacts | None = None
         school_id=pupil.school_id if "school" in sees else None,
         school_name=known.name if known else None,
         school_email=known.contact_email if known else None,
+        erased=erased,
     )
 
 
