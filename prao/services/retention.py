@@ -4,6 +4,7 @@ that erases what is older (DESIGN.md §7). The statements are prao.services.eras
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -16,6 +17,8 @@ from prao.errors import DomainError, ErrorCode, Outcome
 from prao.models import Organiser
 from prao.services.api_tokens import is_organiser_admin
 from prao.services.erasure import Erased, Statements
+
+__all__ = ["Erased", "RetentionRun", "erase_expired", "update_retention"]
 
 DEFAULT_MONTHS = 12
 # At least a month, so the certificate and the attendance can still be corrected after the
@@ -42,9 +45,12 @@ def cutoff(today: date, months: int) -> date:
     return months_before(today, months)
 
 
+_WHOLE = re.compile(r"[0-9]{1,3}")  # ASCII digits only: int() also reads "١٢"
+
+
 def parse_months(text: str) -> int | DomainError:
     value = text.strip()
-    if not value.isdigit() or not MIN_MONTHS <= int(value) <= MAX_MONTHS:
+    if not _WHOLE.fullmatch(value) or not MIN_MONTHS <= int(value) <= MAX_MONTHS:
         return DomainError.of(ErrorCode.INVALID, "retention_months", MONTHS_MESSAGE)
     return int(value)
 
