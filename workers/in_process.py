@@ -17,6 +17,7 @@ from prao.services.delivery import (
     deliver_batch,
     sweep_outbox,
 )
+from prao.services.retention import erase_expired
 from workers.reminders import before_the_start
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 # sends it: first a minute after start-up, then every hour.
 BEFORE_THE_START_FIRST = 60.0
 BEFORE_THE_START_EVERY = 3600.0
+# The retention job, as the workers' daily cron runs it: first five minutes after start-up.
+RETENTION_FIRST = 300.0
+RETENTION_EVERY = 86400.0
 
 
 async def deliver_in_process(message_ids: list[int], smtp_url: str | None) -> None:
@@ -44,19 +48,21 @@ class InProcessJobs:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sweeper: asyncio.Task[None] | None = None
         self._briefer: asyncio.Task[None] | None = None
+        self._eraser: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()
         self._briefer = loop.create_task(self._before_the_start_periodically())
+        self._eraser = loop.create_task(self._retention_daily())
         if self.smtp_url is not None:
             self._sweeper = loop.create_task(self._sweep_periodically())
 
     async def close(self) -> None:
-        running = [t for t in (self._sweeper, self._briefer) if t is not None]
+        running = [t for t in (self._sweeper, self._briefer, self._eraser) if t is not None]
         for task in running:
             task.cancel()
         await asyncio.gather(*running, return_exceptions=True)
-        self._sweeper = self._briefer = None
+        self._sweeper = self._briefer = self._eraser = None
         await self.drain()
 
     async def expand(self, event_ids: list[int]) -> None:
@@ -98,6 +104,19 @@ class InProcessJobs:
             except Exception:  # a database hiccup: try again in an hour
                 log.exception("first-day briefs failed")
             await asyncio.sleep(BEFORE_THE_START_EVERY)
+
+    async def retention(self) -> int:
+        """The retention job, in this process: the number of pupils erased."""
+        return sum(run.erased.pupils for run in await erase_expired())
+
+    async def _retention_daily(self) -> None:
+        await asyncio.sleep(RETENTION_FIRST)
+        while True:
+            try:
+                await self.retention()
+            except Exception:  # a database hiccup: try again tomorrow
+                log.exception("retention job failed")
+            await asyncio.sleep(RETENTION_EVERY)
 
     async def _sweep_periodically(self) -> None:
         while True:

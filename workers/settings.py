@@ -18,6 +18,7 @@ from workers.delivery import deliver_messages_job, sweep_outbox_job
 from workers.events import expand_events_job, sweep_events_job
 from workers.mail_throttle import prune_mail_throttle_job
 from workers.reminders import placement_reminders_job
+from workers.retention import retention_job
 from workers.stale_requests import flag_stale_pending_job
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379"
@@ -58,6 +59,8 @@ CRON_JOBS = [
     cron(flag_stale_pending_job, name="flag_stale_pending", minute=17, second=30),
     cron(prune_mail_throttle_job, name="prune_mail_throttle", minute=27, second=30),
     cron(consent_reminders_job, name="consent_reminders", minute=37, second=30),
+    # Once a day, at night; a run missed is made up by the next (it erases what is due by then).
+    cron(retention_job, name="retention", hour=3, minute=47, second=30, timeout=3600),
 ]
 
 
