@@ -11,6 +11,7 @@ from web.views import (
     admin,
     admin_consent,
     admin_employers,
+    admin_retention,
     admin_users,
     after,
     allocation,
@@ -29,6 +30,7 @@ from web.views import (
     evaluations,
     hosted_no_show,
     periods,
+    pupil_erasure,
     risk_assessment,
     self_found,
     signin,
@@ -159,6 +161,8 @@ def routes(settings: Settings) -> list[BaseRoute]:
         get(RUN, allocation.run_page),
         post(f"{RUN}/tillampa", allocation.apply),
         get(f"{PERIOD}/samtycken", consent.period_page),
+        get(pupil_erasure.ERASE, pupil_erasure.confirm_page),
+        post(pupil_erasure.ERASE, pupil_erasure.erase),
         get("/oversikt/bokningar/{booking_id:int}/samtycke", consent.paper_form),
         post("/oversikt/bokningar/{booking_id:int}/samtycke", consent.paper_record),
         # coordinators and organiser admins: the workplaces' risk assessments
@@ -185,6 +189,8 @@ def routes(settings: Settings) -> list[BaseRoute]:
         post(f"{EMPLOYER}/neka", admin_employers.decline),
         get(admin_consent.CONSENT, admin_consent.settings_page),
         post(admin_consent.CONSENT, admin_consent.save_settings),
+        get(admin_retention.RETENTION, admin_retention.settings_page),
+        post(admin_retention.RETENTION, admin_retention.save_settings),
     ]
     if settings.demo:
         table += [

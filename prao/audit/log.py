@@ -53,6 +53,7 @@ ACTION_NAMES = {
     "save_draft": "Sparade utkast av",
     "submit": "Skickade in",
     "request_change": "Bad om ändring av",
+    "erase": "Raderade uppgifter om",
 }
 OBJECT_NAMES = {
     "pupil": "elever",
@@ -64,6 +65,7 @@ OBJECT_NAMES = {
     "api_token": "API-nyckel",
     "audit_event": "logghändelser",
     "risk_assessment": "riskbedömning",
+    "organiser": "huvudmannens inställningar",
 }
 
 
