@@ -52,6 +52,8 @@ async def test_page_is_public_and_has_every_section(client: httpx.AsyncClient) -
         "application/graphql-response+json",
         "syncedUntil",
         "CANCELLED",
+        "Pupil.erased",
+        "Booking.erased",
         "QUERY_TOO_COSTLY",
         "RATE_LIMITED",
         "Retry-After",
