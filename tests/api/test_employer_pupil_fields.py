@@ -21,9 +21,10 @@ from prao.services.booking import book_slot
 from tests.callers import gid
 from tests.factories import World
 
-# What an employer may see of a booked pupil (DESIGN.md §7), as dotted response paths.
-ORDINARY = {"id", "firstName", "yearGroup", "school.id", "school.name"}
-PROTECTED = {"id", "firstName"}
+# What an employer may see of a booked pupil (DESIGN.md §7), as dotted response paths; whether
+# she is erased (a tombstone) every reader is told.
+ORDINARY = {"id", "firstName", "erased", "yearGroup", "school.id", "school.name"}
+PROTECTED = {"id", "firstName", "erased"}
 
 
 def selection(type_: GraphQLNamedType, path: tuple[str, ...] = ()) -> str:

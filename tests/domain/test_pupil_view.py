@@ -16,7 +16,7 @@ from prao.services.booking import book_slot
 from tests import factories
 from tests.factories import World
 
-EVERYTHING = {f.name for f in fields(PupilView)}
+EVERYTHING = {f.name for f in fields(PupilView)} - {"erased"}
 EMPLOYER_SEES = {"id", "first_name", "year_group", "school_id", "school_name", "school_email"}
 
 
@@ -26,7 +26,11 @@ async def school_contact(world: World) -> None:
 
 
 def shown(view: PupilView) -> set[str]:
-    return {name for name, value in asdict(view).items() if value is not None}
+    """The fields the view fills; `erased` (a tombstone's flag, nothing personal) every reader
+    is told."""
+    return {
+        name for name, value in asdict(view).items() if value is not None and name != "erased"
+    }
 
 
 async def protected_pupil(world: World, **kw: Any) -> Pupil:
