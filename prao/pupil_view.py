@@ -243,6 +243,7 @@ async def export_views(
 ) -> tuple[list[PupilView], int]:
     """The pupils an export may list, as the actor sees them, and how many were left out:
     pupils with protected identity never appear in an export. Audited as one export."""
-    shown = [see(actor, pupil) for pupil in pupils if not pupil.security_marking]
+    listed = [pupil for pupil in pupils if pupil.erased_at is None]  # nothing left to export
+    shown = [see(actor, pupil) for pupil in listed if not pupil.security_marking]
     await audit.record(actor, "export", "pupil", len(shown), **detail)
-    return shown, len(pupils) - len(shown)
+    return shown, len(listed) - len(shown)

@@ -99,7 +99,7 @@ def _day(value: object) -> date | None:
 # model per pupil or a dict per wish.
 _PUPILS = (
     "SELECT id, year_group, birth_date FROM pupil"
-    " WHERE school_id = :school AND year_group = :year_group ORDER BY id"
+    " WHERE school_id = :school AND year_group = :year_group AND erased_at IS NULL ORDER BY id"
 )
 _BOOKED = (
     "SELECT DISTINCT pupil_id FROM booking WHERE period_id = :period"
@@ -208,7 +208,7 @@ async def load(
 _PARTS = (
     (
         "SELECT id, year_group, birth_date FROM pupil WHERE school_id = :school"
-        " AND year_group = :year_group",
+        " AND year_group = :year_group AND erased_at IS NULL",
         "id",
     ),
     (

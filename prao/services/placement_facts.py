@@ -42,7 +42,7 @@ SELECT {", ".join(columns(a, m) for a, m in _PREFIXES.items())},
 FROM period pe
 JOIN school psc ON psc.id = pe.school_id
 LEFT JOIN pupil p ON p.id = :pupil AND p.school_id = pe.school_id
-  AND p.year_group = pe.year_group
+  AND p.year_group = pe.year_group AND p.erased_at IS NULL
 LEFT JOIN school sc ON sc.id = p.school_id
 LEFT JOIN slot s ON s.id = :slot
 LEFT JOIN employer e ON e.id = s.employer_id
