@@ -67,6 +67,7 @@ bench: install-dev
 	$(BIN)/python bench/indexes.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/readiness.py
+	$(BIN)/python bench/erasure.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -17,6 +17,14 @@ from tortoise.queryset import QuerySet
 from prao.db import migrate, tortoise_config  # noqa: F401 (re-exported for tests)
 
 TABLES = [
+    # Children before their parents (SQLite deletes table by table; a SET NULL child, such
+    # as a certificate, would otherwise outlive its booking into the next test).
+    "certificate",
+    "attendance_day",
+    "guardian_consent",
+    "first_day_brief",
+    "assessment_review",
+    "risk_assessment",
     "mail_throttle",
     "class_list_import",
     "allocation_run",

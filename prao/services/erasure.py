@@ -175,7 +175,14 @@ class Statements:
             f"UPDATE booking SET decided_by_id = NULL WHERE decided_by_id IN ({ACCOUNTS})"
         )
         await self.run(f"DELETE FROM sign_in_token WHERE user_id IN ({ACCOUNTS})")
-        done.accounts = await self.run(f"DELETE FROM app_user WHERE pupil_id IN ({EP})")
+        # Her account is closed and blanked, not deleted: deleting a user checks every booking
+        # for it (created_by and decided_by are unindexed on purpose), once per account.
+        done.accounts = await self.run(
+            "UPDATE app_user SET email = 'erased-' || id || '@invalid', name = '', "
+            "is_active = :no, session_version = session_version + 1 "
+            f"WHERE pupil_id IN ({EP})",
+            no=False,
+        )
         await self.run(f"UPDATE booking SET reason = '', updated_at = :now WHERE id IN ({EB})")
         await self.run(
             "UPDATE pupil SET first_name = '', last_name = '', class_name = '', email = NULL, "

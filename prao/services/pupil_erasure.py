@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 from prao import audit, clock, policy
 from prao.actor import Actor
 from prao.errors import DomainError, ErrorCode, Outcome, Refused
-from prao.models import ACTIVE_BOOKING_STATUSES, Booking, Pupil, Role
+from prao.models import ACTIVE_BOOKING_STATUSES, Booking, Guardian, Pupil, Role
 from prao.pupil_view import PupilView
 from prao.services.erasure import Erased, Statements
 from prao.services.retention import ERASE
@@ -85,7 +85,7 @@ async def erasure_preview(actor: Actor, pupil_id: int) -> Outcome[ErasurePreview
         value=ErasurePreview(
             view=view,
             bookings=await Booking.filter(pupil_id=pupil.id).count(),
-            guardians=await pupil.guardians.all().count(),
+            guardians=await Guardian.filter(pupil_id=pupil.id).count(),
             active=await _active_ahead(pupil.id),
         )
     )

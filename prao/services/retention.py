@@ -101,8 +101,9 @@ async def erase_expired(today: date | None = None) -> list[RetentionRun]:
     row locked, so two runs at once erase (and audit) once."""
     day = today or clock.today()
     runs = []
-    for organiser_id in await Organiser.all().order_by("id").values_list("id", flat=True):
-        runs.append(await erase_for_organiser(int(organiser_id), day))
+    ids: list[int] = await Organiser.all().order_by("id").values_list("id", flat=True)  # type: ignore[assignment]
+    for organiser_id in ids:
+        runs.append(await erase_for_organiser(organiser_id, day))
     return runs
 
 

@@ -32,7 +32,11 @@ query($since: DateTime!, $after: String) {
 BOOKINGS = """
 query($since: DateTime!, $after: String) {
   bookings(first: 2, updatedSince: $since, after: $after) {
-    nodes { id erased status reason updatedAt pupil { id erased firstName } guardianConsents { decision } }
+    nodes {
+      id erased status reason updatedAt
+      pupil { id erased firstName }
+      guardianConsents { decision }
+    }
     pageInfo { hasNextPage endCursor }
     syncedUntil
   }

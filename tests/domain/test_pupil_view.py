@@ -28,9 +28,7 @@ async def school_contact(world: World) -> None:
 def shown(view: PupilView) -> set[str]:
     """The fields the view fills; `erased` (a tombstone's flag, nothing personal) every reader
     is told."""
-    return {
-        name for name, value in asdict(view).items() if value is not None and name != "erased"
-    }
+    return {name for name, value in asdict(view).items() if value is not None and name != "erased"}
 
 
 async def protected_pupil(world: World, **kw: Any) -> Pupil:

@@ -17,6 +17,7 @@ from prao.models import (
     AuditEvent,
     Booking,
     BookingLink,
+    Certificate,
     ClassListImport,
     ConsentMode,
     Guardian,
@@ -80,14 +81,14 @@ async def lived_placement(world: World) -> str:
         school_id=world.school_a.id, uploaded_by="user:1", content="Alva;Andersson;8A"
     )
     assert await GuardianConsent.all().count() == 2
-    code = (await certificate_of(world.pupil_a.id)).code
+    code: str | None = (await certificate_of(world.pupil_a.id)).code
     assert code is not None
     return code
 
 
-async def certificate_of(pupil_id: int) -> certificate.Certificate:
+async def certificate_of(pupil_id: int) -> Certificate:
     booking = await Booking.get(pupil_id=pupil_id)
-    return await certificate.Certificate.get(booking_id=booking.id)
+    return await Certificate.get(booking_id=booking.id)
 
 
 def months_after(day: date, months: int) -> date:
@@ -119,7 +120,8 @@ async def test_a_period_13_months_old_keeps_nothing_personal_and_its_statistics(
     assert verified.end_date == world.slot.end_date
     # The other organiser's pupil, in no period of her own, is untouched.
     assert (await Pupil.get(id=world.pupil_x.id)).first_name == "Xena"
-    assert await User.filter(pupil_id=world.pupil_a.id).count() == 0
+    account = await User.get(pupil_id=world.pupil_a.id)
+    assert not account.is_active and account.email.endswith("@invalid") and account.name == ""
     assert await BookingLink.all().count() == 0
     assert await GuardianConsent.all().count() == 0
     assert await ClassListImport.all().count() == 0
@@ -142,7 +144,7 @@ async def test_a_period_13_months_old_keeps_nothing_personal_and_its_statistics(
     assert (detail["pupils"], detail["bookings"], detail["guardians"]) == (3, 2, 2)
     assert detail["consents"] == 2 and detail["certificates"] == 2 and detail["accounts"] == 2
     assert detail["attendance_notes"] == 1 and detail["class_lists"] == 1
-    assert detail["messages"] > 0
+    assert isinstance(detail["messages"], int) and detail["messages"] > 0
     assert [r.erased.pupils for r in runs if r.organiser_id == world.organiser.id] == [3]
     # Again: nothing more to erase, no second event.
     again = await retention.erase_expired(today)

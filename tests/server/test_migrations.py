@@ -25,9 +25,7 @@ ROWS = [
     "'2026-01-01', '2026-01-01')",
     "INSERT INTO guardian (pupil_id, name, email) VALUES (1, 'Vh', 'vh@example.se')",
 ]
-ORGANISER = (
-    "SELECT consent_mode, info_insurance, info_version, retention_months FROM organiser"
-)
+ORGANISER = "SELECT consent_mode, info_insurance, info_version, retention_months FROM organiser"
 
 
 def tortoise(tmp_path: Path, url: str, *args: str) -> None:

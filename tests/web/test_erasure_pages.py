@@ -89,7 +89,7 @@ async def test_the_coordinator_erases_a_pupil_once_after_her_placement_is_cancel
     assert pupil.erased_at is not None and pupil.first_name == ""
     booking = await Booking.get(id=booked.value.id)
     assert booking.erased_at is not None and booking.slot_id == world.slot.id
-    assert not await User.filter(id=world.pupil_a_user.id).exists()
+    assert not (await User.get(id=world.pupil_a_user.id)).is_active
     event = await AuditEvent.get(action="erase")
     assert event.actor == f"user:{world.coordinator_a.id}" and event.object_count == 1
     assert event.detail["reason"] == "request" and event.detail["pupil_id"] == world.pupil_a.id
