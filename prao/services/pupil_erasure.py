@@ -23,6 +23,7 @@ from prao.models import ACTIVE_BOOKING_STATUSES, Booking, Guardian, Pupil, Role
 from prao.pupil_view import PupilView
 from prao.services.erasure import Erased, Statements
 from prao.services.retention import ERASE
+from prao.validation import MAX_ID
 
 ALREADY_ERASED = "Elevens uppgifter är redan raderade."
 ACTIVE_PLACEMENT = (
@@ -49,6 +50,8 @@ class ErasurePreview:
 async def _own_pupil(actor: Actor, pupil_id: int) -> Pupil | None:
     """The pupil if `actor` may erase her: staff of her school, never an employer, a pupil or
     a token (a school system erases by leaving the pupil out of its data, not by this)."""
+    if not 0 < pupil_id <= MAX_ID:  # an id no row can have (PostgreSQL refuses it)
+        return None
     if actor.role is Role.COORDINATOR and actor.school_id is not None:
         found = Pupil.filter(id=pupil_id, school_id=actor.school_id)
     elif actor.role is Role.ADMIN and actor.organiser_id is not None:

@@ -115,6 +115,12 @@ async def test_no_one_outside_her_school_erases_her_or_leaves_a_trace(
             assert post.status_code == 404 and "Hugo" not in post.text
     assert await AuditEvent.all().count() == before
     assert (await Pupil.get(id=world.pupil_a2.id)).first_name == "Hugo"
+    async with browser_for(world.coordinator_a) as c:
+        token = await token_of(c, "/oversikt")
+        for hostile in (0, 2**31, 10**20):
+            assert (await c.get(f"/oversikt/elever/{hostile}/radera")).status_code == 404
+            post = await c.post(f"/oversikt/elever/{hostile}/radera", data={"csrf_token": token})
+            assert post.status_code == 404
     # A pupil of another organiser, asked for by this organiser's admin: not hers either.
     async with browser_for(world.admin) as c:
         assert (await c.get(f"/oversikt/elever/{world.pupil_x.id}/radera")).status_code == 404

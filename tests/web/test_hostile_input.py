@@ -218,6 +218,7 @@ async def _valid_ids(world: World) -> dict[str, str]:
         "token_id": str(token.id),
         "run_id": str(run.id),
         "user_id": str(world.pupil_b_user.id),
+        "pupil_id": str(world.pupil_a2.id),
         "token": "not-a-real-token",
         "code": "ABCD-EFGH-JKMN",
     }
