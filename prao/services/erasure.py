@@ -93,6 +93,7 @@ class Erased:
     events: int = 0
     attendance_notes: int = 0
     certificates: int = 0
+    evaluations: int = 0
     accounts: int = 0
     class_lists: int = 0
 
@@ -166,8 +167,11 @@ class Statements:
             "UPDATE certificate SET first_name = '', tasks = '', comment = '', updated_at = :now "
             f"WHERE booking_id IN ({EB})"
         )
-        # Evaluations' free text is blanked here, beside the certificate's, once evaluations
-        # are stored.
+        # The scores stay for the statistics; the words are the pupil's and her supervisor's.
+        done.evaluations = await self.run(
+            "UPDATE evaluation SET pupil_comment = '', supervisor_comment = '', updated_at = :now "
+            f"WHERE booking_id IN ({EB})"
+        )
         await self.run(
             f"UPDATE booking SET created_by_id = NULL WHERE created_by_id IN ({ACCOUNTS})"
         )

@@ -20,6 +20,7 @@ from prao.models import (
     Certificate,
     ClassListImport,
     ConsentMode,
+    Evaluation,
     Guardian,
     GuardianConsent,
     Organiser,
@@ -76,6 +77,19 @@ async def lived_placement(world: World) -> str:
         signed = await certificate.sign(booking_id, raw, signing)
         assert signed.value is not None, signed.errors
         await OutboxMessage.filter(kind="certificate_request", booking_id=booking_id).delete()
+    # Evaluations' words may name the pupil; their scores are the statistics'.
+    for booking in await Booking.filter(id__in=[alva.value.id, bea.value.id]).prefetch_related(
+        "slot", "pupil"
+    ):
+        await Evaluation.create(
+            booking_id=booking.id,
+            period_id=booking.period_id,
+            school_id=booking.pupil.school_id,
+            employer_id=booking.slot.employer_id,
+            overall=3,
+            pupil_comment=f"Jag heter {booking.pupil.first_name} och det var kul.",
+            supervisor_comment=f"{booking.pupil.first_name} var duktig.",
+        )
     await notices.sign_in_link(email="alva.user@example.se", url="http://x/logga-in/t", minutes=15)
     await ClassListImport.create(
         school_id=world.school_a.id, uploaded_by="user:1", content="Alva;Andersson;8A"
@@ -144,6 +158,8 @@ async def test_a_period_13_months_old_keeps_nothing_personal_and_its_statistics(
     assert (detail["pupils"], detail["bookings"], detail["guardians"]) == (3, 2, 2)
     assert detail["consents"] == 2 and detail["certificates"] == 2 and detail["accounts"] == 2
     assert detail["attendance_notes"] == 1 and detail["class_lists"] == 1
+    assert detail["evaluations"] == 2
+    assert await Evaluation.filter(overall=3).count() == 2  # the scores stay
     assert isinstance(detail["messages"], int) and detail["messages"] > 0
     assert [r.erased.pupils for r in runs if r.organiser_id == world.organiser.id] == [3]
     # Again: nothing more to erase, no second event.

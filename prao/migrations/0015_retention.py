@@ -28,7 +28,7 @@ class _WithDefault(ops.AddField):
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0012_attendance')]
+    dependencies = [('models', '0014_guardian_absence_link')]
 
     initial = False
 
