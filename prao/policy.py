@@ -205,3 +205,16 @@ MIN_GROUP = 5
 def group_shown(pupils: int) -> bool:
     """Whether an aggregate over this many pupils may be shown to anyone but the pupils."""
     return pupils >= MIN_GROUP
+
+
+def statistics_schools(actor: Actor) -> tuple[int, int | None] | None:
+    """Whose statistics an actor may read, as (organiser, school): an organiser admin or an
+    organiser-wide token every school of the organiser (school None), a coordinator or a
+    school's token her own school's rows and the totals; None (refused) for anyone else."""
+    if _unreadable(actor) or actor.organiser_id is None or not actor.is_school_staff:
+        return None
+    if actor.school_id is not None:
+        return actor.organiser_id, actor.school_id
+    if actor.is_token or actor.role is Role.ADMIN:
+        return actor.organiser_id, None
+    return None
