@@ -4,6 +4,8 @@ fewer pupils than policy.MIN_GROUP, so that no pupil can be told from a figure."
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass, fields
 
 from prao.policy import group_shown
@@ -137,3 +139,76 @@ class PeriodStatistics:
     @property
     def equity(self) -> list[EquityRow]:
         return [equity(row) for row in self.by_school]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # a field of Figures
+    header: str  # Swedish, for the table and the CSV
+    kind: str  # "count", "share" (shown as per cent) or "score"
+
+
+COLUMNS = (
+    Column("pupils", "Elever", "count"),
+    Column("placed", "Med plats", "count"),
+    Column("unplaced", "Utan plats", "count"),
+    Column("self_found", "Egen plats", "count"),
+    Column("allocated", "Fördelade", "count"),
+    Column("first_come", "Först till kvarn", "count"),
+    Column("top3_share", "Fick topp 3-önskemål (%)", "share"),
+    Column("absence_rate", "Frånvaro (%)", "share"),
+    Column("certificate_rate", "Intyg signerade (%)", "share"),
+    Column("pupil_response_rate", "Elever som utvärderat (%)", "share"),
+    Column("supervisor_response_rate", "Handledare som utvärderat (%)", "share"),
+    Column("average_score", "Elevernas betyg (1–4)", "score"),
+    Column("host_again_share", "Tar emot igen (%)", "share"),
+    Column("places_offered", "Erbjudna platser", "count"),
+)
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: float | int | None, kind: str) -> str:
+    """A figure as Swedish text (decimal comma); a suppressed cell is empty."""
+    if value is None:
+        return ""
+    if kind == "share":
+        return f"{value * 100:.1f}".replace(".", ",")
+    if kind == "score":
+        return f"{value:.2f}".replace(".", ",")
+    return str(value)
+
+
+def _safe(value: str) -> str:
+    """A name a spreadsheet will not run as a formula."""
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def as_csv(stats: PeriodStatistics) -> bytes:
+    """Every row of the statistics (semicolons, UTF-8 with BOM for Excel), suppressed cells
+    empty: Del; Namn; then the figures."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["Del", "Namn", *(c.header for c in COLUMNS)])
+    groups: list[tuple[str, list[Row]]] = [
+        ("Totalt", [Row("", "Alla", stats.totals)]),
+        ("Skola", stats.by_school),
+        ("Bransch", stats.by_trade),
+        ("Arbetsgivare", stats.by_employer),
+    ]
+    for section, rows in groups:
+        for row in rows:
+            values = [cell(getattr(row.figures, c.name), c.kind) for c in COLUMNS]
+            writer.writerow([section, _safe(row.label), *values])
+    writer.writerow([])
+    writer.writerow(["Likvärdighet", "Skola", "Egen plats (%)", "Fick topp 3-önskemål (%)"])
+    for e in stats.equity:
+        writer.writerow(
+            [
+                "Likvärdighet",
+                _safe(e.label),
+                cell(e.self_found_share, "share"),
+                cell(e.top3_share, "share"),
+            ]
+        )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

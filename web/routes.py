@@ -36,6 +36,7 @@ from web.views import (
     signin,
     slot_form,
     start,
+    statistics,
     wishes,
 )
 
@@ -142,6 +143,8 @@ def routes(settings: Settings) -> list[BaseRoute]:
         post(colleagues.COLLEAGUES, colleagues.invite),
         # coordinators: periods, placements, class lists, allocation
         get("/oversikt/perioder", periods.period_list),
+        get("/oversikt/statistik", statistics.page),
+        get("/oversikt/statistik.csv", statistics.csv_file),
         get("/oversikt/perioder/ny", periods.new_form),
         post("/oversikt/perioder/ny", periods.create),
         get(f"{PERIOD}/andra", periods.edit_form),

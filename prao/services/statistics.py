@@ -261,3 +261,10 @@ async def period_statistics(actor: Actor, period_id: int) -> Outcome[PeriodStati
             ),
         )
     )
+
+
+async def periods_to_choose(actor: Actor) -> list[Period]:
+    """The periods whose statistics the actor may read, the newest first."""
+    if policy.statistics_schools(actor) is None:
+        return []
+    return list(await policy.periods(actor).order_by("-start_date", "name", "id").limit(200))
