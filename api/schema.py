@@ -37,6 +37,7 @@ from api.pupil_mutations import PupilMutation
 from api.queries import Query
 from api.query_rules import alias_limit, depth_limit
 from api.rate_limit_query import RateLimitQuery
+from api.statistics_types import StatisticsQuery
 from api.wish_mutations import WishMutation
 
 CACHE_SIZE = 256
@@ -100,7 +101,15 @@ Mutation = merge_types(
 )
 RootQuery = merge_types(
     "Query",
-    (Query, AllocationQuery, CoordinatorQuery, RateLimitQuery, AssessmentQuery, ConsentQuery),
+    (
+        Query,
+        AllocationQuery,
+        CoordinatorQuery,
+        RateLimitQuery,
+        AssessmentQuery,
+        ConsentQuery,
+        StatisticsQuery,
+    ),
 )
 
 

@@ -7,8 +7,12 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
 from prao.policy import group_shown
+
+if TYPE_CHECKING:
+    from prao.models import Period
 
 
 @dataclass(frozen=True)
@@ -129,12 +133,19 @@ def equity(row: Row) -> EquityRow:
 
 @dataclass(frozen=True)
 class PeriodStatistics:
-    period_id: int
-    period_name: str
+    period: Period
     totals: Figures
     by_school: list[Row]
     by_trade: list[Row]
     by_employer: list[Row]
+
+    @property
+    def period_id(self) -> int:
+        return self.period.id
+
+    @property
+    def period_name(self) -> str:
+        return self.period.name
 
     @property
     def equity(self) -> list[EquityRow]:

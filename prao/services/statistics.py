@@ -238,8 +238,7 @@ async def period_statistics(actor: Actor, period_id: int) -> Outcome[PeriodStati
     employer_names = dict(await Employer.filter(id__in=list(by_employer)).values_list("id", "name"))
     return Outcome(
         value=PeriodStatistics(
-            period_id=period.id,
-            period_name=period.name,
+            period=period,
             totals=figures(totals),
             by_school=sorted(
                 (

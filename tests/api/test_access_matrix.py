@@ -289,6 +289,12 @@ MATRIX: dict[str, Case] = {
         STAFF_READ,
         lambda w, e: {"id": gid("Period", w.period_a.id)},
     ),
+    "periodStatistics": Case(
+        """query($id: ID!) { periodStatistics(periodId: $id) {
+          totals { pupils placed } bySchool { id name } equity { name } } }""",
+        STAFF_READ,
+        lambda w, e: {"id": gid("Period", w.period_a.id)},
+    ),
     "rateLimit": Case("{ rateLimit { limit cost remaining } }", EVERYONE),
     "riskAssessments": Case(
         """{ riskAssessments(first: 100) { totalCount edges { node {
