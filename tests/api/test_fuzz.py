@@ -112,6 +112,7 @@ async def test_generated_requests_get_no_server_errors(world: World, as_token) -
         "Mutation.placePupil",
         "Mutation.sendUnplacedReminders",
         "Query.periodOverview",
+        "Query.periodStatistics",
         "Query.rateLimit",
         "Mutation.upsertPupils",
         "Mutation.approveEmployer",
