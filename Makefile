@@ -68,7 +68,7 @@ bench: install-dev
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/readiness.py
 	$(BIN)/python bench/erasure.py
-	$(BIN)/python bench/statistics.py
+	$(BIN)/python bench/period_statistics.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache test-artifacts

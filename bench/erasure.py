@@ -1,8 +1,9 @@
 """Erasure of 100,000 pupils by the retention job, on PostgreSQL: an organiser of 20 schools
 whose periods ended 13 months ago, each pupil with a booking, guardians and their consents, a
-week of attendance with notes, a signed certificate, the booking's mail and events, one-time
-links and (for a third) a sign-in account. Prints the job's time beside the goal, the peak
-memory of this process, and the second run's (which finds nothing more to erase).
+week of attendance with notes, a signed certificate, both evaluations with free text, the
+booking's mail and events, one-time links and (for a third) a sign-in account. Prints the
+job's time beside the goal, the peak memory of this process, and the second run's (which finds
+nothing more to erase).
 
     python bench/erasure.py [--pupils 100000]
 """
@@ -80,6 +81,13 @@ SEED = [
     "SELECT b.id, now(), 'Bakade', 9, 10, 4, 3, 4, 2, 'Bra jobbat', 'Handledare', now(), "
     f"'C-' || b.id, 'Elev' || b.pupil_id, 'Arbetsplats', 'Kommun', {ENDED} - 11, {ENDED}, "
     "now(), now() FROM booking b",
+    "INSERT INTO evaluation (booking_id, period_id, school_id, employer_id, trade, "
+    "pupil_asked_at, pupil_answered_at, overall, learned, treated_well, recommend, "
+    "pupil_comment, supervisor_asked_at, supervisor_answered_at, went_well, host_again, "
+    "places_next_year, supervisor_comment, created_at, updated_at) SELECT b.id, b.period_id, "
+    "p.school_id, s.employer_id, s.trade, now(), now(), 4, 3, 4, 3, 'Kul, jag fick baka', "
+    "now(), now(), 4, 'yes', 2, 'Elev' || b.pupil_id || ' var duktig', now(), now() "
+    "FROM booking b JOIN pupil p ON p.id = b.pupil_id JOIN slot s ON s.id = b.slot_id",
     "INSERT INTO outbox_message (kind, to_address, subject, body, booking_id, status, "
     "attempts, last_error, created_at, sent_at) SELECT 'booking_confirmed', "
     "'elev' || b.pupil_id || '@example.se', 'Bokad', 'Hej Elev' || b.pupil_id, b.id, 'sent', "

@@ -5,28 +5,23 @@ PostgreSQL. Twenty schools share the period's weeks; bookings come by first come
 (with ranked wishes) and self-found places; every placement has a week of attendance, a
 certificate asked for and evaluations asked of the pupil and the supervisor.
 
-    python bench/statistics.py [--bookings 100000] [--runs 5]
+    python bench/period_statistics.py [--bookings 100000] [--runs 5]
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import dataclasses
 import os
+import statistics
 import sys
+import time
+from typing import Any
 
-# Run as a script, this file's folder is first on the path, and its name is the standard
-# library's `statistics`: take the folder off before anything imports it.
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != HERE]
-sys.path.insert(0, os.path.dirname(HERE))
+import asyncpg
 
-import argparse  # noqa: E402
-import asyncio  # noqa: E402
-import dataclasses  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from typing import Any  # noqa: E402
-
-import asyncpg  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.common import create_database, drop_database, server_url  # noqa: E402
 from prao.config import load_settings  # noqa: E402
