@@ -72,6 +72,9 @@ def describe_latency(latencies: list[float]) -> str:
     )
 
 
+TRACEBACK = "Traceback (most recent call last)"
+
+
 class CommandServer:
     """Any HTTP server command (e.g. a competitor) in a subprocess, with its peak memory sampled.
 
@@ -89,12 +92,16 @@ class CommandServer:
         self.url = f"http://127.0.0.1:{port}"
         self.ready_path = ready_path
         self.name = Path(argv[0]).name
+        # The server's log goes to a file, never to a pipe nobody reads while it runs: once a
+        # pipe's buffer is full, the server's next log line blocks its event loop for good.
+        # Closed in __aexit__.
+        self.log = tempfile.TemporaryFile(mode="w+", prefix="bench_server_")  # noqa: SIM115
         self.proc = subprocess.Popen(
             argv,
             cwd=ROOT,
             env={**(os.environ if inherit_env else {}), **(env or {})},
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
             text=True,
         )
         self.peak_rss = 0
@@ -123,8 +130,13 @@ class CommandServer:
                 except httpx.TransportError:
                     await asyncio.sleep(0.1)
         await self.__aexit__()
-        stderr = self.proc.stderr.read() if self.proc.stderr else ""
-        raise RuntimeError(f"{self.name} did not start: {stderr[-2000:]}")
+        raise RuntimeError(f"{self.name} did not start: {self.logged()[-2000:]}")
+
+    def logged(self) -> str:
+        """What the server has written to its log so far."""
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
 
     async def __aexit__(self, *exc: object) -> None:
         self._stop.set()
@@ -135,6 +147,12 @@ class CommandServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        # A figure measured while the server failed requests is no figure: say so.
+        logged = self.logged()
+        self.log.close()
+        if errors := logged.count(TRACEBACK):
+            last = logged[logged.rindex(TRACEBACK) :][-3000:]
+            print(f"  {self.name} logged {errors} error(s), the last:\n{last}", file=sys.stderr)
 
 
 class Server(CommandServer):

@@ -20,6 +20,7 @@ from server.auth import ActorBackend
 from server.client_address import ClientAddress
 from server.compression import compression
 from server.csrf import CsrfMiddleware
+from server.disconnect import ClientGone
 from server.headers import SecurityHeaders
 from server.jobs import running_jobs
 from web import STATIC_DIR, web_exception_handlers, web_routes
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, manage_db: bool = True) -> Star
         lifespan=lifespan,
         exception_handlers=web_exception_handlers(),
         middleware=[
+            Middleware(ClientGone),
             compression(),
             Middleware(SecurityHeaders, hsts=settings.https),
             Middleware(ClientAddress, forwarded_allow_ips=settings.forwarded_allow_ips),

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 
 from prao.actor import Actor
@@ -93,6 +93,8 @@ def with_error_pages(view: View) -> View:
             return await view(request)
         except HTTPException as exc:
             return error_page(request, exc.status_code, None, await _actor_or_none(request))
+        except ClientDisconnect:
+            raise  # nobody is left to see a page (server.disconnect)
         except Exception:
             log.exception("web view failed: %s %s", request.method, request.url.path)
             return error_page(request, 500)
