@@ -14,6 +14,8 @@ from prao.config import TIMEZONE_NAME, Settings
 
 MODELS_MODULE = "prao.models"
 MIGRATIONS_MODULE = "prao.migrations"
+# Tortoise's asyncpg client with a pool that serves its waiters in order (prao.fair_pool).
+FAIR_POOL_ENGINE = "prao.fair_pool"
 
 
 POSTGRES_POOL_MAX = 20
@@ -77,6 +79,7 @@ def connection_config(database_url: str) -> str | dict[str, Any]:
     if not database_url.startswith("postgres"):
         return database_url
     config = expand_db_url(with_pool_size(database_url))
+    config["engine"] = FAIR_POOL_ENGINE
     config["credentials"]["reset"] = reset_connection
     # No JIT: Prao's statements are short, and PostgreSQL compiles one it merely estimates as
     # costly, at its estimate: the readiness of a 10,000-pupil period spent 85 ms to 4 s

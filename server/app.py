@@ -15,8 +15,7 @@ from starlette.routing import Mount
 
 from api import api_routes
 from prao.config import Settings, load_settings, use_settings
-from prao.db import POSTGRES_POOL_MAX, close_db, init_db
-from server.admission import ArrivalOrder
+from prao.db import close_db, init_db
 from server.auth import ActorBackend
 from server.client_address import ClientAddress
 from server.compression import compression
@@ -75,7 +74,6 @@ def create_app(settings: Settings | None = None, manage_db: bool = True) -> Star
         exception_handlers=web_exception_handlers(),
         middleware=[
             Middleware(ClientGone),
-            Middleware(ArrivalOrder, inside=POSTGRES_POOL_MAX),
             compression(),
             Middleware(SecurityHeaders, hsts=settings.https),
             Middleware(ClientAddress, forwarded_allow_ips=settings.forwarded_allow_ips),
