@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import os
 import socket
 import statistics
@@ -14,10 +15,11 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 import asyncpg
@@ -45,6 +47,52 @@ async def drop_database(server: str, url: str) -> None:
     conn = await asyncpg.connect(server.replace("postgres://", "postgresql://", 1))
     await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await conn.close()
+
+
+@asynccontextmanager
+async def seeded_database(statements: Sequence[str], size: int, what: str) -> AsyncIterator[str]:
+    """A fresh database, migrated and seeded by `statements` (`$1` in one is `size`), with
+    Prao's ORM on it while the block runs; dropped afterwards. Yields its URL."""
+    from prao.config import load_settings
+    from prao.db import close_db, init_db, migrate
+
+    server = server_url()
+    url = await create_database(server)
+    settings = dataclasses.replace(load_settings(), database_url=url, redis_url=None)
+    try:
+        await migrate(settings)
+        started = time.perf_counter()
+        conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+        try:
+            for statement in statements:
+                await conn.execute(statement, *((size,) if "$1" in statement else ()))
+        finally:
+            await conn.close()
+        print(f"seeded {size:,} {what} in {time.perf_counter() - started:.1f} s")
+        await init_db(settings)
+        try:
+            yield url
+        finally:
+            await close_db()
+    finally:
+        await drop_database(server, url)
+
+
+def counted_statements() -> list[str]:
+    """The SQL of every statement Prao's ORM connection executes from now on (its reads go
+    through execute_query too), appended to the list returned."""
+    from tortoise import connections
+
+    conn = connections.get("default")
+    statements: list[str] = []
+    original = conn.execute_query
+
+    async def counted(sql: str, values: list[Any] | None = None) -> Any:
+        statements.append(sql)
+        return await original(sql, values)
+
+    conn.execute_query = counted
+    return statements
 
 
 def free_port() -> int:

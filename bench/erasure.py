@@ -12,19 +12,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import os
 import sys
 import time
-from typing import Any
-
-import asyncpg
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import create_database, drop_database, server_url  # noqa: E402
-from prao.config import load_settings  # noqa: E402
-from prao.db import close_db, init_db, migrate  # noqa: E402
+from bench.common import seeded_database  # noqa: E402
 
 GOAL_S = 60.0
 SCHOOLS = 20
@@ -101,16 +95,6 @@ SEED = [
 ]
 
 
-async def seed(url: str, pupils: int) -> None:
-    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
-    try:
-        for statement in SEED:
-            args: tuple[Any, ...] = (pupils,) if "$1" in statement else ()
-            await conn.execute(statement, *args)
-    finally:
-        await conn.close()
-
-
 def own_peak_mb() -> float:
     """This process's peak resident memory (VmHWM)."""
     with open("/proc/self/status") as status:
@@ -121,21 +105,8 @@ def own_peak_mb() -> float:
 
 
 async def measure(pupils: int) -> bool:
-    server = server_url()
-    url = await create_database(server)
-    settings = dataclasses.replace(load_settings(), database_url=url, redis_url=None)
-    try:
-        await migrate(settings)
-        started = time.perf_counter()
-        await seed(url, pupils)
-        print(f"seeded {pupils:,} pupils in {time.perf_counter() - started:.1f} s")
-        await init_db(settings)
-        try:
-            return await _time_it(pupils)
-        finally:
-            await close_db()
-    finally:
-        await drop_database(server, url)
+    async with seeded_database(SEED, pupils, "pupils"):
+        return await _time_it(pupils)
 
 
 async def _time_it(pupils: int) -> bool:

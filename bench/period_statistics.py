@@ -12,20 +12,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import os
 import statistics
 import sys
 import time
-from typing import Any
-
-import asyncpg
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import create_database, drop_database, server_url  # noqa: E402
-from prao.config import load_settings  # noqa: E402
-from prao.db import close_db, init_db, migrate  # noqa: E402
+from bench.common import counted_statements, seeded_database  # noqa: E402
 
 GOAL_S = 5.0
 SCHOOLS = 20
@@ -88,50 +82,17 @@ SEED = [
 ]
 
 
-async def seed(url: str, bookings: int) -> None:
-    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
-    try:
-        for statement in SEED:
-            args: tuple[Any, ...] = (bookings,) if "$1" in statement else ()
-            await conn.execute(statement, *args)
-    finally:
-        await conn.close()
-
-
 async def measure(bookings: int, runs: int) -> bool:
-    server = server_url()
-    url = await create_database(server)
-    settings = dataclasses.replace(load_settings(), database_url=url, redis_url=None)
-    try:
-        await migrate(settings)
-        started = time.perf_counter()
-        await seed(url, bookings)
-        print(f"seeded {bookings:,} bookings in {time.perf_counter() - started:.1f} s")
-        await init_db(settings)
-        try:
-            return await _time_it(bookings, runs)
-        finally:
-            await close_db()
-    finally:
-        await drop_database(server, url)
+    async with seeded_database(SEED, bookings, "bookings"):
+        return await _time_it(bookings, runs)
 
 
 async def _time_it(bookings: int, runs: int) -> bool:
-    from tortoise import connections
-
     from prao.actor import Actor
     from prao.models import Role
     from prao.services.statistics import period_statistics
 
-    conn = connections.get("default")
-    statements: list[str] = []
-    original_query = conn.execute_query
-
-    async def counted(sql: str, values: list[Any] | None = None) -> Any:
-        statements.append(sql)
-        return await original_query(sql, values)
-
-    conn.execute_query = counted  # the ORM's reads go through it too
+    statements = counted_statements()
     admin = Actor(kind="user", id=1, role=Role.ADMIN, organiser_id=1)
     timings: list[float] = []
     placed = 0

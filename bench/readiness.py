@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import os
 import statistics
 import sys
@@ -19,13 +18,9 @@ import time
 from collections import Counter
 from typing import Any
 
-import asyncpg
-
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import create_database, drop_database, server_url  # noqa: E402
-from prao.config import load_settings  # noqa: E402
-from prao.db import close_db, init_db, migrate  # noqa: E402
+from bench.common import counted_statements, seeded_database  # noqa: E402
 
 GOAL_MS = 250.0
 SLOTS = 1_000
@@ -83,48 +78,15 @@ SEED = [
 ]
 
 
-async def seed(url: str, pupils: int) -> None:
-    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
-    try:
-        for statement in SEED:
-            args: tuple[Any, ...] = (pupils,) if "$1" in statement else ()
-            await conn.execute(statement, *args)
-    finally:
-        await conn.close()
-
-
 async def measure(pupils: int, runs: int) -> bool:
-    server = server_url()
-    url = await create_database(server)
-    settings = dataclasses.replace(load_settings(), database_url=url, redis_url=None)
-    try:
-        await migrate(settings)
-        started = time.perf_counter()
-        await seed(url, pupils)
-        print(f"seeded {pupils:,} pupils in {time.perf_counter() - started:.1f} s")
-        await init_db(settings)
-        try:
-            return await _time_it(pupils, runs)
-        finally:
-            await close_db()
-    finally:
-        await drop_database(server, url)
+    async with seeded_database(SEED, pupils, "pupils"):
+        return await _time_it(pupils, runs)
 
 
 async def _time_it(pupils: int, runs: int) -> bool:
-    from tortoise import connections
-
     from prao.services.readiness import period_states
 
-    conn = connections.get("default")
-    statements: list[str] = []
-    original = conn.execute_query
-
-    async def counted(sql: str, values: list[Any] | None = None) -> Any:
-        statements.append(sql)
-        return await original(sql, values)
-
-    conn.execute_query = counted
+    statements = counted_statements()
     timings: list[float] = []
     states: dict[int, Any] = {}
     for _ in range(runs):

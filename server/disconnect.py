@@ -18,5 +18,5 @@ class ClientGone:
         try:
             await self.app(scope, receive, send)
         except ClientDisconnect:
-            # Raised only while the request's body is read, before any work is done.
+            # Raised while the request's body is read: the views read it before changing anything.
             return
