@@ -27,6 +27,9 @@ class FastPathCount:
     # Connections answered straight from their rows (api.row_pages), which only an executor
     # that takes completed values (api.execution's) lets a resolver do.
     pages: int = 0
+    # Single objects (a mutation's payload, say) completed from their plan at once: not
+    # compared, so the counts above read as they did before objects were.
+    objects: int = field(default=0, compare=False)
     completes: bool = field(default=False, compare=False)
 
 

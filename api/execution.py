@@ -99,6 +99,36 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return_type, field_details_list, info, path, result, position_context
         )
 
+    def complete_object_value(
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        info: ResolveInfo,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        # One object (a mutation's payload, an object field of a single object) whose every
+        # field down to the leaves is read, not resolved, is completed here at once; anything
+        # the plan does not fit goes to graphql-core, which reads the same attributes again.
+        try:
+            plan = self._object_plan(return_type, field_details_list, info)
+        except GraphQLError:
+            plan = None
+        if plan is not None and plan.reads_only:
+            lists = [0]
+            try:
+                done = self._one(plan, result, lists)
+            except Exception:  # noqa: BLE001 - graphql-core reports it properly below
+                pass
+            else:
+                self.count.objects += 1
+                self.count.lists += lists[0]
+                return done
+        return super().complete_object_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
     def complete_iterable_value(
         self,
         item_type: GraphQLOutputType,
@@ -290,6 +320,45 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return done
         filled = iter(done)
         return [None if v is None else next(filled) for v in values]
+
+    # Completing one object whose plan only reads (ObjectPlan.reads_only), without waiting
+
+    def _one(self, plan: ObjectPlan, source: Any, lists: list[int] | None) -> dict[str, Any]:
+        """`lists` counts the non-empty lists met outside any list, as graphql-core's walk
+        would have handed them to complete_iterable_value; None inside a list."""
+        if plan.is_type_of is not None and plan.is_type_of(source, None) is not True:
+            raise _Fallback
+        row: dict[str, Any] = {}
+        for f in plan.fields:
+            if f.source is Source.TYPENAME:
+                row[f.key] = plan.type_name
+                continue
+            value = getattr(source, f.attribute)
+            if f.source is Source.NODE_ID:
+                value = ids.encode(plan.type_name, value)
+            assert f.completion is not None
+            row[f.key] = self._one_value(f.completion, value, lists)
+        return row
+
+    def _one_value(self, completion: Completion, value: Any, lists: list[int] | None) -> Any:
+        if value is None:
+            if completion.non_null:
+                raise _Fallback
+            return None
+        if completion.serialize is not None:
+            same, number = completion.passthrough, value
+            if completion.names is not None and type(value) is same:
+                return completion.names[value]
+            if type(value) is same and (same is not int or INT_MIN <= number <= INT_MAX):
+                return value  # as graphql-core leaves it (an Int only within 32 bits)
+            return self._leaf(completion.serialize, value)
+        if completion.plan is not None:
+            return self._one(completion.plan, value, lists)
+        assert completion.item is not None
+        items = list(value)
+        if items and lists is not None:
+            lists[0] += 1
+        return [self._one_value(completion.item, item, None) for item in items]
 
     async def _batch_column(self, f: FieldPlan, sources: list[Any]) -> list[Any]:
         """One call of the DataLoader's batch function for the column's distinct keys."""

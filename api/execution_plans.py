@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 from typing import Any
 
 from graphql import (
@@ -56,6 +57,9 @@ class Source(Enum):
     RESOLVER = "resolver"
 
 
+READ_ONLY = frozenset({Source.TYPENAME, Source.ATTRIBUTE, Source.NODE_ID})
+
+
 @dataclass
 class Completion:
     """How one column's values become response values."""
@@ -66,6 +70,12 @@ class Completion:
     names: dict[Any, str] | None = None  # an enum's members of exactly `passthrough`, by name
     plan: ObjectPlan | None = None  # object
     item: Completion | None = None  # list
+
+    @property
+    def reads_only(self) -> bool:
+        if self.plan is not None:
+            return self.plan.reads_only
+        return self.item is None or self.item.reads_only
 
 
 _ENUM_NAMES: dict[int, tuple[CustomGraphQLEnumType, dict[Any, str]]] = {}
@@ -104,6 +114,16 @@ class ObjectPlan:
     type_name: str
     fields: list[FieldPlan]
     is_type_of: Callable[[Any, Any], Any] | None
+
+    @cached_property
+    def reads_only(self) -> bool:
+        """Every field, down to the leaves, is a type name, an attribute or a node id: the
+        object completes without calling anything that could wait (api.execution's single
+        objects)."""
+        return all(
+            f.source in READ_ONLY and (f.completion is None or f.completion.reads_only)
+            for f in self.fields
+        )
 
 
 def _is_plain(definition: Any) -> bool:

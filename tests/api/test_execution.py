@@ -4,6 +4,7 @@ each comparison counts the lists it completed."""
 from __future__ import annotations
 
 import dataclasses
+from enum import Enum
 from types import SimpleNamespace
 from typing import Any
 
@@ -289,3 +290,113 @@ def test_every_loaded_field_names_a_loader_and_a_key_of_its_type() -> None:
             assert key in attributes, (graphql_type.name, f.python_name, key)
             seen.append(f"{graphql_type.name}.{f.python_name}")
     assert "Slot.employer" in seen and "Booking.period" in seen, seen
+
+
+# Single objects: a payload of an object, a list and leaves, completed from its plan at once;
+# `objects` counts the objects completed so (what is inside one is part of it).
+
+
+@strawberry.enum
+class Mood(Enum):
+    GLAD = "glad"
+    SAD = "sad"
+
+
+@strawberry.type
+class Problem:
+    code: Mood
+    field: str | None
+    message: str
+
+
+@strawberry.type
+class Thing(relay.Node):
+    id: relay.NodeID[int]
+    mood: Mood
+    size: int
+    label: str | None
+
+
+@strawberry.type
+class Payload:
+    thing: Thing | None
+    problems: list[Problem]
+    count: int
+
+
+@strawberry.type
+class StrictPayload:
+    thing: Thing
+    label: str
+
+
+@strawberry.type
+class PayloadQuery:
+    @strawberry.field
+    def fine(self) -> Payload:
+        problems = [Problem(code=Mood.SAD, field=None, message="nej")]
+        return Payload(
+            thing=Thing(id=7, mood=Mood.GLAD, size=3, label=None), problems=problems, count=1
+        )
+
+    @strawberry.field
+    def empty(self) -> Payload:
+        return Payload(thing=None, problems=[], count=0)
+
+    @strawberry.field
+    def huge(self) -> Payload:
+        return Payload(
+            thing=Thing(id=1, mood=Mood.GLAD, size=2**31, label="x"), problems=[], count=0
+        )
+
+    @strawberry.field
+    def odd_enum(self) -> Payload:
+        return Payload(thing=Thing(id=1, mood="glad", size=1, label=None), problems=[], count=0)  # type: ignore[arg-type]
+
+    @strawberry.field
+    def broken(self) -> StrictPayload | None:
+        return StrictPayload(thing=Thing(id=1, mood=Mood.SAD, size=1, label=None), label=None)  # type: ignore[arg-type]
+
+    @strawberry.field
+    def wrong_type(self) -> Payload:
+        return Thing(id=1, mood=Mood.SAD, size=1, label=None)  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize(
+    ("query", "objects", "lists"),
+    [
+        (
+            "{ fine { thing { id mood size label __typename } problems { code field } count } }",
+            1,
+            1,
+        ),
+        ("{ empty { thing { id } problems { code } count } }", 1, 0),
+        (
+            "{ fine { ... on Payload { c: count } problems { ...P } } }"
+            " fragment P on Problem { f: code }",
+            1,
+            1,
+        ),
+        # Beyond 32 bits: graphql-core's error at its path.
+        ("{ huge { thing { size } count } }", 0, 0),
+        # A value instead of the enum's member: converted graphql-core's way.
+        ("{ oddEnum { thing { mood } } }", 1, 0),
+        # A null in a non-null field: graphql-core bubbles it up to the nullable payload (its
+        # walk completes the object field beside it from the plan).
+        ("{ broken { thing { id } label } }", 1, 0),
+        ("{ wrongType { count } }", 0, 0),
+    ],
+)
+async def test_single_objects_complete_like_graphql_core(
+    query: str, objects: int, lists: int
+) -> None:
+    plain = strawberry.Schema(query=PayloadQuery)
+    fast = FastPathSchema(query=PayloadQuery)
+    expected = await plain.execute(query)
+    context = _counted()
+    got = await fast.execute(query, context_value=context)
+    assert got.data == expected.data
+    assert [(e.message, e.path) for e in got.errors or []] == [
+        (e.message, e.path) for e in expected.errors or []
+    ]
+    assert (context.fast_path.objects, context.fast_path.lists) == (objects, lists)
