@@ -31,6 +31,8 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLString,
+    OperationDefinitionNode,
+    SelectionSetNode,
     Undefined,
     get_nullable_type,
     is_leaf_type,
@@ -64,6 +66,29 @@ from api.execution_plans import (
     node_id_attribute,
     plain_attribute,
 )
+
+# Plans of objects that only read (ObjectPlan.reads_only) follow from the document alone where
+# it has no directives (@include and @skip choose fields by the variables): those are kept
+# across requests, keyed on the operation, the type and the field nodes they complete, which
+# the entry holds, so that the ids in its key stay theirs. Bounded like the parse cache.
+SHARED_PLANS = 512
+_shared: dict[tuple[int, ...], tuple[tuple[Any, ...], ObjectPlan]] = {}
+_directive_free: dict[int, tuple[OperationDefinitionNode, bool]] = {}
+
+
+def _without_directives(selection_set: SelectionSetNode | None) -> bool:
+    for selection in selection_set.selections if selection_set else ():
+        if selection.directives:
+            return False
+        if not _without_directives(getattr(selection, "selection_set", None)):
+            return False
+    return True
+
+
+def _bounded_put(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(cache) >= SHARED_PLANS:
+        cache.clear()
+    cache[key] = value
 
 
 class _Fallback(Exception):
@@ -112,7 +137,7 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # field down to the leaves is read, not resolved, is completed here at once; anything
         # the plan does not fit goes to graphql-core, which reads the same attributes again.
         try:
-            plan = self._object_plan(return_type, field_details_list, info)
+            plan = self._single_object_plan(return_type, field_details_list, info)
         except GraphQLError:
             plan = None
         if plan is not None and plan.reads_only:
@@ -320,6 +345,43 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return done
         filled = iter(done)
         return [None if v is None else next(filled) for v in values]
+
+    def _single_object_plan(
+        self,
+        object_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        info: ResolveInfo,
+    ) -> ObjectPlan | None:
+        if not self._has_no_directives() or any(
+            d.defer_usage is not None or d.fragment_variable_values is not None
+            for d in field_details_list
+        ):
+            return self._object_plan(object_type, field_details_list, info)
+        held = (self.operation, object_type, *(d.node for d in field_details_list))
+        key = tuple(map(id, held))
+        found = _shared.get(key)
+        if found is not None and all(a is b for a, b in zip(found[0], held, strict=True)):
+            return found[1]
+        plan = self._object_plan(object_type, field_details_list, info)
+        if plan is not None and plan.reads_only:
+            _bounded_put(_shared, key, (held, plan))
+        return plan
+
+    def _has_no_directives(self) -> bool:
+        operation = self.operation
+        found = _directive_free.get(id(operation))
+        if found is None or found[0] is not operation:
+            free = not operation.directives and all(
+                _without_directives(s)
+                for s in (
+                    operation.selection_set,
+                    *(f.selection_set for f in self.fragment_definitions.values()),
+                )
+            )
+            free = free and not any(f.directives for f in self.fragment_definitions.values())
+            found = (operation, free)
+            _bounded_put(_directive_free, id(operation), found)
+        return found[1]
 
     # Completing one object whose plan only reads (ObjectPlan.reads_only), without waiting
 

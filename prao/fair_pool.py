@@ -36,12 +36,14 @@ class FairPool(asyncpg.Pool):  # type: ignore[misc]  # asyncpg has no type hints
 
     # The signatures are asyncpg's (a timeout parameter included).
     async def _acquire(self, timeout: float | None) -> PoolConnectionProxy:  # noqa: ASYNC109
-        started = asyncio.get_running_loop().time()
-        async with asyncio.timeout(timeout):
+        if timeout is None:  # as Tortoise asks: no clock, no timeout scope on every statement
             await self._turns.acquire()
+        else:
+            started = asyncio.get_running_loop().time()
+            async with asyncio.timeout(timeout):
+                await self._turns.acquire()
+            timeout = max(0.0, timeout - (asyncio.get_running_loop().time() - started))
         try:
-            if timeout is not None:
-                timeout = max(0.0, timeout - (asyncio.get_running_loop().time() - started))
             return await super()._acquire(timeout)
         except BaseException:
             self._turns.release()

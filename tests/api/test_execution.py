@@ -17,6 +17,7 @@ from strawberry import relay
 from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.types.base import get_object_definition
 
+from api import execution
 from api.batched import loaded_by
 from api.context import Context, FastPathCount
 from api.dataloaders import Loaders
@@ -400,3 +401,25 @@ async def test_single_objects_complete_like_graphql_core(
         (e.message, e.path) for e in expected.errors or []
     ]
     assert (context.fast_path.objects, context.fast_path.lists) == (objects, lists)
+
+
+async def test_single_object_plans_are_kept_only_where_variables_cannot_change_them() -> None:
+    plain = strawberry.Schema(query=PayloadQuery)
+    # As the app's schema: a query text is parsed once, so its nodes are the same next time.
+    fast = FastPathSchema(query=PayloadQuery, extensions=[lambda: ParserCache(maxsize=8)])
+    kept = dict(execution._shared)
+    constant = "{ fine { thing { id mood } count } }"
+    for _ in range(2):
+        context = _counted()
+        got = await fast.execute(constant, context_value=context)
+        assert got.data == (await plain.execute(constant)).data
+        assert context.fast_path.objects == 1
+    assert len(execution._shared) == len(kept) + 1  # made once, then taken again
+    chosen = "query($t: Boolean!) { fine { thing @include(if: $t) { id } count } }"
+    before = len(execution._shared)
+    for flag in (True, False, True):
+        context = _counted()
+        got = await fast.execute(chosen, {"t": flag}, context_value=context)
+        assert got.data == (await plain.execute(chosen, {"t": flag})).data
+        assert context.fast_path.objects == 1
+    assert len(execution._shared) == before  # a plan of this document depends on $t
