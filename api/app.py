@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Any
 from uuid import uuid4
 
+import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
@@ -293,6 +294,14 @@ class PraoGraphQL(GraphQL[Context, None]):
         elif refused_early and response.media_type == GRAPHQL_RESPONSE:
             response.status_code = 400
         return body
+
+    def encode_json(self, data: object) -> str | bytes:
+        # A page of 100 bookings is some 30 KB of JSON: orjson writes it in a fraction of the
+        # standard library's time (non-ASCII as UTF-8, not as \u escapes: the same JSON read).
+        try:
+            return orjson.dumps(data)
+        except TypeError:  # orjson.JSONEncodeError: what it does not write (an int over 64 bits)
+            return super().encode_json(data)
 
     def create_response(
         self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response

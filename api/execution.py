@@ -9,6 +9,10 @@ for the whole column, other resolvers are called per item but their awaitables a
 per column. Reading fields directly skips schema extensions' `resolve` hooks, so FastPathSchema
 refuses such extensions when it is built.
 
+A single object whose fields are all read, not resolved, down to the leaves (a mutation's
+payload with its booking and errors, say) is completed the same way at once, without an
+awaitable; its plan is kept across requests where the document has no directives.
+
 Anything the plan does not cover exactly (abstract types, deferred fields, a resolver that raises,
 a null where the schema forbids one) falls back to graphql-core for that list, so errors and
 their paths are graphql-core's own. Falling back re-runs that list's resolvers; they only read

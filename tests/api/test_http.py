@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 
+from api.app import PraoGraphQL
 from api.limits import MAX_BODY_BYTES
 from prao import clock
 from prao.auth import create_api_token
@@ -142,3 +144,13 @@ async def test_oversized_request_body_is_refused(anonymous) -> None:
     query = "{ viewer { kind } }" + " " * MAX_BODY_BYTES
     response = await anonymous.post(query)
     assert response.status_code == 413
+
+
+def test_answers_are_written_as_utf8_json_and_what_orjson_refuses_the_standard_way() -> None:
+    endpoint = PraoGraphQL(make_settings("sqlite://:memory:", Path("/nonexistent")))
+    answer = {"data": {"m": "Platsen är fullbokad.", "n": [1, None, True]}}
+    written = endpoint.encode_json(answer)
+    assert written == '{"data":{"m":"Platsen är fullbokad.","n":[1,null,true]}}'.encode()
+    assert json.loads(written) == answer
+    beyond = {"data": {"n": 2**70}}  # more than orjson writes: the standard library does
+    assert json.loads(endpoint.encode_json(beyond)) == beyond
