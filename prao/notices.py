@@ -153,6 +153,11 @@ def _introduction(assessment: RiskAssessment | None, supervisor_name: str) -> li
     return lines
 
 
+def supervisor_brief_subject(slot: Slot) -> str:
+    """The subject of a slot's first-day brief to its workplace (erasure finds it by it)."""
+    return f"Praon börjar {_starts(slot)}: {slot.title}"
+
+
 async def first_day_brief_to_supervisor(
     *,
     slot: Slot,
@@ -213,7 +218,7 @@ async def first_day_brief_to_supervisor(
         await OutboxMessage.create(
             kind="first_day_brief_supervisor",
             to_address=address,
-            subject=f"Praon börjar {_starts(slot)}: {slot.title}",
+            subject=supervisor_brief_subject(slot),
             body="\n".join(line for line in body if line is not None),
             using_db=connection,
         )

@@ -6,7 +6,10 @@ What goes: the pupil's names, class, e-mail, birth date, external id and protect
 marking; her guardians, her sign-in account, the guardians' consents, every one-time link of
 her bookings, the notes of her attendance days, the name and free text of her certificate,
 the bodies and recipients of her bookings' mail (and of mail to her own address), the
-snapshots of her bookings' outbox events, and the free text of her bookings.
+snapshots of her bookings' outbox events, and the free text of her bookings. Erasing one
+pupil on request also takes the kept copies of what names her among others: the first-day
+briefs sent to her workplaces and her school's class lists already read in (the retention
+job takes those by their age).
 
 What stays: the pupil row (school, year group) and each booking as an anonymous row of slot,
 period, status and origin, so the statistics still count them; attendance statuses; wishes
@@ -25,7 +28,8 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from prao.models import OutboxStatus
+from prao.models import Booking, OutboxStatus
+from prao.notices import supervisor_brief_subject
 from prao.sql import numbered
 
 # The run's rows are stamped with its moment first; every later statement finds them by it.
@@ -79,6 +83,20 @@ UNION SELECT lower(email) FROM app_user WHERE pupil_id IN ({EP})
 """
 MAIL = f"(booking_id IN ({EB}) OR (booking_id IS NULL AND lower(to_address) IN ({_ADDRESSES})))"
 
+# A slot's sent first-day briefs: by their subject, to any address the brief goes to (the
+# risk assessment's supervisor, the slot's supervisor, the employer's accounts and contact).
+BRIEFS_TO_WORKPLACE = """
+UPDATE outbox_message SET to_address = NULL, subject = '', body = '', attachment = NULL,
+  attachment_name = NULL
+WHERE kind = :kind AND booking_id IS NULL AND subject = :subject
+  AND status NOT IN (:pending, :sending)
+  AND lower(to_address) IN (
+    SELECT lower(supervisor_email) FROM risk_assessment WHERE slot_id = :slot
+    UNION SELECT lower(email) FROM app_user WHERE id = :supervisor OR employer_id = :employer
+    UNION SELECT lower(contact_email) FROM employer
+      WHERE id = :employer AND contact_email IS NOT NULL)
+"""
+
 
 @dataclass
 class Erased:
@@ -131,6 +149,40 @@ class Statements:
         pupils = await self.run(ONE_PUPIL, pupil=pupil_id)
         bookings = await self.run(PUPILS_BOOKINGS) if pupils else 0
         return Erased(pupils=pupils, bookings=bookings)
+
+    async def erase_briefs_naming(self, pupil_id: int) -> int:
+        """The kept copies of the first-day briefs sent to the workplaces of her placements.
+        A brief names every pupil of the slot and belongs to no one booking: the copy goes
+        with the other pupils' lines in it (the workplace has its mail; a copy kept here is
+        no one's record). A brief not sent yet stays, for the other pupils' workplace. (The
+        retention job needs none of this: its briefs are older than the retention.)"""
+        briefed = (
+            await Booking.filter(pupil_id=pupil_id, brief_sent_at__isnull=False)
+            .select_related("slot")
+            .using_db(self.conn)
+        )
+        count = 0
+        for slot in {b.slot_id: b.slot for b in briefed}.values():
+            count += await self.run(
+                BRIEFS_TO_WORKPLACE,
+                kind=SUPERVISOR_BRIEF,
+                subject=supervisor_brief_subject(slot),
+                slot=slot.id,
+                supervisor=slot.supervisor_id,
+                employer=slot.employer_id,
+                pending=OutboxStatus.PENDING.value,
+                sending=OutboxStatus.SENDING.value,
+            )
+        return count
+
+    async def erase_applied_class_lists(self, pupil_id: int) -> int:
+        """The kept files of her school's class lists already read in, which name her among
+        the others (a list not read in yet stays: the coordinator is about to confirm it)."""
+        return await self.run(
+            "UPDATE class_list_import SET content = '' WHERE applied_at IS NOT NULL "
+            "AND content <> '' AND school_id IN (SELECT school_id FROM pupil WHERE id = :pupil)",
+            pupil=pupil_id,
+        )
 
     async def erase_listed(self, done: Erased) -> Erased:
         """Blank or delete everything of the pupils and bookings stamped."""

@@ -112,7 +112,11 @@ async def erase_pupil(actor: Actor, pupil_id: int) -> Outcome[Erased]:
             if await _active_ahead(pupil.id, conn):
                 raise Refused(DomainError.of(ErrorCode.NOT_ACTIVE, "pupil_id", ACTIVE_PLACEMENT))
             statements = Statements(conn, now)
+            briefs = await statements.erase_briefs_naming(pupil.id)
+            lists = await statements.erase_applied_class_lists(pupil.id)
             erased = await statements.erase_listed(await statements.list_pupil(pupil.id))
+            erased.messages += briefs
+            erased.class_lists += lists
             await audit.record(
                 actor,
                 ERASE,

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from prao import notices
+from prao import clock, notices
 from prao.config import TIMEZONE
 from prao.errors import ErrorCode
 from prao.models import (
@@ -25,6 +25,7 @@ from prao.models import (
     GuardianConsent,
     Organiser,
     OutboxMessage,
+    OutboxStatus,
     Pupil,
     User,
 )
@@ -33,6 +34,7 @@ from prao.services.after_the_end import send_after_the_end
 from prao.services.attendance import confirm_week
 from prao.services.booking import book_slot
 from prao.services.first_day_brief import send_first_day_briefs
+from prao.services.pupil_erasure import erase_pupil
 from tests.factories import World
 from tests.personal_data import known_by, rows_holding, statistics
 
@@ -244,3 +246,47 @@ async def test_the_setting_is_the_organiser_admins_and_audited(world: World) -> 
     await lived_placement(world)
     runs = await retention.erase_expired(months_after(world.period_a.end_date, 13))
     assert all(r.erased.pupils == r.erased.bookings == 0 for r in runs)
+
+
+async def test_erasing_one_pupil_takes_the_kept_copies_of_the_briefs_naming_her(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workplace's first-day brief names Alva and Bea and belongs to neither booking: once
+    sent, its kept copy goes with Alva's erasure; a brief not sent yet stays for Bea's
+    workplace, and so does another workplace's brief. Her school's class list read in goes
+    too; one not read in yet stays for the coordinator's confirmation."""
+    await lived_placement(world)
+    brief = await OutboxMessage.get(kind="first_day_brief_supervisor")
+    assert "Alva" in brief.body and "Bea" in brief.body
+    unsent = await brief.clone(pk=None)
+    unsent.status = OutboxStatus.PENDING
+    await unsent.save()
+    other = await brief.clone(pk=None)
+    other.to_address = "någon.annan@example.se"
+    await other.save()
+    await OutboxMessage.filter(id=brief.id).update(status=OutboxStatus.SENT)
+    applied = await ClassListImport.get(school_id=world.school_a.id)
+    await applied.clone(pk=None).save()  # uploaded again, not read in yet
+    await ClassListImport.filter(id=applied.id).update(applied_at=clock.now())
+    after = at(world.slot.end_date + timedelta(days=7), 10)  # her placement is over
+    monkeypatch.setattr(clock, "now", lambda: after)
+    coordinator = await world.actor(world.coordinator_a)
+    erased = await erase_pupil(coordinator, world.pupil_a.id)
+    assert erased.value is not None and erased.value.pupils == 1, erased.errors
+    kept = await OutboxMessage.get(id=brief.id)
+    assert (kept.body, kept.subject, kept.to_address) == ("", "", None)
+    # What still names her is what she is not found by: the unsent brief, the other
+    # workplace's, the class list not read in yet, and what Bea's supervisor wrote about
+    # "Alva" on Bea's attendance and certificate (lived_placement's words).
+    assert sorted((t, c) for t, c, _ in await rows_holding(known_by(world.pupil_a))) == [
+        ("attendance_day", "note"),
+        ("certificate", "tasks"),
+        ("class_list_import", "content"),
+        ("class_list_import", "content"),  # her first and last name
+        ("outbox_message", "body"),
+        ("outbox_message", "body"),
+    ]
+    assert (await ClassListImport.get(id=applied.id)).content == ""
+    assert erased.value.class_lists == 1 and erased.value.messages >= 1
+    assert "Alva" in (await OutboxMessage.get(id=unsent.id)).body
+    assert "Alva" in (await OutboxMessage.get(id=other.id)).body
