@@ -7,6 +7,10 @@ bookSlot four times the mean, the slowest request over 4 s while the median took
 Here a semaphore with as many places as the pool has connections goes first; it hands a
 place over in order, and whoever holds one finds a connection free.
 
+An idle connection (the common case: a statement outside a transaction) goes back without
+the task and timeout scope asyncpg's release spends on each; any other is released asyncpg's
+way (asyncpg is pinned: the shortcut reads its holder's state).
+
 Tortoise takes this module as the engine of the PostgreSQL connection (prao.db)."""
 
 from __future__ import annotations
@@ -57,10 +61,42 @@ class FairPool(asyncpg.Pool):  # type: ignore[misc]  # asyncpg has no type hints
             and connection._con is not None
         )
         try:
-            await super().release(connection, timeout=timeout)
+            if lent and self._idle(connection):
+                self._give_back(connection)
+            else:
+                await super().release(connection, timeout=timeout)
         finally:
             if lent:
                 self._turns.release()
+
+    def _idle(self, proxy: PoolConnectionProxy) -> bool:
+        """Nothing to undo and nothing to wait for: open, out of any transaction, no query
+        being cancelled, no listener left, and the connection not due to be closed (by age in
+        queries or by Pool.expire_connections)."""
+        con, holder = proxy._con, proxy._holder
+        protocol = con._protocol
+        return bool(
+            not con.is_closed()
+            and not protocol.is_in_transaction()
+            and con._top_xact is None
+            and not protocol._is_cancelling()
+            and protocol.queries_count < holder._max_queries
+            and holder._generation == self._generation
+            and not con._listeners
+            and not con._log_listeners
+        )
+
+    def _give_back(self, proxy: PoolConnectionProxy) -> None:
+        # What Pool.release and PoolConnectionHolder.release do for an idle connection, in
+        # their order (the reset has nothing to do: prao.db's undoes only a transaction).
+        # asyncpg shields its release in a task of its own, under a timeout scope, on every
+        # statement outside a transaction; with nothing to await, nothing can interrupt this.
+        self._check_init()
+        con, holder = proxy._con, proxy._holder
+        con._on_release()
+        holder._timeout = None
+        holder._release()
+        holder._setup_inactive_callback()
 
 
 def create_fair_pool(dsn: str | None = None, **kwargs: Any) -> FairPool:

@@ -133,3 +133,44 @@ async def test_under_load_nobody_is_served_before_one_who_asked_earlier(
         pool.terminate()
     assert len(served) == 90
     assert served == sorted(served)
+
+
+@pytest.mark.postgres
+async def test_an_idle_connection_goes_back_at_once_and_others_asyncpgs_way(
+    settings: Settings, postgres: None
+) -> None:
+    """Idle: back without waiting, and the same connection serves the next ask. In an open
+    transaction: rolled back. Due to close (by its queries, or expired): a new one comes."""
+    pool = await create_fair_pool(settings.database_url, min_size=0, max_size=1)
+    worn = await create_fair_pool(settings.database_url, min_size=0, max_size=1, max_queries=2)
+    try:
+        first = await pool.acquire()
+        pid = await first.fetchval("SELECT pg_backend_pid()")
+        release = pool.release(first)
+        with pytest.raises(StopIteration):  # finished without suspending once
+            release.send(None)
+        again = await pool.acquire(timeout=5)
+        assert await again.fetchval("SELECT pg_backend_pid()") == pid
+        await again.execute("BEGIN")
+        await again.execute("SET LOCAL application_name = 'left open'")
+        await pool.release(again)
+        after = await pool.acquire(timeout=5)
+        assert not after.is_in_transaction()
+        assert await after.fetchval("SHOW application_name") != "left open"
+        assert await after.fetchval("SELECT pg_backend_pid()") == pid
+        await pool.release(after)
+        await pool.expire_connections()
+        expired = await pool.acquire(timeout=5)
+        assert await expired.fetchval("SELECT pg_backend_pid()") != pid
+        await pool.release(expired)
+
+        used = await worn.acquire()
+        old = await used.fetchval("SELECT pg_backend_pid()")
+        await used.execute("SELECT 1")  # its second query: closed when given back
+        await worn.release(used)
+        renewed = await worn.acquire(timeout=5)
+        assert await renewed.fetchval("SELECT pg_backend_pid()") != old
+        await worn.release(renewed)
+    finally:
+        pool.terminate()
+        worn.terminate()
