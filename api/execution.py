@@ -324,17 +324,7 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
             raise _Fallback
         done: list[Any]
         if completion.serialize is not None:
-            same, serialize = completion.passthrough, completion.serialize
-            if completion.names is not None:
-                names = completion.names
-                done = [names[v] if type(v) is same else self._leaf(serialize, v) for v in present]
-            elif same is int:
-                done = [
-                    v if type(v) is int and INT_MIN <= v <= INT_MAX else self._leaf(serialize, v)
-                    for v in present
-                ]
-            else:
-                done = [v if type(v) is same else self._leaf(serialize, v) for v in present]
+            done = [self._leaf_value(completion, v) for v in present]
         elif completion.plan is not None:
             done = await self._run(completion.plan, present)
         else:
@@ -375,14 +365,10 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
         operation = self.operation
         found = _directive_free.get(id(operation))
         if found is None or found[0] is not operation:
-            free = not operation.directives and all(
-                _without_directives(s)
-                for s in (
-                    operation.selection_set,
-                    *(f.selection_set for f in self.fragment_definitions.values()),
-                )
+            definitions = (operation, *self.fragment_definitions.values())
+            free = all(
+                not d.directives and _without_directives(d.selection_set) for d in definitions
             )
-            free = free and not any(f.directives for f in self.fragment_definitions.values())
             found = (operation, free)
             _bounded_put(_directive_free, id(operation), found)
         return found[1]
@@ -412,12 +398,7 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 raise _Fallback
             return None
         if completion.serialize is not None:
-            same, number = completion.passthrough, value
-            if completion.names is not None and type(value) is same:
-                return completion.names[value]
-            if type(value) is same and (same is not int or INT_MIN <= number <= INT_MAX):
-                return value  # as graphql-core leaves it (an Int only within 32 bits)
-            return self._leaf(completion.serialize, value)
+            return self._leaf_value(completion, value)
         if completion.plan is not None:
             return self._one(completion.plan, value, lists)
         assert completion.item is not None
@@ -440,6 +421,20 @@ class PraoExecutionContext(StrawberryGraphQLCoreExecutionContext):
             raise _Fallback  # graphql-core reports the error at its path
         loader.prime_many(found)  # later loads of the same keys in this request hit the cache
         return [None if key is None else found[key] for key in keys]
+
+    @classmethod
+    def _leaf_value(cls, completion: Completion, value: Any) -> Any:
+        """A leaf's response value: as it is where graphql-core would leave it unchanged (a
+        value of exactly the passthrough type, an Int only within 32 bits), an enum's member
+        by its name, anything else serialized."""
+        same, given = completion.passthrough, value  # `given` as it came: not narrowed
+        if type(value) is same:
+            if completion.names is not None:
+                return completion.names[value]
+            if same is not int or INT_MIN <= given <= INT_MAX:
+                return value
+        assert completion.serialize is not None
+        return cls._leaf(completion.serialize, value)
 
     @staticmethod
     def _leaf(serialize: Callable[[Any], Any], value: Any) -> Any:

@@ -163,6 +163,19 @@ def _counted() -> Any:
     return SimpleNamespace(fast_path=FastPathCount())
 
 
+async def _answered_alike(query_type: type, query: str) -> tuple[FastPathCount, Any]:
+    """`query` on plain Strawberry and on the fast path: the same data, the same errors at the
+    same paths. Answers what the fast path counted, and its result."""
+    expected = await strawberry.Schema(query=query_type).execute(query)
+    context = _counted()
+    got = await FastPathSchema(query=query_type).execute(query, context_value=context)
+    assert got.data == expected.data, query
+    assert [(e.message, e.path) for e in got.errors or []] == [
+        (e.message, e.path) for e in expected.errors or []
+    ], query
+    return context.fast_path, got
+
+
 @pytest.mark.parametrize(
     ("query", "count"),
     [
@@ -178,16 +191,8 @@ def _counted() -> Any:
 async def test_fast_path_matches_graphql_core_on_edge_cases(
     query: str, count: FastPathCount
 ) -> None:
-    plain = strawberry.Schema(query=Query)
-    fast = FastPathSchema(query=Query)
-    expected = await plain.execute(query)
-    context = _counted()
-    got = await fast.execute(query, context_value=context)
-    assert got.data == expected.data
-    assert [(e.message, e.path) for e in got.errors or []] == [
-        (e.message, e.path) for e in expected.errors or []
-    ]
-    assert context.fast_path == count
+    counted, _ = await _answered_alike(Query, query)
+    assert counted == count
 
 
 async def test_null_in_a_non_null_field_bubbles_like_graphql_core() -> None:
@@ -197,17 +202,9 @@ async def test_null_in_a_non_null_field_bubbles_like_graphql_core() -> None:
         def things(self) -> list[StrictItem]:
             return [StrictItem(label="a"), StrictItem(label=None)]  # type: ignore[arg-type]
 
-    plain = strawberry.Schema(query=StrictQuery)
-    fast = FastPathSchema(query=StrictQuery)
-    expected = await plain.execute("{ things { label } }")
-    context = _counted()
-    got = await fast.execute("{ things { label } }", context_value=context)
-    assert context.fast_path == FastPathCount(fallbacks=1)
-    assert expected.errors and got.errors
-    assert got.data == expected.data
-    assert [(e.message, e.path) for e in got.errors] == [
-        (e.message, e.path) for e in expected.errors
-    ]
+    counted, got = await _answered_alike(StrictQuery, "{ things { label } }")
+    assert counted == FastPathCount(fallbacks=1)
+    assert got.errors  # the same errors as graphql-core's, and there are some
 
 
 @strawberry.type
@@ -234,21 +231,14 @@ async def test_ints_and_ids_pass_through_only_when_graphql_core_would_leave_them
         def odd(self) -> list[Counted]:
             return [Counted(n=True, key=strawberry.ID("a"))]
 
-    plain = strawberry.Schema(query=NumbersQuery)
-    fast = FastPathSchema(query=NumbersQuery)
     for query, count in (
         ("{ fine { n key } }", FastPathCount(lists=1)),
         ("{ huge { n key } }", FastPathCount(fallbacks=1)),
         ("{ odd { n key } }", FastPathCount(lists=1)),
     ):
-        expected = await plain.execute(query)
-        context = _counted()
-        got = await fast.execute(query, context_value=context)
-        assert got.data == expected.data, query
-        assert [(e.message, e.path) for e in got.errors or []] == [
-            (e.message, e.path) for e in expected.errors or []
-        ], query
-        assert context.fast_path == count, query
+        counted, _ = await _answered_alike(NumbersQuery, query)
+        assert counted == count, query
+    fast = FastPathSchema(query=NumbersQuery)
     assert (await fast.execute("{ fine { key } }")).data == {"fine": [{"key": "a"}, {"key": "7"}]}
 
 
@@ -391,16 +381,8 @@ class PayloadQuery:
 async def test_single_objects_complete_like_graphql_core(
     query: str, objects: int, lists: int
 ) -> None:
-    plain = strawberry.Schema(query=PayloadQuery)
-    fast = FastPathSchema(query=PayloadQuery)
-    expected = await plain.execute(query)
-    context = _counted()
-    got = await fast.execute(query, context_value=context)
-    assert got.data == expected.data
-    assert [(e.message, e.path) for e in got.errors or []] == [
-        (e.message, e.path) for e in expected.errors or []
-    ]
-    assert (context.fast_path.objects, context.fast_path.lists) == (objects, lists)
+    counted, _ = await _answered_alike(PayloadQuery, query)
+    assert (counted.objects, counted.lists) == (objects, lists)
 
 
 async def test_single_object_plans_are_kept_only_where_variables_cannot_change_them() -> None:
